@@ -1,0 +1,1 @@
+"""Domain values: frozen dataclasses, no I/O."""

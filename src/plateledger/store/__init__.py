@@ -1,0 +1,1 @@
+"""Read store: the ReadStore contract and its DuckDB backend."""

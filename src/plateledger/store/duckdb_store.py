@@ -1,0 +1,322 @@
+"""The embedded store: one DuckDB file in the data directory.
+
+Layout and why (measurements in ``bench/README.md``):
+- ``reads`` holds compacted *runs*, each sorted by (plate, ts), appended in day order, in row
+  groups of 8,192 rows. A plate lookup touches about one row group per run via zone maps;
+  camera/time lookups prune to one day's runs by the ``ts`` zone maps; deleting a day removes
+  contiguous row groups, whose blocks are freed at checkpoint.
+- ``reads_hot`` is the arrival-order tail that ingest appends to; ``compact`` moves it into runs.
+- ``plate_dict`` holds the distinct plates of the compacted runs, so the search layer can load
+  its in-memory plate dictionary without scanning every read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from plateledger.domain.types import Agency, AgencyId, Camera, Network, NetworkId, Read, User
+from plateledger.errors import DataDirInUseError, StoreError
+from plateledger.store import registry, writer
+from plateledger.store.base import (
+    AppendResult,
+    CompactionStats,
+    PurgeReceipt,
+    ReadFilters,
+    ReadOrder,
+    Scope,
+    StoreStats,
+    Token,
+)
+from plateledger.store.migrations import migrate
+from plateledger.store.parquet import export_parquet, import_parquet_tables
+from plateledger.store.read_query import (
+    Keys,
+    count_sql,
+    row_to_read,
+    select_sql,
+    where_clause,
+)
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "plateledger.duckdb"
+ROW_GROUP_SIZE = 8192
+HOT_COMPACT_ROWS = 250_000
+BULK_COMPACT_ROWS = 4_000_000
+
+
+class DuckDBStore:
+    """ReadStore on one DuckDB file. Thread-safe: each thread gets its own cursor."""
+
+    def __init__(self, data_dir: Path, *, memory_limit: str | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DB_FILE
+        self._con = _open(self.path, memory_limit)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        migrate(self._con)
+        self._next_id = self._load_next_id()
+        self._keys = self._load_keys()
+
+    # --- connection plumbing -------------------------------------------------------------
+    def _cur(self) -> duckdb.DuckDBPyConnection:
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            cur.execute(f"USE {writer.DB_ALIAS}")
+            self._local.cur = cur
+        return cur
+
+    def _load_next_id(self) -> int:
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'next_read_id'").fetchone()
+        return int(row[0]) if row else 1
+
+    def _load_keys(self) -> Keys:
+        nets = registry.load_networks(self._con)
+        cams = registry.load_cameras(self._con)
+        return Keys(
+            network_key={n.id: k for k, n in nets},
+            network_by_key=dict(nets),
+            camera_key={c.id: k for k, c in cams},
+            camera_by_key=dict(cams),
+        )
+
+    def close(self) -> None:
+        try:
+            self._con.execute("CHECKPOINT")
+        finally:
+            self._con.close()
+
+    # --- registry ------------------------------------------------------------------------
+    def upsert_agencies(self, agencies: Iterable[Agency]) -> None:
+        registry.upsert_agencies(self._cur(), agencies)
+
+    def upsert_networks(self, networks: Iterable[Network]) -> None:
+        with self._write_lock:
+            registry.upsert_networks(self._cur(), networks)
+            self._keys = self._load_keys()
+
+    def upsert_cameras(self, cameras: Iterable[Camera]) -> None:
+        with self._write_lock:
+            registry.upsert_cameras(self._cur(), cameras)
+            self._keys = self._load_keys()
+
+    def upsert_users(self, users: Iterable[User]) -> None:
+        registry.upsert_users(self._cur(), users)
+
+    def agencies(self) -> list[Agency]:
+        return registry.load_agencies(self._cur())
+
+    def agency(self, agency_id: AgencyId) -> Agency | None:
+        return next((a for a in self.agencies() if a.id == agency_id), None)
+
+    def networks(self) -> list[Network]:
+        return list(self._keys.network_by_key.values())
+
+    def cameras(self) -> list[Camera]:
+        return list(self._keys.camera_by_key.values())
+
+    def users(self) -> list[User]:
+        return registry.load_users(self._cur())
+
+    def add_token(self, token: Token) -> None:
+        registry.add_token(self._cur(), token)
+
+    def user_for_token_hash(self, token_hash: str, now: datetime) -> User | None:
+        return registry.user_for_token_hash(self._cur(), token_hash, writer.naive(now))
+
+    # --- writes --------------------------------------------------------------------------
+    def append(self, table: pa.Table) -> AppendResult:
+        """Durably append one batch (a single transaction). Returns the ids assigned."""
+        if table.num_rows == 0:
+            return AppendResult(0, 0, -1)
+        cur = self._cur()
+        with self._write_lock:
+            first = self._next_id
+            last = first + table.num_rows - 1
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                writer.insert_batch(cur, table, first)
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'next_read_id'", [str(last + 1)])
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+            self._next_id = last + 1
+        return AppendResult(table.num_rows, first, last)
+
+    def hot_rows(self) -> int:
+        row = self._cur().execute("SELECT count(*) FROM reads_hot").fetchone()
+        return int(row[0]) if row else 0
+
+    def compact(self, *, everything: bool = False) -> CompactionStats:
+        """Move hot reads into sorted runs; merge days that have too many runs."""
+        started = time.perf_counter()
+        cur = self._cur()
+        with self._write_lock:
+            upto = self._next_id - 1
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                moved, days = writer.compact_hot(cur, upto)
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+        merged = self.merge_days(min_runs=1 if everything else writer.MERGE_AFTER_RUNS)
+        stats = CompactionStats(moved, tuple(days), tuple(merged), time.perf_counter() - started)
+        log.info("compacted %d reads over %d days, merged %d days", moved, len(days), len(merged))
+        return stats
+
+    def merge_days(self, *, min_runs: int) -> list[date]:
+        cur = self._cur()
+        merged: list[date] = []
+        for day in writer.days_to_merge(cur, max(min_runs, 2)):
+            with self._write_lock:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    writer.merge_day(cur, day)
+                    cur.execute("COMMIT")
+                except Exception:
+                    cur.execute("ROLLBACK")
+                    raise
+            merged.append(day)
+        return merged
+
+    def bulk_load(self, tables: Iterable[pa.Table]) -> int:
+        """Load many batches fast: append, compacting every few million rows, then merge."""
+        total = 0
+        for table in tables:
+            self.append(table)
+            total += table.num_rows
+            if self.hot_rows() >= BULK_COMPACT_ROWS:
+                self.compact()
+        self.compact(everything=True)
+        self.checkpoint()
+        return total
+
+    def checkpoint(self) -> None:
+        self._cur().execute("CHECKPOINT")
+
+    def purge_day(self, day: date, networks: Sequence[NetworkId] | None = None) -> PurgeReceipt:
+        """Delete a day of reads (of some owner networks, or all) and free their blocks."""
+        started = time.perf_counter()
+        cur = self._cur()
+        keys = None
+        if networks is not None:
+            keys = [self._keys.network_key[n] for n in networks if n in self._keys.network_key]
+        before = writer.used_bytes(cur)
+        with self._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                count = writer.delete_day(cur, day, keys)
+                if keys is not None and count:
+                    writer.merge_day(cur, day)  # rewrite the rest so the rows' blocks free up
+                writer.prune_plate_dict(cur)
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("CHECKPOINT")
+        freed = max(0, before - writer.used_bytes(cur))
+        nets = tuple(networks) if networks is not None else tuple(self._keys.network_key)
+        return PurgeReceipt(day, nets, count, freed, time.perf_counter() - started)
+
+    # --- reads ---------------------------------------------------------------------------
+    def find_reads(
+        self,
+        plates: Sequence[str] | None,
+        filters: ReadFilters,
+        scope: Scope,
+        *,
+        limit: int,
+        offset: int = 0,
+        order: ReadOrder = "ts_desc",
+    ) -> list[Read]:
+        keys = self._keys
+        built = where_clause(plates, filters, scope, keys)
+        if built is None:
+            return []
+        where, params = built
+        rows = self._cur().execute(select_sql(where, order), [*params, *params, limit, offset])
+        return [row_to_read(r, keys) for r in rows.fetchall()]
+
+    def count_reads(self, plates: Sequence[str] | None, filters: ReadFilters, scope: Scope) -> int:
+        built = where_clause(plates, filters, scope, self._keys)
+        if built is None:
+            return 0
+        where, params = built
+        row = self._cur().execute(count_sql(where), [*params, *params]).fetchone()
+        return int(row[0]) if row else 0
+
+    def distinct_plates(self) -> pa.Array:
+        table = self._cur().execute(
+            "SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot"
+        ).fetch_arrow_table()
+        return table.column(0).combine_chunks()
+
+    # --- exchange ------------------------------------------------------------------------
+    def export_parquet(self, out_dir: Path) -> int:
+        return export_parquet(self._cur(), out_dir)
+
+    def import_parquet(self, path: Path) -> int:
+        return self.bulk_load(import_parquet_tables(self._cur(), path))
+
+    def stats(self) -> StoreStats:
+        cur = self._cur()
+        row = cur.execute(
+            "SELECT (SELECT count(*) FROM reads), (SELECT count(*) FROM reads_hot), "
+            "(SELECT count(*) FROM plate_dict), (SELECT count(DISTINCT day) FROM runs), "
+            "(SELECT min(ts) FROM reads), (SELECT max(ts) FROM reads)"
+        ).fetchone()
+        assert row is not None
+        per_network = dict(
+            cur.execute(
+                "SELECT network_key, count(*) FROM (SELECT network_key FROM reads UNION ALL "
+                "SELECT network_key FROM reads_hot) GROUP BY 1"
+            ).fetchall()
+        )
+        return StoreStats(
+            reads=int(row[0]) + int(row[1]),
+            hot_reads=int(row[1]),
+            distinct_plates=int(row[2]),
+            days=int(row[3]),
+            bytes_on_disk=self.path.stat().st_size,
+            min_ts=writer.aware(row[4]),
+            max_ts=writer.aware(row[5]),
+            per_network={self._keys.network_by_key[k].id: v for k, v in per_network.items()},
+        )
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run parameterised SQL on this thread's cursor (for the search log and tools)."""
+        return self._cur().execute(sql, list(params)).fetchall()
+
+
+def _open(path: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
+    try:
+        con.execute(f"ATTACH '{_quote(path)}' AS {writer.DB_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+    except duckdb.IOException as exc:
+        con.close()
+        if "lock" in str(exc).lower():
+            raise DataDirInUseError(
+                f"data directory {path.parent} is in use by another plateledger process "
+                "(a running server?); stop it or use the HTTP API",
+                {"path": str(path)},
+            ) from exc
+        raise StoreError(f"cannot open {path}: {exc}", {"path": str(path)}) from exc
+    con.execute(f"USE {writer.DB_ALIAS}")
+    return con
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,121 @@
+"""Named, ordered schema migrations for the DuckDB store.
+
+Each migration runs once, in order, inside a transaction, and is recorded in
+``schema_migrations``. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+READ_COLUMNS_DDL = """
+    read_id UBIGINT NOT NULL,
+    network_key USMALLINT NOT NULL,
+    camera_key UINTEGER NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    plate VARCHAR NOT NULL,
+    plate_raw VARCHAR,
+    plate_state VARCHAR,
+    state_conf UTINYINT,
+    conf UTINYINT,
+    candidates STRUCT(plate VARCHAR, conf UTINYINT)[],
+    color VARCHAR,
+    color_conf UTINYINT,
+    vtype VARCHAR,
+    vtype_conf UTINYINT,
+    make VARCHAR,
+    make_conf UTINYINT,
+    crop_ref VARCHAR,
+    engine VARCHAR,
+    lat DOUBLE,
+    lon DOUBLE
+"""
+
+
+def _registry(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE agencies (
+            id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, state VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL, retention_days INTEGER);
+        CREATE TABLE networks (
+            key USMALLINT PRIMARY KEY, id VARCHAR UNIQUE NOT NULL,
+            agency_id VARCHAR NOT NULL, name VARCHAR NOT NULL);
+        CREATE TABLE cameras (
+            key UINTEGER PRIMARY KEY, id VARCHAR UNIQUE NOT NULL, network_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL, lat DOUBLE NOT NULL, lon DOUBLE NOT NULL, heading DOUBLE,
+            mobile BOOLEAN NOT NULL, active BOOLEAN NOT NULL);
+        CREATE TABLE users (
+            id VARCHAR PRIMARY KEY, agency_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL);
+        CREATE TABLE tokens (
+            token_hash VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, label VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP, revoked BOOLEAN NOT NULL);
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        INSERT INTO meta VALUES ('next_read_id', '1');
+        """
+    )
+
+
+def _reads(con: duckdb.DuckDBPyConnection) -> None:
+    # reads: compacted runs, each run sorted by (plate, ts), runs appended in day order.
+    # reads_hot: arrival order; moved into reads by compaction.
+    con.execute(f"CREATE TABLE reads ({READ_COLUMNS_DDL})")
+    con.execute(f"CREATE TABLE reads_hot ({READ_COLUMNS_DDL})")
+    con.execute("CREATE TABLE runs (day DATE NOT NULL, rows_ BIGINT NOT NULL, created_at TIMESTAMP)")
+    con.execute("CREATE TABLE plate_dict (plate VARCHAR NOT NULL)")
+
+
+def _search_log(con: duckdb.DuckDBPyConnection) -> None:
+    # Durable record of every search request, written before any read is touched.
+    # The Merkle audit log (its own issue) supersedes this table's role as evidence.
+    con.execute(
+        """
+        CREATE TABLE search_log (
+            search_id VARCHAR PRIMARY KEY, created_at TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL,
+            agency_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
+            case_number VARCHAR NOT NULL, reason VARCHAR NOT NULL, on_behalf_of VARCHAR,
+            query_json VARCHAR NOT NULL, decisions_json VARCHAR NOT NULL,
+            result_count INTEGER)
+        """
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_registry", _registry),
+    Migration("0002_reads", _reads),
+    Migration("0003_search_log", _search_log),
+)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order; return the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        if migration.name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            migration.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, current_timestamp)", [migration.name]
+            )
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(migration.name)
+    return applied

@@ -1,0 +1,182 @@
+"""Appends, compaction, day merges and purges on the DuckDB read tables.
+
+Write path: ``append`` inserts a batch into ``reads_hot`` (arrival order) in one transaction; the
+batch is durable when DuckDB's commit returns (write-ahead log). ``compact`` moves hot rows into
+``reads`` as one sorted run per day — ordered by (plate, ts) — so that plate predicates prune
+to a few small row groups per run. When a day has accumulated several runs, ``merge_day``
+rewrites it as one run; the old rows are deleted and their row groups freed at checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from plateledger.errors import ValidationError
+from plateledger.store.read_query import CONF_SCALE, naive_utc
+
+MERGE_AFTER_RUNS = 4
+DB_ALIAS = "pl"
+
+
+def _u8(column: str) -> str:
+    return f"CAST(round({column} * {CONF_SCALE}) AS UTINYINT)"
+
+
+INSERT_FROM_INCOMING = f"""
+INSERT INTO reads_hot
+SELECT i.read_id, n.key, c.key, i.ts, i.plate,
+       CASE WHEN i.plate_raw = i.plate THEN NULL ELSE i.plate_raw END,
+       i.plate_state, {_u8("i.state_confidence")}, {_u8("i.confidence")},
+       list_transform(i.candidates, x -> {{'plate': x.plate, 'conf': {_u8("x.confidence")}}}),
+       i.color, {_u8("i.color_confidence")}, i.vehicle_type, {_u8("i.type_confidence")},
+       i.make, {_u8("i.make_confidence")}, i.crop_ref, i.engine, i.lat, i.lon
+FROM incoming i
+JOIN cameras c ON c.id = i.camera_id
+JOIN networks n ON n.id = c.network_id
+"""
+
+
+def prepare_incoming(table: pa.Table, first_id: int) -> pa.Table:
+    """Add read ids and drop the time zone (the store keeps naive UTC)."""
+    ts = table.column("ts").cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+    ids = pa.array(np.arange(first_id, first_id + table.num_rows, dtype=np.uint64))
+    table = table.set_column(table.schema.get_field_index("ts"), "ts", ts)
+    return table.append_column("read_id", ids)
+
+
+def check_cameras(con: duckdb.DuckDBPyConnection) -> None:
+    unknown = con.execute(
+        "SELECT DISTINCT i.camera_id FROM incoming i ANTI JOIN cameras c ON c.id = i.camera_id "
+        "ORDER BY 1 LIMIT 20"
+    ).fetchall()
+    if unknown:
+        names = ", ".join(str(r[0]) for r in unknown)
+        raise ValidationError(
+            f"unknown camera_id: {names}", {"field": "camera_id", "unknown": [r[0] for r in unknown]}
+        )
+
+
+def insert_batch(con: duckdb.DuckDBPyConnection, table: pa.Table, first_id: int) -> None:
+    """Insert one prepared batch into reads_hot inside the caller's transaction."""
+    incoming = prepare_incoming(table, first_id)
+    con.register("incoming", incoming)
+    try:
+        check_cameras(con)
+        con.execute(INSERT_FROM_INCOMING)
+    finally:
+        con.unregister("incoming")
+
+
+def compact_hot(con: duckdb.DuckDBPyConnection, upto_id: int) -> tuple[int, list[date]]:
+    """Move hot rows with read_id <= upto_id into sorted runs. Caller holds the transaction."""
+    days = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT CAST(ts AS DATE) FROM reads_hot WHERE read_id <= ? ORDER BY 1",
+            [upto_id],
+        ).fetchall()
+    ]
+    if not days:
+        return 0, []
+    con.execute(
+        "INSERT INTO reads SELECT * FROM reads_hot WHERE read_id <= ? "
+        "ORDER BY CAST(ts AS DATE), plate, ts",
+        [upto_id],
+    )
+    con.execute(
+        "INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM reads_hot "
+        "WHERE read_id <= ? GROUP BY 1",
+        [upto_id],
+    )
+    con.execute(
+        "INSERT INTO plate_dict SELECT DISTINCT h.plate FROM reads_hot h "
+        "ANTI JOIN plate_dict p ON p.plate = h.plate WHERE h.read_id <= ?",
+        [upto_id],
+    )
+    moved = con.execute("DELETE FROM reads_hot WHERE read_id <= ?", [upto_id]).fetchone()
+    return (int(moved[0]) if moved else 0), days
+
+
+def days_to_merge(con: duckdb.DuckDBPyConnection, min_runs: int = MERGE_AFTER_RUNS) -> list[date]:
+    rows = con.execute(
+        "SELECT day FROM runs GROUP BY day HAVING count(*) >= ? ORDER BY day", [min_runs]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day)
+    return start, start + timedelta(days=1)
+
+
+def merge_day(con: duckdb.DuckDBPyConnection, day: date) -> int:
+    """Rewrite one day's runs as a single run sorted by (plate, ts). Caller holds the transaction."""
+    start, end = day_bounds(day)
+    row = con.execute("SELECT max(rowid) FROM reads").fetchone()
+    last_rowid = row[0] if row and row[0] is not None else -1
+    con.execute(
+        "INSERT INTO reads SELECT * FROM reads WHERE ts >= ? AND ts < ? ORDER BY plate, ts",
+        [start, end],
+    )
+    con.execute(
+        "DELETE FROM reads WHERE ts >= ? AND ts < ? AND rowid <= ?", [start, end, last_rowid]
+    )
+    count_row = con.execute(
+        "SELECT count(*) FROM reads WHERE ts >= ? AND ts < ?", [start, end]
+    ).fetchone()
+    count = int(count_row[0]) if count_row else 0
+    con.execute("DELETE FROM runs WHERE day = ?", [day])
+    if count:
+        con.execute("INSERT INTO runs VALUES (?, ?, now())", [day, count])
+    return count
+
+
+def delete_day(
+    con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int] | None
+) -> int:
+    """Delete one day's reads (optionally of some networks only). Caller holds the transaction."""
+    start, end = day_bounds(day)
+    where = "ts >= ? AND ts < ?"
+    params: list[object] = [start, end]
+    if network_keys is not None:
+        where += f" AND network_key IN ({', '.join(str(k) for k in network_keys)})"
+    total = 0
+    for table in ("reads", "reads_hot"):
+        row = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+        total += int(row[0]) if row else 0
+    if network_keys is None:
+        con.execute("DELETE FROM runs WHERE day = ?", [day])
+    return total
+
+
+def prune_plate_dict(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop dictionary plates that no longer have any read (after a purge)."""
+    con.execute(
+        "DELETE FROM plate_dict WHERE plate NOT IN "
+        "(SELECT plate FROM reads UNION ALL SELECT plate FROM reads_hot)"
+    )
+
+
+def used_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = ?",
+        [DB_ALIAS],
+    ).fetchone()
+    return int(row[0]) * int(row[1]) if row else 0
+
+
+def timed() -> float:
+    return time.perf_counter()
+
+
+def naive(ts: datetime) -> datetime:
+    return naive_utc(ts)
+
+
+def aware(ts: datetime | None) -> datetime | None:
+    return None if ts is None else ts.replace(tzinfo=UTC)
