@@ -93,7 +93,7 @@ class DuckDBStore:
 
     def close(self) -> None:
         try:
-            self._con.execute("CHECKPOINT")
+            self.checkpoint()
         finally:
             self._con.close()
 
@@ -204,8 +204,15 @@ class DuckDBStore:
         self.checkpoint()
         return total
 
-    def checkpoint(self) -> None:
-        self._cur().execute("CHECKPOINT")
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log into the file; False if a concurrent writer prevented it
+        (DuckDB checkpoints again on its own later)."""
+        try:
+            self._cur().execute("CHECKPOINT")
+        except duckdb.TransactionException:
+            log.info("checkpoint deferred: another write transaction is active")
+            return False
+        return True
 
     def purge_day(self, day: date, networks: Sequence[NetworkId] | None = None) -> PurgeReceipt:
         """Delete a day of reads (of some owner networks, or all) and free their blocks."""
@@ -214,6 +221,7 @@ class DuckDBStore:
         keys = None
         if networks is not None:
             keys = [self._keys.network_key[n] for n in networks if n in self._keys.network_key]
+        self.checkpoint()  # so that 'before' counts blocks, not the write-ahead log
         before = writer.used_bytes(cur)
         with self._write_lock:
             cur.execute("BEGIN TRANSACTION")
@@ -226,7 +234,7 @@ class DuckDBStore:
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
-            cur.execute("CHECKPOINT")
+        self.checkpoint()
         freed = max(0, before - writer.used_bytes(cur))
         nets = tuple(networks) if networks is not None else tuple(self._keys.network_key)
         return PurgeReceipt(day, nets, count, freed, time.perf_counter() - started)
@@ -259,9 +267,11 @@ class DuckDBStore:
         return int(row[0]) if row else 0
 
     def distinct_plates(self) -> pa.Array:
-        table = self._cur().execute(
-            "SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot"
-        ).fetch_arrow_table()
+        table = (
+            self._cur()
+            .sql("SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot")
+            .to_arrow_table()
+        )
         return table.column(0).combine_chunks()
 
     # --- exchange ------------------------------------------------------------------------
@@ -269,7 +279,12 @@ class DuckDBStore:
         return export_parquet(self._cur(), out_dir)
 
     def import_parquet(self, path: Path) -> int:
-        return self.bulk_load(import_parquet_tables(self._cur(), path))
+        reader = self._con.cursor()  # its own cursor: the stream stays open during appends
+        reader.execute(f"USE {writer.DB_ALIAS}")
+        try:
+            return self.bulk_load(import_parquet_tables(reader, path))
+        finally:
+            reader.close()
 
     def stats(self) -> StoreStats:
         cur = self._cur()
@@ -296,6 +311,19 @@ class DuckDBStore:
             per_network={self._keys.network_by_key[k].id: v for k, v in per_network.items()},
         )
 
+    def get_meta(self, key: str) -> str | None:
+        row = self._cur().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._cur().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def record_search(self, row: Sequence[Any]) -> None:
+        """Durably insert one search_log row (committed before this returns)."""
+        self._cur().execute(
+            "INSERT INTO search_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", list(row)
+        )
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run parameterised SQL on this thread's cursor (for the search log and tools)."""
         return self._cur().execute(sql, list(params)).fetchall()
@@ -304,7 +332,9 @@ class DuckDBStore:
 def _open(path: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
     try:
-        con.execute(f"ATTACH '{_quote(path)}' AS {writer.DB_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(
+            f"ATTACH '{_quote(path)}' AS {writer.DB_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        )
     except duckdb.IOException as exc:
         con.close()
         if "lock" in str(exc).lower():

@@ -65,7 +65,9 @@ def _reads(con: duckdb.DuckDBPyConnection) -> None:
     # reads_hot: arrival order; moved into reads by compaction.
     con.execute(f"CREATE TABLE reads ({READ_COLUMNS_DDL})")
     con.execute(f"CREATE TABLE reads_hot ({READ_COLUMNS_DDL})")
-    con.execute("CREATE TABLE runs (day DATE NOT NULL, rows_ BIGINT NOT NULL, created_at TIMESTAMP)")
+    con.execute(
+        "CREATE TABLE runs (day DATE NOT NULL, rows_ BIGINT NOT NULL, created_at TIMESTAMP)"
+    )
     con.execute("CREATE TABLE plate_dict (plate VARCHAR NOT NULL)")
 
 
@@ -100,7 +102,8 @@ MIGRATIONS: tuple[Migration, ...] = (
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
     )
     done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
     applied: list[str] = []

@@ -26,7 +26,7 @@ EXPORT_SELECT = f"""
 SELECT r.read_id, n.agency_id AS owner, n.id AS network_id, c.id AS camera_id,
        r.ts AT TIME ZONE 'UTC' AS ts, r.plate, coalesce(r.plate_raw, r.plate) AS plate_raw,
        r.plate_state, {_f32("r.state_conf")} AS state_confidence, {_f32("r.conf")} AS confidence,
-       list_transform(r.candidates, x -> {{'plate': x.plate, 'confidence': {_f32("x.conf")}}})
+       list_transform(r.candidates, lambda x: {{'plate': x.plate, 'confidence': {_f32("x.conf")}}})
            AS candidates,
        r.color, {_f32("r.color_conf")} AS color_confidence, r.vtype AS vehicle_type,
        {_f32("r.vtype_conf")} AS type_confidence, r.make, {_f32("r.make_conf")} AS make_confidence,
@@ -62,7 +62,9 @@ def import_parquet_tables(
     try:
         relation = con.read_parquet(pattern, hive_partitioning=path.is_dir())
     except duckdb.Error as exc:
-        raise ValidationError(f"{path}: not a readable Parquet file: {exc}", {"file": str(path)})
+        raise ValidationError(
+            f"{path}: not a readable Parquet file: {exc}", {"file": str(path)}
+        ) from None
     missing = [n for n in ("camera_id", "ts", "plate") if n not in relation.columns]
     if missing:
         raise ValidationError(
@@ -70,9 +72,8 @@ def import_parquet_tables(
             {"file": str(path), "missing": missing},
         )
     select = ", ".join(
-        f'"{f.name}"' if f.name in relation.columns else f"NULL AS {f.name}"
-        for f in INGEST_SCHEMA
+        f'"{f.name}"' if f.name in relation.columns else f"NULL AS {f.name}" for f in INGEST_SCHEMA
     )
-    reader = relation.project(select).fetch_record_batch(batch_rows)
+    reader = relation.project(select).to_arrow_reader(batch_rows)
     for batch in reader:
         yield pa.Table.from_batches([batch]).cast(INGEST_SCHEMA)

@@ -173,12 +173,8 @@ def row_to_read(row: tuple[Any, ...], keys: Keys) -> Read:
         plate_state=state,
         state_confidence=_conf(state_conf),
         confidence=_conf(conf),
-        candidates=tuple(
-            Candidate(c["plate"], _conf(c["conf"]) or 0.0) for c in (cands or ())
-        ),
-        vehicle=Vehicle(
-            color, _conf(color_conf), vtype, _conf(vtype_conf), make, _conf(make_conf)
-        ),
+        candidates=tuple(Candidate(c["plate"], _conf(c["conf"]) or 0.0) for c in (cands or ())),
+        vehicle=Vehicle(color, _conf(color_conf), vtype, _conf(vtype_conf), make, _conf(make_conf)),
         crop_ref=crop,
         engine=engine,
         lat=lat,

@@ -40,7 +40,11 @@ def upsert_networks(con: duckdb.DuckDBPyConnection, networks: Iterable[Network])
             existing[n.id] = key
         rows.append((key, n.id, n.agency_id, n.name))
     if rows:
-        con.executemany("INSERT OR REPLACE INTO networks VALUES (?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO networks VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "agency_id = excluded.agency_id, name = excluded.name",
+            rows,
+        )
 
 
 def upsert_cameras(con: duckdb.DuckDBPyConnection, cameras: Iterable[Camera]) -> None:
@@ -54,7 +58,13 @@ def upsert_cameras(con: duckdb.DuckDBPyConnection, cameras: Iterable[Camera]) ->
             existing[c.id] = key
         rows.append((key, c.id, c.network_id, c.name, c.lat, c.lon, c.heading, c.mobile, c.active))
     if rows:
-        con.executemany("INSERT OR REPLACE INTO cameras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO cameras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+            "SET network_id = excluded.network_id, name = excluded.name, lat = excluded.lat, "
+            "lon = excluded.lon, heading = excluded.heading, mobile = excluded.mobile, "
+            "active = excluded.active",
+            rows,
+        )
 
 
 def upsert_users(con: duckdb.DuckDBPyConnection, users: Iterable[User]) -> None:
@@ -65,9 +75,7 @@ def upsert_users(con: duckdb.DuckDBPyConnection, users: Iterable[User]) -> None:
 
 def load_agencies(con: duckdb.DuckDBPyConnection) -> list[Agency]:
     rows = con.execute("SELECT id, name, state, kind, retention_days FROM agencies ORDER BY id")
-    return [
-        Agency(AgencyId(i), n, s, cast(AgencyKind, k), r) for i, n, s, k, r in rows.fetchall()
-    ]
+    return [Agency(AgencyId(i), n, s, cast(AgencyKind, k), r) for i, n, s, k, r in rows.fetchall()]
 
 
 def load_networks(con: duckdb.DuckDBPyConnection) -> list[tuple[int, Network]]:

@@ -32,7 +32,7 @@ INSERT INTO reads_hot
 SELECT i.read_id, n.key, c.key, i.ts, i.plate,
        CASE WHEN i.plate_raw = i.plate THEN NULL ELSE i.plate_raw END,
        i.plate_state, {_u8("i.state_confidence")}, {_u8("i.confidence")},
-       list_transform(i.candidates, x -> {{'plate': x.plate, 'conf': {_u8("x.confidence")}}}),
+       list_transform(i.candidates, lambda x: {{'plate': x.plate, 'conf': {_u8("x.confidence")}}}),
        i.color, {_u8("i.color_confidence")}, i.vehicle_type, {_u8("i.type_confidence")},
        i.make, {_u8("i.make_confidence")}, i.crop_ref, i.engine, i.lat, i.lon
 FROM incoming i
@@ -57,19 +57,18 @@ def check_cameras(con: duckdb.DuckDBPyConnection) -> None:
     if unknown:
         names = ", ".join(str(r[0]) for r in unknown)
         raise ValidationError(
-            f"unknown camera_id: {names}", {"field": "camera_id", "unknown": [r[0] for r in unknown]}
+            f"unknown camera_id: {names}",
+            {"field": "camera_id", "unknown": [r[0] for r in unknown]},
         )
 
 
 def insert_batch(con: duckdb.DuckDBPyConnection, table: pa.Table, first_id: int) -> None:
     """Insert one prepared batch into reads_hot inside the caller's transaction."""
     incoming = prepare_incoming(table, first_id)
-    con.register("incoming", incoming)
-    try:
-        check_cameras(con)
-        con.execute(INSERT_FROM_INCOMING)
-    finally:
-        con.unregister("incoming")
+    con.register("incoming", incoming)  # re-registering replaces a view left by a failure
+    check_cameras(con)
+    con.execute(INSERT_FROM_INCOMING)
+    con.unregister("incoming")
 
 
 def compact_hot(con: duckdb.DuckDBPyConnection, upto_id: int) -> tuple[int, list[date]]:
@@ -115,7 +114,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def merge_day(con: duckdb.DuckDBPyConnection, day: date) -> int:
-    """Rewrite one day's runs as a single run sorted by (plate, ts). Caller holds the transaction."""
+    """Rewrite one day's runs as one run sorted by (plate, ts). Caller holds the transaction."""
     start, end = day_bounds(day)
     row = con.execute("SELECT max(rowid) FROM reads").fetchone()
     last_rowid = row[0] if row and row[0] is not None else -1
@@ -136,9 +135,7 @@ def merge_day(con: duckdb.DuckDBPyConnection, day: date) -> int:
     return count
 
 
-def delete_day(
-    con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int] | None
-) -> int:
+def delete_day(con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int] | None) -> int:
     """Delete one day's reads (optionally of some networks only). Caller holds the transaction."""
     start, end = day_bounds(day)
     where = "ts >= ? AND ts < ?"

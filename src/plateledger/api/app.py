@@ -1,0 +1,35 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from plateledger import __version__
+from plateledger.api import errors, routes_reads, routes_registry, routes_search
+from plateledger.app.platform import Platform
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            platform.start_background()
+        yield
+
+    app = FastAPI(
+        title="plateledger",
+        version=__version__,
+        description="ALPR network API: reads, search, timelines. Bearer tokens on every "
+        "endpoint except /api/v1/health.",
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    errors.install(app)
+    for module in (routes_registry, routes_reads, routes_search):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

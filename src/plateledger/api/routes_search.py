@@ -1,0 +1,85 @@
+"""Search and timeline endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from plateledger.api.auth import Investigator, PlatformDep
+from plateledger.api.schemas import SearchIn, decision_out, hit_out, timeline_out
+from plateledger.domain.types import AgencyId, CameraId
+from plateledger.search.timeline import timeline
+from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
+from plateledger.store.base import BBox
+
+router = APIRouter(tags=["search"])
+
+
+def _query(body: SearchIn) -> SearchQuery:
+    q = body.query
+    return SearchQuery(
+        plate=q.plate,
+        mode=q.mode,
+        max_distance=q.max_distance,
+        time_from=q.time_from,
+        time_to=q.time_to,
+        cameras=tuple(CameraId(c) for c in q.cameras),
+        bbox=BBox(q.bbox.min_lat, q.bbox.min_lon, q.bbox.max_lat, q.bbox.max_lon)
+        if q.bbox
+        else None,
+        near=Near(q.near.lat, q.near.lon, q.near.radius_km) if q.near else None,
+        plate_state=q.plate_state,
+        color=q.color,
+        vehicle_type=q.vehicle_type,
+        make=q.make,
+        limit=q.limit,
+        offset=q.offset,
+    )
+
+
+@router.post(
+    "/searches",
+    summary="Search reads",
+    description=(
+        "Exact, wildcard (`?` one character, `*` any run) or confusion-aware fuzzy plate search "
+        "with filters. Every search carries a purpose code, case number and reason; policy "
+        "decides per owner network and the search is logged before any read is touched."
+    ),
+)
+async def post_search(body: SearchIn, user: Investigator, platform: PlatformDep) -> dict[str, Any]:
+    purpose = Purpose(
+        body.purpose, body.case_number, body.reason,
+        AgencyId(body.on_behalf_of) if body.on_behalf_of else None,
+    )  # fmt: skip
+    request = SearchRequest(user, _query(body), purpose)
+    resp = await run_in_threadpool(platform.search.search, request)
+    return {
+        "search_id": resp.search_id,
+        "results": [hit_out(h) for h in resp.hits],
+        "has_more": resp.has_more,
+        "total": resp.total,
+        "matched_plates": resp.matched_plates,
+        "networks_searched": [decision_out(d) for d in resp.networks_searched],
+        "networks_excluded": [decision_out(d) for d in resp.networks_excluded],
+        "timings_ms": resp.timings_ms,
+    }
+
+
+@router.get("/plates/{plate}/timeline", summary="A plate's timeline")
+async def get_timeline(
+    plate: str,
+    user: Investigator,
+    platform: PlatformDep,
+    purpose: Annotated[str, Query(min_length=1, max_length=64)],
+    case_number: Annotated[str, Query(min_length=1, max_length=100)],
+    reason: Annotated[str, Query(min_length=1, max_length=2000)],
+    on_behalf_of: Annotated[str | None, Query(max_length=100)] = None,
+    time_from: Annotated[datetime | None, Query(alias="from")] = None,
+    time_to: Annotated[datetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    p = Purpose(purpose, case_number, reason, AgencyId(on_behalf_of) if on_behalf_of else None)
+    t = await run_in_threadpool(timeline, platform.search, user, plate, p, time_from, time_to)
+    return timeline_out(t)

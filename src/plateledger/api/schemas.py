@@ -1,0 +1,125 @@
+"""Pydantic models at the HTTP edge (requests and responses), and conversions from domain values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from plateledger.domain.types import Read
+from plateledger.policy.base import Decision
+from plateledger.search.types import Hit, Timeline
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BBoxIn(Strict):
+    min_lat: float = Field(ge=-90, le=90)
+    min_lon: float = Field(ge=-180, le=180)
+    max_lat: float = Field(ge=-90, le=90)
+    max_lon: float = Field(ge=-180, le=180)
+
+
+class NearIn(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=500)
+
+
+class QueryIn(Strict):
+    plate: str | None = Field(None, max_length=32, description="plate, pattern or fuzzy target")
+    mode: Literal["exact", "wildcard", "fuzzy"] = "exact"
+    max_distance: int = Field(1, ge=0, le=2, description="fuzzy: non-confusable edits allowed")
+    time_from: datetime | None = None
+    time_to: datetime | None = None
+    cameras: list[str] = Field(default_factory=list, max_length=1000)
+    bbox: BBoxIn | None = None
+    near: NearIn | None = None
+    plate_state: str | None = Field(None, max_length=3)
+    color: str | None = Field(None, max_length=40)
+    vehicle_type: str | None = Field(None, max_length=40)
+    make: str | None = Field(None, max_length=40)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+class SearchIn(Strict):
+    query: QueryIn
+    purpose: str = Field(min_length=1, max_length=64, description="purpose code")
+    case_number: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+    on_behalf_of: str | None = Field(None, max_length=100, description="agency id")
+
+
+def decision_out(d: Decision) -> dict[str, Any]:
+    return d.to_dict()
+
+
+def read_out(r: Read) -> dict[str, Any]:
+    v = r.vehicle
+    return {
+        "read_id": int(r.id),
+        "camera_id": r.camera_id,
+        "network_id": r.network_id,
+        "owner_agency": r.owner_agency,
+        "ts": r.ts.isoformat(),
+        "plate": r.plate,
+        "plate_raw": r.plate_raw,
+        "plate_state": r.plate_state,
+        "state_confidence": r.state_confidence,
+        "confidence": r.confidence,
+        "candidates": [{"plate": c.plate, "confidence": c.confidence} for c in r.candidates],
+        "vehicle": {
+            "color": v.color,
+            "color_confidence": v.color_confidence,
+            "type": v.type,
+            "type_confidence": v.type_confidence,
+            "make": v.make,
+            "make_confidence": v.make_confidence,
+        },
+        "crop_ref": r.crop_ref,
+        "engine": r.engine,
+        "lat": r.lat,
+        "lon": r.lon,
+    }
+
+
+def hit_out(h: Hit) -> dict[str, Any]:
+    return {**read_out(h.read), "score": h.score, "why": h.why}
+
+
+def timeline_out(t: Timeline) -> dict[str, Any]:
+    return {
+        "search_id": t.search_id,
+        "plate": t.plate,
+        "total_reads": t.total_reads,
+        "first_seen": t.first_seen.isoformat() if t.first_seen else None,
+        "last_seen": t.last_seen.isoformat() if t.last_seen else None,
+        "per_camera": [
+            {
+                "camera_id": c.camera_id,
+                "owner_agency": c.owner_agency,
+                "count": c.count,
+                "first_seen": c.first_seen.isoformat(),
+                "last_seen": c.last_seen.isoformat(),
+            }
+            for c in t.per_camera
+        ],
+        "sightings": [
+            {
+                "camera_id": s.camera_id,
+                "owner_agency": s.owner_agency,
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat(),
+                "read_ids": list(s.read_ids),
+                "best_confidence": s.best_confidence,
+            }
+            for s in t.sightings
+        ],
+        "networks_searched": [decision_out(d) for d in t.networks_searched],
+        "networks_excluded": [decision_out(d) for d in t.networks_excluded],
+        "truncated": t.truncated,
+    }

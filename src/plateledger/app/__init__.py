@@ -1,0 +1,1 @@
+"""Composition root: wires store, policy, search log, plate dictionary and ingest together."""

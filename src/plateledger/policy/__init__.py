@@ -1,0 +1,1 @@
+"""Purpose-bound access: decisions per owner network."""

@@ -1,0 +1,53 @@
+"""The policy contract: one explained Decision per owner network, before any read is touched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from plateledger.domain.types import Agency, AgencyId, Network, NetworkId, User
+
+Outcome = Literal["allow", "deny", "hold"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequest:
+    """What policy needs to know about a search or timeline request."""
+
+    user: User
+    user_agency: Agency
+    purpose: str
+    case_number: str
+    reason: str
+    on_behalf_of: AgencyId | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    network: NetworkId
+    owner_agency: AgencyId
+    decision: Outcome
+    rule_ids: tuple[str, ...]
+    explanation: str
+    retention_cutoff: datetime | None = None  # reads older than this are never returned
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "owner_agency": self.owner_agency,
+            "decision": self.decision,
+            "rule_ids": list(self.rule_ids),
+            "explanation": self.explanation,
+            "retention_cutoff": self.retention_cutoff.isoformat()
+            if self.retention_cutoff
+            else None,
+        }
+
+
+class PolicyEngine(Protocol):
+    def evaluate(
+        self, request: AccessRequest, networks: Sequence[tuple[Network, Agency]]
+    ) -> list[Decision]: ...

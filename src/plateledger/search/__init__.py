@@ -1,0 +1,1 @@
+"""Search: the query model and its execution behind policy and the search log."""

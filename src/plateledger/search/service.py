@@ -1,0 +1,149 @@
+"""The search path every request crosses.
+
+    validate ─► policy: one Decision per owner network ─► search log entry (durable)
+             ─► store lookups on allowed networks within their retention ─► ranked hits
+
+Nothing reads a read before the log entry is committed; a failed log write fails the request.
+Wildcard and fuzzy queries are answered from the in-memory plate dictionary first, then by exact
+lookups of the matched plates: never an edit-distance scan over every read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from plateledger.domain.plates import canonicalize
+from plateledger.domain.types import Agency, Network, User
+from plateledger.errors import ForbiddenError, ValidationError
+from plateledger.policy.base import AccessRequest, Decision, PolicyEngine
+from plateledger.search import executor
+from plateledger.search.types import (
+    Hit,
+    Purpose,
+    SearchQuery,
+    SearchRequest,
+    SearchResponse,
+    query_to_dict,
+)
+from plateledger.search.validate import resolve_filters, validate_purpose, validate_query
+from plateledger.store.base import ReadStore, Scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchLogEntry:
+    search_id: str
+    at: datetime
+    user: User
+    kind: str  # "search" | "timeline"
+    purpose: Purpose
+    query: Mapping[str, object]
+    decisions: tuple[Decision, ...]
+
+
+class SearchRecorder(Protocol):
+    """Durable, write-ahead record of each search. Raises if the entry cannot be stored."""
+
+    def record_search(self, entry: SearchLogEntry) -> None: ...
+
+
+@dataclass
+class Authorised:
+    search_id: str
+    searched: tuple[Decision, ...]
+    excluded: tuple[Decision, ...]
+    scope: Scope
+
+
+class SearchService:
+    def __init__(
+        self,
+        store: ReadStore,
+        policy: PolicyEngine,
+        recorder: SearchRecorder,
+        dictionary: Callable[[], executor.PlateMatcher],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.recorder = recorder
+        self._dictionary = dictionary
+        self._clock = clock
+
+    def authorise(
+        self, user: User, purpose: Purpose, kind: str, query: Mapping[str, object]
+    ) -> Authorised:
+        """Policy decisions, then the durable log entry. Raises ForbiddenError if all denied."""
+        validate_purpose(purpose)
+        now = self._clock()
+        agencies = {a.id: a for a in self.store.agencies()}
+        user_agency = agencies.get(user.agency_id)
+        if user_agency is None:
+            raise ForbiddenError(f"user {user.id} belongs to no registered agency")
+        if purpose.on_behalf_of is not None and purpose.on_behalf_of not in agencies:
+            raise ValidationError(
+                f"on_behalf_of: unknown agency {purpose.on_behalf_of!r}",
+                {"field": "on_behalf_of"},
+            )
+        pairs: list[tuple[Network, Agency]] = [
+            (n, agencies[n.agency_id]) for n in self.store.networks() if n.agency_id in agencies
+        ]
+        request = AccessRequest(
+            user, user_agency, purpose.purpose, purpose.case_number, purpose.reason,
+            purpose.on_behalf_of, now,
+        )  # fmt: skip
+        decisions = tuple(self.policy.evaluate(request, pairs))
+        search_id = _new_search_id(now)
+        entry = SearchLogEntry(search_id, now, user, kind, purpose, query, decisions)
+        self.recorder.record_search(entry)  # write-ahead: before any read is touched
+        searched = tuple(d for d in decisions if d.decision == "allow")
+        excluded = tuple(d for d in decisions if d.decision != "allow")
+        if not searched:
+            raise ForbiddenError(
+                "no network may be searched for this request",
+                {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]},
+            )
+        scope = Scope({d.network: d.retention_cutoff for d in searched})
+        return Authorised(search_id, searched, excluded, scope)
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        query = validate_query(request.query)
+        if query.plate is not None and query.mode == "exact":
+            query = replace(query, plate=canonicalize(query.plate))
+        auth = self.authorise(request.user, request.purpose, "search", query_to_dict(query))
+        filters = resolve_filters(query, self.store.cameras())
+        authorised_at = time.perf_counter()
+        hits, has_more, total, matched = self._run(query, filters, auth.scope)
+        done = time.perf_counter()
+        log.info(
+            "search %s by %s: %s mode, %d hits", auth.search_id, request.user.id, query.mode,
+            len(hits),
+        )  # fmt: skip
+        return SearchResponse(
+            auth.search_id, tuple(hits), auth.searched, auth.excluded, has_more, total, matched,
+            {"policy_and_log": round((authorised_at - started) * 1000, 2),
+             "lookup": round((done - authorised_at) * 1000, 2)},
+        )  # fmt: skip
+
+    def _run(
+        self, query: SearchQuery, filters: executor.ReadFilters, scope: Scope
+    ) -> tuple[Sequence[Hit], bool, int | None, int | None]:
+        if query.plate is None:
+            return executor.by_filters(self.store, query, filters, scope)
+        if query.mode == "exact":
+            return executor.exact(self.store, query, filters, scope)
+        if query.mode == "wildcard":
+            return executor.wildcard(self.store, self._dictionary(), query, filters, scope)
+        return executor.fuzzy(self.store, self._dictionary(), query, filters, scope)
+
+
+def _new_search_id(now: datetime) -> str:
+    return f"s-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,112 @@
+"""Validation of search queries and purposes; area filters resolved into cameras."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from plateledger.domain.types import Camera
+from plateledger.errors import ValidationError
+from plateledger.search.geo import cameras_in_bbox, cameras_near, circle_bbox
+from plateledger.search.types import MAX_LIMIT, Purpose, SearchQuery
+from plateledger.store.base import ReadFilters
+
+PURPOSE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+WILDCARD_CHARS = re.compile(r"^[A-Za-z0-9 .\-?*]+$")
+
+
+def validate_purpose(purpose: Purpose) -> None:
+    missing = [
+        name
+        for name in ("purpose", "case_number", "reason")
+        if not str(getattr(purpose, name) or "").strip()
+    ]
+    if missing:
+        raise ValidationError(f"every search must carry {', '.join(missing)}", {"missing": missing})
+    if not PURPOSE_CODE.match(purpose.purpose):
+        raise ValidationError(
+            f"purpose: {purpose.purpose!r} is not a purpose code (lower-case, e.g. "
+            "'stolen_vehicle')",
+            {"field": "purpose"},
+        )
+
+
+def validate_query(query: SearchQuery) -> SearchQuery:
+    if query.mode not in ("exact", "wildcard", "fuzzy"):
+        raise ValidationError(f"query.mode: unknown mode {query.mode!r}", {"field": "query.mode"})
+    if query.plate is not None and not query.plate.strip():
+        raise ValidationError("query.plate: empty", {"field": "query.plate"})
+    if query.mode == "wildcard" and query.plate is not None:
+        _check_pattern(query.plate)
+    if query.mode == "fuzzy" and not 0 <= query.max_distance <= 2:
+        raise ValidationError(
+            "query.max_distance: must be 0, 1 or 2", {"field": "query.max_distance"}
+        )
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise ValidationError(
+            f"query.limit: must be between 1 and {MAX_LIMIT}", {"field": "query.limit"}
+        )
+    if query.offset < 0:
+        raise ValidationError("query.offset: must be ≥ 0", {"field": "query.offset"})
+    if query.time_from and query.time_to and query.time_from >= query.time_to:
+        raise ValidationError(
+            "query.time_from must be before query.time_to", {"field": "query.time_from"}
+        )
+    if query.plate is None and not _has_selective_filter(query):
+        raise ValidationError(
+            "query: give a plate, or a time window together with cameras or an area",
+            {"field": "query.plate"},
+        )
+    return query
+
+
+def _check_pattern(pattern: str) -> None:
+    if not WILDCARD_CHARS.match(pattern):
+        raise ValidationError(
+            "query.plate: a wildcard pattern uses letters, digits, '?' and '*' only",
+            {"field": "query.plate"},
+        )
+    if not pattern.replace("*", "").replace("?", "").strip():
+        raise ValidationError(
+            "query.plate: a wildcard pattern needs at least one literal character",
+            {"field": "query.plate"},
+        )
+
+
+def _has_selective_filter(query: SearchQuery) -> bool:
+    has_place = bool(query.cameras) or query.bbox is not None or query.near is not None
+    return query.time_from is not None and query.time_to is not None and has_place
+
+
+def resolve_filters(query: SearchQuery, cameras: Sequence[Camera]) -> ReadFilters:
+    known = {c.id for c in cameras}
+    unknown = [c for c in query.cameras if c not in known]
+    if unknown:
+        raise ValidationError(
+            f"query.cameras: unknown camera(s) {', '.join(unknown[:10])}",
+            {"field": "query.cameras", "unknown": unknown},
+        )
+    camera_set = frozenset(query.cameras) if query.cameras else None
+    bbox = query.bbox
+    if query.near is not None:
+        near = query.near
+        if near.radius_km <= 0 or near.radius_km > 500:
+            raise ValidationError(
+                "query.near.radius_km: must be in (0, 500]", {"field": "query.near.radius_km"}
+            )
+        area = cameras_near(cameras, near.lat, near.lon, near.radius_km)
+        camera_set = area if camera_set is None else camera_set & area
+        bbox = circle_bbox(near.lat, near.lon, near.radius_km)
+    elif bbox is not None:
+        area = cameras_in_bbox(cameras, bbox)
+        camera_set = area if camera_set is None else camera_set & area
+    return ReadFilters(
+        time_from=query.time_from,
+        time_to=query.time_to,
+        cameras=camera_set,
+        bbox=bbox,
+        plate_state=query.plate_state.upper() if query.plate_state else None,
+        color=query.color.lower() if query.color else None,
+        vehicle_type=query.vehicle_type.lower() if query.vehicle_type else None,
+        make=query.make.upper() if query.make else None,
+    )

@@ -1,0 +1,75 @@
+"""An acknowledged read survives SIGKILL of the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import NOW, setup_registry
+from plateledger.app.platform import Platform
+from plateledger.domain.types import NetworkId
+from plateledger.store.base import ReadFilters, Scope
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''!r}")
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError("server did not start")
+
+
+@pytest.mark.slow
+def test_acknowledged_reads_survive_sigkill(data_dir: Path) -> None:
+    setup = Platform(data_dir)
+    token = setup_registry(setup)["il-admin"]
+    setup.close()
+    port = free_port()
+    cmd = [sys.executable, "-m", "plateledger.cli.main", "serve", "--data", str(data_dir),
+           "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    acked: list[str] = []
+    try:
+        wait_ready(url, proc)
+        headers = {"Authorization": f"Bearer {token}"}
+        for batch in range(20):
+            rows = [
+                {"camera_id": "il-c1", "ts": (NOW - timedelta(seconds=i)).isoformat(),
+                 "plate": f"K{batch:02d}{i:04d}"}
+                for i in range(500)
+            ]  # fmt: skip
+            r = httpx.post(f"{url}/api/v1/reads", json=rows, headers=headers, timeout=30)
+            assert r.status_code == 200 and r.json()["stored"] == 500
+            acked.extend(row["plate"] for row in rows)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)  # right after the last acknowledged response
+        proc.wait()
+    after = Platform(data_dir)
+    scope = Scope({NetworkId("il-net"): None})
+    assert after.store.stats().reads == len(acked)
+    sample = acked[::997] + [acked[-1]]
+    for plate in sample:
+        assert len(after.store.find_reads([plate], ReadFilters(), scope, limit=2)) == 1
+    after.close()

@@ -1,0 +1,93 @@
+"""Shared fixtures: a tiny two-state network on a real DuckDB file in a temp directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from plateledger.app.platform import Platform
+from plateledger.app.tokens import new_token
+from plateledger.domain.types import (
+    Agency,
+    AgencyId,
+    Camera,
+    CameraId,
+    Network,
+    NetworkId,
+    User,
+    UserId,
+)
+from plateledger.store.schema import INGEST_SCHEMA
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+AGENCIES = [
+    Agency(AgencyId("il-test-pd"), "Test PD (IL)", "IL", "municipal", 180),
+    Agency(AgencyId("tx-test-pd"), "Test PD (TX)", "TX", "municipal", None),
+    Agency(AgencyId("va-test-pd"), "Test PD (VA)", "VA", "municipal", 21),
+]
+NETWORKS = [
+    Network(NetworkId("il-net"), AgencyId("il-test-pd"), "IL fixed"),
+    Network(NetworkId("tx-net"), AgencyId("tx-test-pd"), "TX fixed"),
+    Network(NetworkId("va-net"), AgencyId("va-test-pd"), "VA fixed"),
+]
+CAMERAS = [
+    Camera(CameraId("il-c1"), NetworkId("il-net"), "Main St NB", 41.88, -87.63, 0.0),
+    Camera(CameraId("il-c2"), NetworkId("il-net"), "Main St SB", 41.90, -87.64, 180.0),
+    Camera(CameraId("tx-c1"), NetworkId("tx-net"), "I-10 WB", 29.76, -95.37, 270.0),
+    Camera(CameraId("tx-m1"), NetworkId("tx-net"), "Unit 7", 29.70, -95.40, None, mobile=True),
+    Camera(CameraId("va-c1"), NetworkId("va-net"), "Broad St", 37.54, -77.43, 90.0),
+]
+USERS = [
+    User(UserId("il-officer"), AgencyId("il-test-pd"), "IL Officer", "officer"),
+    User(UserId("il-admin"), AgencyId("il-test-pd"), "IL Admin", "admin"),
+    User(UserId("tx-officer"), AgencyId("tx-test-pd"), "TX Officer", "officer"),
+    User(UserId("tx-admin"), AgencyId("tx-test-pd"), "TX Admin", "admin"),
+    User(UserId("tx-auditor"), AgencyId("tx-test-pd"), "TX Auditor", "auditor"),
+]
+
+
+def make_reads(rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows with at least camera_id, ts, plate → an ingest-schema table."""
+    cols: dict[str, list[Any]] = {f.name: [] for f in INGEST_SCHEMA}
+    for row in rows:
+        for name, values in cols.items():
+            values.append(row.get(name))
+    return pa.Table.from_pydict(cols, schema=INGEST_SCHEMA)
+
+
+def read(camera: str, minutes_ago: float, plate: str, **extra: Any) -> dict[str, Any]:
+    return {"camera_id": camera, "ts": NOW - timedelta(minutes=minutes_ago), "plate": plate,
+            "confidence": 0.9, **extra}  # fmt: skip
+
+
+def setup_registry(platform: Platform) -> dict[str, str]:
+    store = platform.store
+    store.upsert_agencies(AGENCIES)
+    store.upsert_networks(NETWORKS)
+    store.upsert_cameras(CAMERAS)
+    store.upsert_users(USERS)
+    tokens = {}
+    for user in USERS:
+        secret, token = new_token(user.id, "test")
+        store.add_token(token)
+        tokens[user.id] = secret
+    return tokens
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def platform(data_dir: Path) -> Iterator[Platform]:
+    p = Platform(data_dir)
+    p.tokens = setup_registry(p)  # type: ignore[attr-defined]
+    yield p
+    p.close()
