@@ -26,7 +26,7 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         envvar="PLATELEDGER_DATA",
-        help="Data directory (default ./plateledger-data; env PLATELEDGER_DATA).",
+        help="Data directory.",
     ),
 ]
 
@@ -47,10 +47,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except PlateledgerError as exc:
-            console.print(f"[red]error[/red] ({exc.code}): {exc.message}", markup=True)
-            if exc.details and isinstance(exc.details, dict) and "errors" in exc.details:
-                for line in exc.details["errors"][:20]:
-                    console.print(f"  {line}")
+            eprint(f"error ({exc.code}): {exc.message}")
             raise typer.Exit(2) from None
 
     return wrapper
@@ -63,6 +60,11 @@ def open_platform(data: Path) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+def eprint(line: str) -> None:
+    """One unwrapped line on stderr (error lists must stay greppable)."""
+    sys.stderr.write(line + "\n")
 
 
 def print_json(obj: Any) -> None:

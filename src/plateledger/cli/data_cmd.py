@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TimeElapsedColumn
 
-from plateledger.cli.common import DataOpt, console, friendly, open_platform, print_json
+from plateledger.cli.common import DataOpt, console, eprint, friendly, open_platform, print_json
 from plateledger.errors import ValidationError
 
 FilesArg = Annotated[list[Path], typer.Argument(help="CSV, NDJSON or Parquet files (.gz ok).")]
@@ -29,9 +29,9 @@ def ingest(files: FilesArg, data: DataOpt = Path("plateledger-data")) -> None:
                 task = bar.add_task(path.name, total=None)
                 report = platform.ingest_file(path, progress=_advance(bar, task))
             for err in report.errors[:50]:
-                console.print(f"{path}: row {err.row}: {err.field}: {err.message}")
+                eprint(f"{path}: row {err.row}: {err.field}: {err.message}")
             if len(report.errors) > 50:
-                console.print(f"{path}: … and {len(report.errors) - 50} more errors")
+                eprint(f"{path}: … and {len(report.errors) - 50} more errors")
             totals["received"] += report.received
             totals["stored"] += report.stored
             totals["rejected"] += report.rejected

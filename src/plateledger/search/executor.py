@@ -26,6 +26,7 @@ class PlateMatcher(Protocol):
     def wildcard(self, pattern: str) -> list[str]: ...
     def fuzzy(self, query: str, max_distance: int) -> list[PlateMatch]: ...
 
+
 WILDCARD_CHUNK = 16
 FUZZY_MAX_PLATES = 200
 FUZZY_MAX_READS = 5000

@@ -36,7 +36,7 @@ from plateledger.store.base import (
     StoreStats,
     Token,
 )
-from plateledger.store.migrations import migrate
+from plateledger.store.migrations import READ_COLUMNS_DDL, migrate
 from plateledger.store.parquet import export_parquet, import_parquet_tables
 from plateledger.store.read_query import (
     Keys,
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 DB_FILE = "plateledger.duckdb"
 ROW_GROUP_SIZE = 8192
 HOT_COMPACT_ROWS = 250_000
+BULK_STAGE = "temp.main.bulk_stage"
 BULK_COMPACT_ROWS = 4_000_000
 
 
@@ -136,7 +137,7 @@ class DuckDBStore:
         return registry.user_for_token_hash(self._cur(), token_hash, writer.naive(now))
 
     # --- writes --------------------------------------------------------------------------
-    def append(self, table: pa.Table) -> AppendResult:
+    def append(self, table: pa.Table, *, target: str = "reads_hot") -> AppendResult:
         """Durably append one batch (a single transaction). Returns the ids assigned."""
         if table.num_rows == 0:
             return AppendResult(0, 0, -1)
@@ -146,7 +147,7 @@ class DuckDBStore:
             last = first + table.num_rows - 1
             cur.execute("BEGIN TRANSACTION")
             try:
-                writer.insert_batch(cur, table, first)
+                writer.insert_batch(cur, table, first, target)
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'next_read_id'", [str(last + 1)])
                 cur.execute("COMMIT")
             except Exception:
@@ -193,16 +194,47 @@ class DuckDBStore:
         return merged
 
     def bulk_load(self, tables: Iterable[pa.Table]) -> int:
-        """Load many batches fast: append, compacting every few million rows, then merge."""
-        total = 0
-        for table in tables:
-            self.append(table)
-            total += table.num_rows
-            if self.hot_rows() >= BULK_COMPACT_ROWS:
-                self.compact()
-        self.compact(everything=True)
+        """Load many batches fast. Batches are staged in a temporary table (outside the file)
+        and written as sorted day runs every few million rows, so the file holds no staging
+        garbage. Input in time order gives one run per day; any order is correct."""
+        cur = self._cur()
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {BULK_STAGE} ({READ_COLUMNS_DDL})")
+        total = staged = 0
+        try:
+            for table in tables:
+                self.append(table, target=BULK_STAGE)
+                total += table.num_rows
+                staged += table.num_rows
+                if staged >= BULK_COMPACT_ROWS:
+                    staged -= self._flush_stage(complete_days_only=True)
+            self._flush_stage(complete_days_only=False)
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {BULK_STAGE}")
+        self.merge_days(min_runs=2)
         self.checkpoint()
         return total
+
+    def _flush_stage(self, *, complete_days_only: bool) -> int:
+        cur = self._cur()
+        where, params = "TRUE", []
+        if complete_days_only:
+            row = cur.execute(f"SELECT max(CAST(ts AS DATE)) FROM {BULK_STAGE}").fetchone()
+            last_day = row[0] if row else None
+            share = cur.execute(
+                f"SELECT avg(CASE WHEN CAST(ts AS DATE) = ? THEN 1 ELSE 0 END) FROM {BULK_STAGE}",
+                [last_day],
+            ).fetchone()
+            if last_day is not None and share and share[0] is not None and share[0] < 0.5:
+                where, params = "CAST(ts AS DATE) < ?", [last_day]
+        with self._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                moved, _ = writer.move_to_runs(cur, BULK_STAGE, where, params)
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+        return moved
 
     def checkpoint(self) -> bool:
         """Fold the write-ahead log into the file; False if a concurrent writer prevented it

@@ -28,7 +28,7 @@ def _u8(column: str) -> str:
 
 
 INSERT_FROM_INCOMING = f"""
-INSERT INTO reads_hot
+INSERT INTO __TARGET__
 SELECT i.read_id, n.key, c.key, i.ts, i.plate,
        CASE WHEN i.plate_raw = i.plate THEN NULL ELSE i.plate_raw END,
        i.plate_state, {_u8("i.state_confidence")}, {_u8("i.confidence")},
@@ -62,42 +62,52 @@ def check_cameras(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def insert_batch(con: duckdb.DuckDBPyConnection, table: pa.Table, first_id: int) -> None:
-    """Insert one prepared batch into reads_hot inside the caller's transaction."""
+def insert_batch(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, first_id: int, target: str = "reads_hot"
+) -> None:
+    """Insert one batch into ``target`` (reads_hot, or the bulk stage) in the caller's
+    transaction."""
     incoming = prepare_incoming(table, first_id)
     con.register("incoming", incoming)  # re-registering replaces a view left by a failure
     check_cameras(con)
-    con.execute(INSERT_FROM_INCOMING)
+    con.execute(INSERT_FROM_INCOMING.replace("__TARGET__", target))
     con.unregister("incoming")
 
 
 def compact_hot(con: duckdb.DuckDBPyConnection, upto_id: int) -> tuple[int, list[date]]:
     """Move hot rows with read_id <= upto_id into sorted runs. Caller holds the transaction."""
+    return move_to_runs(con, "reads_hot", "read_id <= ?", [upto_id])
+
+
+def move_to_runs(
+    con: duckdb.DuckDBPyConnection, source: str, where: str, params: list[object]
+) -> tuple[int, list[date]]:
+    """Move ``source`` rows matching ``where`` into ``reads`` as one run per day, sorted by
+    (plate, ts); record the runs and the new plates. Caller holds the transaction."""
     days = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT CAST(ts AS DATE) FROM reads_hot WHERE read_id <= ? ORDER BY 1",
-            [upto_id],
+            f"SELECT DISTINCT CAST(ts AS DATE) FROM {source} WHERE {where} ORDER BY 1", params
         ).fetchall()
     ]
     if not days:
         return 0, []
     con.execute(
-        "INSERT INTO reads SELECT * FROM reads_hot WHERE read_id <= ? "
+        f"INSERT INTO reads SELECT * FROM {source} WHERE {where} "
         "ORDER BY CAST(ts AS DATE), plate, ts",
-        [upto_id],
+        params,
     )
     con.execute(
-        "INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM reads_hot "
-        "WHERE read_id <= ? GROUP BY 1",
-        [upto_id],
+        f"INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM {source} "
+        f"WHERE {where} GROUP BY 1",
+        params,
     )
     con.execute(
-        "INSERT INTO plate_dict SELECT DISTINCT h.plate FROM reads_hot h "
-        "ANTI JOIN plate_dict p ON p.plate = h.plate WHERE h.read_id <= ?",
-        [upto_id],
+        f"INSERT INTO plate_dict SELECT DISTINCT h.plate FROM {source} h "
+        f"ANTI JOIN plate_dict p ON p.plate = h.plate WHERE {where}",
+        params,
     )
-    moved = con.execute("DELETE FROM reads_hot WHERE read_id <= ?", [upto_id]).fetchone()
+    moved = con.execute(f"DELETE FROM {source} WHERE {where}", params).fetchone()
     return (int(moved[0]) if moved else 0), days
 
 

@@ -1,0 +1,34 @@
+"""Documentation stays true: the CLI reference is regenerated, every route is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.routing import APIRoute
+
+from plateledger.api.app import create_app
+from plateledger.app.platform import Platform
+from plateledger.cli.reference import reference
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_cli_reference_is_current() -> None:
+    committed = (DOCS / "cli.md").read_text()
+    assert committed.strip() == reference().strip(), (
+        "docs/cli.md is stale: run `python -m plateledger.cli.reference > docs/cli.md`"
+    )
+
+
+def test_every_route_is_in_the_api_doc(platform: Platform) -> None:
+    text = (DOCS / "api.md").read_text()
+    documented = set(re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^`]*)`", text))
+    app = create_app(platform, background=False)
+    routes = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert routes <= documented, f"undocumented routes: {sorted(routes - documented)}"
