@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
 from plateledger.api.app import create_app
 from plateledger.app.demo_build import DemoSummary, build_demo
 from plateledger.app.platform import Platform
-from plateledger.cli.common import DataOpt, console, friendly, open_platform
+from plateledger.cli.common import DataOpt, console, eprint, friendly, open_platform
 
 DEFAULT_SHARED = Path("..") / "shared" / "data"
 
@@ -78,9 +77,8 @@ def _print_summary(s: DemoSummary) -> None:
         f"demo {state}: {s.reads:,} reads, {s.agencies} agencies, {s.cameras} cameras, "
         f"{s.users} users (hour profile: {s.profile_source})"
     )
-    table = Table(title=f"demo users — tokens in {s.credentials_path}")
-    for col in ("user", "agency", "state", "role", "token"):
-        table.add_column(col)
+    # Plain lines, never truncated: people copy these tokens.
+    eprint(f"demo users (also in {s.credentials_path}):")
+    width = max((len(c["user"]) for c in s.credentials), default=10)
     for c in s.credentials:
-        table.add_row(c["user"], c["agency"], c["state"], c["role"], c["token"])
-    console.print(table)
+        eprint(f"  {c['user']:<{width}}  {c['state']}  {c['role']:<10}  {c['token']}")

@@ -25,7 +25,8 @@ from plateledger.domain.types import (
 )
 from plateledger.store.base import ReadFilters, ReadOrder, Scope
 
-CONF_SCALE = 200.0  # confidences are stored as UTINYINT half-percent steps
+CONF_SCALE = 200.0
+EPOCH = datetime(1970, 1, 1)  # confidences are stored as UTINYINT half-percent steps
 
 SELECT_COLUMNS = (
     "read_id, network_key, camera_key, ts, plate, plate_raw, plate_state, state_conf, conf, "
@@ -78,23 +79,32 @@ def where_clause(
 
 
 def _scope_sql(scope: Scope, keys: Keys, params: list[Any]) -> str | None:
-    by_cutoff: dict[datetime | None, list[int]] = {}
-    for net, cutoff in scope.networks.items():
-        key = keys.network_key.get(net)
-        if key is not None:
-            by_cutoff.setdefault(cutoff, []).append(key)
-    if not by_cutoff:
+    """Allowed networks and their retention cutoffs as one cheap per-row lookup.
+
+    ``cutoffs[network_key]`` is the network's earliest visible time, or NULL when the network
+    may not be read, so ``ts >= list_extract(cutoffs, network_key)`` applies both at once. The
+    smallest cutoff is repeated as a plain ``ts >=`` filter so that zone maps skip old runs.
+    """
+    allowed = {
+        keys.network_key[net]: cutoff
+        for net, cutoff in scope.networks.items()
+        if net in keys.network_key
+    }
+    if not allowed:
         return None
-    if set(by_cutoff) == {None} and len(by_cutoff[None]) == len(keys.network_key):
+    if len(allowed) == len(keys.network_key) and all(c is None for c in allowed.values()):
         return ""  # every network, no retention cut: no predicate
-    parts = []
-    for cutoff, nets in sorted(by_cutoff.items(), key=lambda kv: (kv[0] is not None, kv[0])):
-        part = f"network_key IN ({', '.join(str(k) for k in sorted(nets))})"
-        if cutoff is not None:
-            part += " AND ts >= ?"
-            params.append(naive_utc(cutoff))
-        parts.append(f"({part})")
-    return "(" + " OR ".join(parts) + ")"
+    cutoffs = [
+        naive_utc(allowed[k]) if allowed.get(k) is not None else (EPOCH if k in allowed else None)
+        for k in range(1, max(keys.network_key.values()) + 1)
+    ]
+    params.append(cutoffs)
+    sql = "ts >= list_extract(?::TIMESTAMP[], network_key)"
+    earliest = min(c for c in cutoffs if c is not None)
+    if earliest > EPOCH:
+        params.append(earliest)
+        sql += " AND ts >= ?"
+    return sql
 
 
 def _filter_sql(filters: ReadFilters, keys: Keys, conds: list[str], params: list[Any]) -> bool:
