@@ -40,7 +40,8 @@ def main() -> None:
     ap.add_argument("--reads", type=int, default=100_000_000)
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     ap.add_argument("--shared-data", type=Path, default=None)
-    ap.add_argument("--keep", action="store_true", help="keep generated data between runs")
+    ap.add_argument("--keep", action="store_true", help="reuse data and stores of a former run")
+    ap.add_argument("--queries-only", action="store_true", help="stop after the query figures")
     args = ap.parse_args()
     out: Path = args.out
     if out.exists() and not args.keep:
@@ -54,15 +55,28 @@ def main() -> None:
     )
     report = Report()
     print(f"plateledger benchmark: {args.reads:,} reads (2 cores); baseline SQLite B-tree")
-    parquet = generate(network, args.reads, out / "source.parquet", args.shared_data)
+    parquet = out / "source.parquet"
+    reuse = (
+        args.keep and parquet.exists() and pq.ParquetFile(parquet).metadata.num_rows == args.reads
+    )
+    if not reuse:
+        for stale in (out / "plateledger", out / "sqlite.db"):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(True)
+        generate(network, args.reads, parquet, args.shared_data)
     platform, token_user = open_platform(network, out / "plateledger")
     sqlite = SqliteBaseline(out / "sqlite.db")
-    bulk_load(report, platform, sqlite, parquet)
+    if reuse and platform.store.stats().reads >= args.reads:
+        print("reusing the stores loaded by an earlier --keep run (no ingest figures)")
+    else:
+        bulk_load(report, platform, sqlite, parquet)
     params = pick_params(platform, network)
     queries(report, platform, token_user, sqlite, params)
-    steady_ingest(report, platform, sqlite, network, params)
-    purge_and_size(report, platform, sqlite, params, pq.ParquetFile(parquet).metadata.num_rows)
-    api_ingest(report, platform, sqlite, network, params, out)
+    if not args.queries_only:
+        steady_ingest(report, platform, sqlite, network, params)
+        purge_and_size(report, platform, sqlite, params)
+        api_ingest(report, platform, sqlite, network, params)
+    else:
+        platform.close()
     sqlite.close()
     md = report.markdown()
     (out / "results.md").write_text(

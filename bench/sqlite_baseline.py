@@ -95,7 +95,8 @@ class SqliteBaseline:
     def camera_window(self, cameras: Sequence[str], start: datetime, end: datetime) -> list[Any]:
         marks = ",".join("?" * len(cameras))
         return self.con.execute(
-            f"SELECT * FROM reads WHERE camera_id IN ({marks}) AND ts >= ? AND ts < ?",
+            f"SELECT * FROM reads WHERE camera_id IN ({marks}) AND ts >= ? AND ts < ? "
+            "ORDER BY ts DESC LIMIT 1000",
             [*cameras, _us(start), _us(end)],
         ).fetchall()
 
@@ -106,7 +107,7 @@ class SqliteBaseline:
         marks = ",".join("?" * len(cameras))
         return self.con.execute(
             f"SELECT * FROM reads WHERE camera_id IN ({marks}) AND ts >= ? AND ts < ? "
-            "AND color = ? AND make = ? AND vehicle_type = ?",
+            "AND color = ? AND make = ? AND vehicle_type = ? ORDER BY ts DESC LIMIT 1000",
             [*cameras, _us(start), _us(end), color, make, vtype],
         ).fetchall()
 

@@ -6,11 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Admin, PlatformDep
+from plateledger.app.platform import IngestReport, Platform
+from plateledger.domain.types import User
 from plateledger.ingest import parse_body, parse_records
 
 router = APIRouter(tags=["reads"])
+
+
+def _ingest(platform: Platform, user: User, body: bytes, content_type: str | None) -> IngestReport:
+    """Parse, validate and store (off the event loop: this is CPU and disk work)."""
+    records = parse_body(body, content_type)
+    result = parse_records(records, platform.cameras_of_agency(user.agency_id))
+    return platform.store_parsed(result)
+
+
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
@@ -32,10 +44,8 @@ async def post_reads(request: Request, user: Admin, platform: PlatformDep) -> JS
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": {"code": "too_large", "message": "body over 16 MiB"}}, 413)
-    records = parse_body(body, request.headers.get("content-type"))
-    own = platform.cameras_of_agency(user.agency_id)
-    result = parse_records(records, own)
-    report = platform.store_parsed(result)
+    content_type = request.headers.get("content-type")
+    report = await run_in_threadpool(_ingest, platform, user, body, content_type)
     payload: dict[str, Any] = {
         "received": report.received,
         "stored": report.stored,

@@ -48,6 +48,10 @@ class SharedDictionary:
         self._dictionary = dictionary
         self._lock = threading.Lock()
 
+    def __contains__(self, plate: object) -> bool:
+        with self._lock:
+            return plate in self._dictionary
+
     def wildcard(self, pattern: str) -> list[str]:
         with self._lock:
             return self._dictionary.wildcard(pattern)
@@ -151,6 +155,7 @@ class Platform:
 
     # --- background compaction -----------------------------------------------------------
     def start_background(self) -> None:
+        self.dictionary()  # load before the first search rather than during it
         if self._compactor is None:
             self._compactor = threading.Thread(
                 target=self._compact_loop, name="compactor", daemon=True

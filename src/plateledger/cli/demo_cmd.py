@@ -43,7 +43,8 @@ def demo(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=console,
         ) as bar:  # fmt: skip
-            task = bar.add_task("building demo reads", total=reads)
+            reused = platform.store.get_meta("demo_reads") is not None
+            task = bar.add_task("building demo reads", total=reads, visible=not reused)
             summary = build_demo(
                 platform, reads, seed=seed, shared_data=shared,
                 progress=lambda n: bar.advance(task, n),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from plateledger.cli.common import friendly, print_json
+from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, print_json
 from plateledger.domain.plate_formats import check_plate, formats_for
 from plateledger.domain.plates import canonicalize, fold
 
@@ -18,8 +18,12 @@ app = typer.Typer(help="Plate text: canonical form, confusables and state format
 def check(
     text: Annotated[str, typer.Argument(help="Plate text as read, e.g. '7ABC 123'.")],
     state: Annotated[str, typer.Option("--state", help="Two-letter issuing state, e.g. CA.")],
+    data: DataOpt = DEFAULT_DATA,
 ) -> None:
-    """Canonicalise a plate and check it against the state's standard passenger formats."""
+    """Canonicalise a plate and check it against the state's standard passenger formats.
+
+    Needs no data directory; --data is accepted like on every command."""
+    del data
     canonical = canonicalize(text)
     result = check_plate(canonical, state)
     print_json(

@@ -23,6 +23,7 @@ __all__ = ["PlateMatcher", "ReadFilters", "by_filters", "exact", "fuzzy", "wildc
 class PlateMatcher(Protocol):
     """The plate dictionary as the executor uses it (see ``plate_dictionary``)."""
 
+    def __contains__(self, plate: object) -> bool: ...
     def wildcard(self, pattern: str) -> list[str]: ...
     def fuzzy(self, query: str, max_distance: int) -> list[PlateMatch]: ...
 
@@ -38,15 +39,22 @@ def _confidence(read: Read) -> float:
     return read.confidence if read.confidence is not None else 0.5
 
 
-def exact(store: ReadStore, query: SearchQuery, filters: ReadFilters, scope: Scope) -> Result:
+def exact(
+    store: ReadStore,
+    dictionary: PlateMatcher,
+    query: SearchQuery,
+    filters: ReadFilters,
+    scope: Scope,
+) -> Result:
     assert query.plate is not None
+    if query.plate not in dictionary:  # never read: no store lookup needed
+        return [], False, 0, 0
     plates = [query.plate]
     reads = store.find_reads(plates, filters, scope, limit=query.limit + 1, offset=query.offset)
     has_more = len(reads) > query.limit
-    # The page tells the total unless there is more: only then is a count query needed.
-    total = store.count_reads(plates, filters, scope) if has_more else query.offset + len(reads)
-    if not reads and query.offset:
-        total = store.count_reads(plates, filters, scope)
+    # The total is known when the page is the last one; otherwise counting would cost a
+    # second scan, and `has_more` says there is more.
+    total = None if has_more or (not reads and query.offset) else query.offset + len(reads)
     hits = [Hit(r, round(_confidence(r), 3), "exact plate match") for r in reads[: query.limit]]
     return hits, has_more, total, 1 if total else 0
 

@@ -139,7 +139,7 @@ class SearchService:
         if query.plate is None:
             return executor.by_filters(self.store, query, filters, scope)
         if query.mode == "exact":
-            return executor.exact(self.store, query, filters, scope)
+            return executor.exact(self.store, self._dictionary(), query, filters, scope)
         if query.mode == "wildcard":
             return executor.wildcard(self.store, self._dictionary(), query, filters, scope)
         return executor.fuzzy(self.store, self._dictionary(), query, filters, scope)

@@ -68,6 +68,7 @@ class DuckDBStore:
         migrate(self._con)
         self._next_id = self._load_next_id()
         self._keys = self._load_keys()
+        self._agencies = registry.load_agencies(self._con)
 
     # --- connection plumbing -------------------------------------------------------------
     def _cur(self) -> duckdb.DuckDBPyConnection:
@@ -100,23 +101,27 @@ class DuckDBStore:
 
     # --- registry ------------------------------------------------------------------------
     def upsert_agencies(self, agencies: Iterable[Agency]) -> None:
-        registry.upsert_agencies(self._cur(), agencies)
+        with self._write_lock:
+            registry.upsert_agencies(self._cur(), agencies)
+            self._agencies = registry.load_agencies(self._cur())
 
     def upsert_networks(self, networks: Iterable[Network]) -> None:
         with self._write_lock:
             registry.upsert_networks(self._cur(), networks)
             self._keys = self._load_keys()
+        self._agencies = registry.load_agencies(self._con)
 
     def upsert_cameras(self, cameras: Iterable[Camera]) -> None:
         with self._write_lock:
             registry.upsert_cameras(self._cur(), cameras)
             self._keys = self._load_keys()
+        self._agencies = registry.load_agencies(self._con)
 
     def upsert_users(self, users: Iterable[User]) -> None:
         registry.upsert_users(self._cur(), users)
 
     def agencies(self) -> list[Agency]:
-        return registry.load_agencies(self._cur())
+        return list(self._agencies)  # cached: read on every search
 
     def agency(self, agency_id: AgencyId) -> Agency | None:
         return next((a for a in self.agencies() if a.id == agency_id), None)

@@ -1,0 +1,151 @@
+"""Text plumbing for the reason classifier: normalisation, tokens, statute citations, typos.
+
+Normalisation keeps the string length, so a span in the normalised text is the same span in the
+original reason (evidence always points at what the officer typed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+
+class _Fold(dict[int, str]):
+    """``str.translate`` table: one character in, one lower-case, accent-free character out."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        low = char.lower()
+        if len(low) != 1:
+            low = char
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c)
+        )
+        folded = base.lower() if len(base) == 1 else low
+        if len(folded) != 1:
+            folded = low
+        self[code] = folded
+        return folded
+
+
+_FOLD = _Fold()
+
+
+def normalise(text: str) -> str:
+    """Lower case with accents folded; ``len(normalise(t)) == len(t)`` always."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
+
+
+# A dotted acronym ("i.c.e.", "u.s.b.p") is one token; otherwise runs of letters and digits.
+TOKEN_RE = re.compile(r"(?<![a-z0-9.])[a-z](?:\.[a-z]){1,6}\.?(?![a-z0-9])|[a-z0-9]+")
+
+
+def token_key(token: str) -> str:
+    return token.replace(".", "") if "." in token else token
+
+
+def term_tokens(term: str) -> tuple[str, ...]:
+    """The token sequence of a term written in the YAML (normalised like a reason)."""
+    return tuple(token_key(t) for t in TOKEN_RE.findall(normalise(term)))
+
+
+_MARKER = r"p\.c\.?|v\.c\.?|penal code|vehicle code|w&i|h&s|cvc|cpc|hsc|cvv|poc|pc|vc|hs|bp|wi|sc"
+CITATION_RE = re.compile(
+    rf"(?<![a-z0-9\-/#.])(?:(?P<pre>{_MARKER})\s*)?"
+    r"(?P<num>\d{2,6}(?:\.\d{1,2})?)"
+    r"(?P<sub>(?:\s?\([a-z0-9]{1,3}\))*(?:[a-z]{1,3}\d?)?(?:\([a-z0-9]{1,3}\))*)"
+    rf"(?:\s*(?P<suf>{_MARKER}))?(?![a-z0-9\-])"
+)
+CASE_NUMBER_RE = re.compile(r"(?<![a-z0-9])[a-z0-9]*\d[a-z0-9]*(?:[-./:#][a-z0-9]+)*")
+DIGIT_RE = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    start: int
+    end: int
+    section: str
+    cited: bool  # a code marker (pc, vc, h&s...) was written with the number
+
+
+def citations(norm: str, markers: frozenset[str]) -> Iterator[Citation]:
+    for m in CITATION_RE.finditer(norm):
+        letters = "".join(c for c in m["sub"] if c.isalpha())
+        cited = bool(m["pre"] or m["suf"]) or letters in markers
+        yield Citation(m.start(), m.end(), m["num"], cited)
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition counts 1), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def max_distance(term: str) -> int:
+    """Typo budget of a vocabulary word: 1 edit for 7-9 letters, 2 from 10 letters."""
+    return 2 if len(term) >= 10 else 1
+
+
+class FuzzyIndex:
+    """Symmetric-deletion index: a typo and its word share a string after <= d deletions each.
+
+    Lookup costs one set of deletions of the query (<= 1 + n + n(n-1)/2 strings), then an exact
+    distance check of the few candidates; no scan of the vocabulary.
+    """
+
+    def __init__(self, words: Iterable[str], min_length: int) -> None:
+        self.min_length = min_length
+        self._index: dict[str, set[str]] = {}
+        self._lengths: set[int] = set()
+        for word in words:
+            if len(word) < min_length or not word.isalpha():
+                continue
+            self._lengths.add(len(word))
+            for key in _deletions(word, max_distance(word)):
+                self._index.setdefault(key, set()).add(word)
+        self.shortest = min(self._lengths, default=0) - 1
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def lookup(self, token: str) -> str | None:
+        """The closest vocabulary word within its typo budget (ties: alphabetical), or None."""
+        n = len(token)
+        if n < self.shortest or not token.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        depth = 2 if n >= 8 else 1
+        for key in _deletions(token, depth):
+            for word in self._index.get(key, ()):
+                limit = max_distance(word)
+                d = osa_distance(token, word, limit)
+                if d <= limit and (best is None or (d, word) < best):
+                    best = (d, word)
+        return best[1] if best else None

@@ -1,0 +1,74 @@
+"""The demo builder produces what `make demo` promises (at a small size)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from plateledger.app.demo_build import build_demo
+from plateledger.app.platform import Platform
+from plateledger.errors import ConflictError
+
+READS = 60_000
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("demo")
+    platform = Platform(data)
+    build_demo(platform, READS, seed=3)
+    platform.close()
+    return data
+
+
+def test_counts_and_composition(built: Path) -> None:
+    platform = Platform(built)
+    try:
+        store = platform.store
+        stats = store.stats()
+        assert stats.reads == READS
+        assert stats.hot_reads == 0  # bulk load leaves everything compacted
+        assert 28 <= stats.days <= 31
+        agencies = {a.id: a for a in store.agencies()}
+        states = {a.state for a in agencies.values()}
+        assert {"IL", "CA", "VA", "WA", "TX", "OR"} <= states
+        kinds = {a.kind for a in agencies.values()}
+        assert {"federal", "federal_immigration", "municipal"} <= kinds
+        owners = {n.agency_id for n in store.networks()}
+        for agency in agencies.values():
+            if agency.kind in ("federal", "federal_immigration"):
+                assert agency.id not in owners  # users but no cameras
+        assert len(store.cameras()) >= 300
+        roles_by_agency: dict[str, set[str]] = {}
+        for user in store.users():
+            roles_by_agency.setdefault(user.agency_id, set()).add(user.role)
+        full = [a for a, roles in roles_by_agency.items() if len(roles) == 4]
+        assert len(full) >= 3
+    finally:
+        platform.close()
+
+
+def test_credentials_file_and_tokens_work(built: Path) -> None:
+    creds = orjson.loads((built / "demo-credentials.json").read_bytes())
+    assert {"user", "agency", "state", "agency_kind", "role", "token"} == set(creds[0])
+    assert (built / "demo-credentials.json").stat().st_mode & 0o077 == 0
+    platform = Platform(built)
+    try:
+        for cred in creds[:5]:
+            assert platform.authenticate(cred["token"]).id == cred["user"]
+    finally:
+        platform.close()
+
+
+def test_rerun_reuses_and_refuses_another_size(built: Path) -> None:
+    platform = Platform(built)
+    try:
+        summary = build_demo(platform, READS, seed=3)
+        assert summary.reused and summary.reads == READS
+        assert platform.store.stats().reads == READS
+        with pytest.raises(ConflictError, match="another --data"):
+            build_demo(platform, READS + 1)
+    finally:
+        platform.close()
