@@ -7,7 +7,7 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean eval-classifier
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --reads $(READS) $(if $(DATA),--shared-data $(DATA),)
+
+eval-classifier: $(STAMP)
+	$(BIN)/python bench/eval_classifier.py --data $(if $(DATA),$(DATA),../shared/data)
 
 clean:
 	rm -rf $(VENV) plateledger-data .pytest_cache .mypy_cache .ruff_cache

@@ -7,10 +7,12 @@ folded). A label whose note starts with ``ambiguous:`` expects ``review`` (the c
 suspicion, not a certainty); other prohibited labels expect ``block``, ``vague`` expects
 ``review`` and ``specific`` expects ``allow``.
 
-Prints precision / recall / F1 per class (on the primary class), the confusion of the main
-classes and of actions, for all labelled reasons and for the held-out fifth (reasons whose
-SHA-256 is 0 mod 5, never used to tune the term lists), plus search-weighted action agreement
-(each reason weighted by how many searches in the data carry it).
+The set was built in two rounds from one seeded order (``--make-sample``): the first
+``DEV_SAMPLE`` reasons (every broad-pattern hit, then random ones) were labelled and then used
+to write the term lists; the next ``FRESH_SAMPLE`` random reasons were labelled after the term
+lists were frozen and never used to tune them. Prints precision / recall / F1 per class (on the
+primary class) for both rounds, the confusion of the main classes and of actions, and the
+search-weighted action agreement (each reason weighted by how many searches carry it).
 
 Usage:
   .venv/bin/python bench/eval_classifier.py [--data ../shared/data] [--labels FILE]
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
+import math
 import random
 import re
 import sys
@@ -47,6 +49,8 @@ RECORDS = {
     "rr-f5f2e2bb": Path("audit/records-requests/search_audit.f5f2e2bb.csv"),
 }
 SEED = 20260501
+DEV_SAMPLE = 1560
+FRESH_SAMPLE = 300
 # Deliberately loose substring patterns: everything they flag went into the labelled set.
 BROAD = re.compile(
     r"ice|immig|imig|inmig|migra|deport|\bero\b|hsi|dhs|cbp|usbp|border|alien|removal|protest"
@@ -72,10 +76,6 @@ def key(reason: str) -> str:
     return " ".join(reason.lower().split())
 
 
-def held_out(reason: str) -> bool:
-    return int(hashlib.sha256(key(reason).encode()).hexdigest(), 16) % 5 == 0
-
-
 def read_rows(data: Path) -> Iterator[Row]:
     with (data / PORTAL).open(newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -86,7 +86,8 @@ def read_rows(data: Path) -> Iterator[Row]:
                 yield Row(source, r["id"], r["reason"] or "")
 
 
-def make_sample(rows: list[Row], size: int) -> None:
+def sample(rows: list[Row], size: int) -> list[tuple[Row, str]]:
+    """The first ``size`` distinct reasons: all broad-pattern hits, then a seeded shuffle."""
     first: dict[str, Row] = {}
     for row in rows:
         k = key(row.reason)
@@ -96,12 +97,16 @@ def make_sample(rows: list[Row], size: int) -> None:
     broad = [k for k in keys if BROAD.search(k)]
     rest = [k for k in keys if not BROAD.search(k)]
     random.Random(SEED).shuffle(rest)
+    picked = [(first[k], "broad") for k in broad]
+    picked += [(first[k], "random") for k in rest[: max(0, size - len(broad))]]
+    return picked
+
+
+def print_sample(rows: list[Row], size: int) -> None:
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["source", "row_id", "selection"])
-    for k in broad:
-        out.writerow([first[k].source, first[k].row_id, "broad"])
-    for k in rest[: max(0, size - len(broad))]:
-        out.writerow([first[k].source, first[k].row_id, "random"])
+    for row, selection in sample(rows, size):
+        out.writerow([row.source, row.row_id, selection])
 
 
 def expected_action(label: str, note: str) -> str:
@@ -140,8 +145,27 @@ def confusion(pairs: list[tuple[str, str]], labels: tuple[str, ...], title: str)
         print(f"{t:12}" + "".join(f"{counts[(t, p)]:12}" for p in labels))
 
 
+def audit_all(rows: list[Row], searches: Counter[str]) -> None:
+    """Every distinct reason in the data, labelled or not: how many would be blocked or held."""
+    audit = Counter[tuple[str, str]]()
+    first: dict[str, str] = {}
+    for row in rows:
+        k = key(row.reason)
+        if k and k not in first:
+            result = classify(row.reason)
+            first[k] = result.action
+            audit[(result.action, main_class(result.reason_class))] += 1
+    blocked = sum(searches[k] for k, a in first.items() if a == "block")
+    print(
+        f"\nall {len(first)} distinct reasons in the data (labelled or not): "
+        f"{audit[('block', 'prohibited')]} blocked ({blocked} searches), "
+        f"{audit[('review', 'prohibited')]} held as possibly prohibited, "
+        f"{audit[('review', 'vague')]} vague, {audit[('allow', 'specific')]} specific"
+    )
+
+
 def _pct(x: float) -> str:
-    return "-" if x != x else f"{100 * x:.1f}"
+    return "-" if math.isnan(x) else f"{100 * x:.1f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,25 +176,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="print disagreements (with text)")
     args = ap.parse_args(argv)
 
-    if not (args.data / PORTAL).is_file() or not all((args.data / p).is_file() for p in RECORDS.values()):
+    if not (args.data / PORTAL).is_file() or not all(
+        (args.data / p).is_file() for p in RECORDS.values()
+    ):
         print(f"skipped: data not found under {args.data}")
         return 0
     rows = list(read_rows(args.data))
     if args.make_sample:
-        make_sample(rows, args.make_sample)
+        print_sample(rows, args.make_sample)
         return 0
 
     by_id = {(r.source, r.row_id): r for r in rows}
     searches = Counter(key(r.reason) for r in rows)
     with args.labels.open(newline="", encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
-    missing = [f"{x['source']}:{x['row_id']}" for x in labels if (x["source"], x["row_id"]) not in by_id]
+    missing = [
+        f"{x['source']}:{x['row_id']}" for x in labels if (x["source"], x["row_id"]) not in by_id
+    ]
     if missing:
-        print(f"error: {len(missing)} labelled rows not in the data, e.g. {missing[0]}", file=sys.stderr)
+        print(
+            f"error: {len(missing)} labelled rows not in the data, e.g. {missing[0]}",
+            file=sys.stderr,
+        )
         return 1
 
+    dev_ids = {(r.source, r.row_id) for r, _ in sample(rows, DEV_SAMPLE)}
     all_pairs: list[tuple[str, str]] = []
-    held_pairs: list[tuple[str, str]] = []
+    dev_pairs: list[tuple[str, str]] = []
+    fresh_pairs: list[tuple[str, str]] = []
     main_pairs: list[tuple[str, str]] = []
     action_pairs: list[tuple[str, str]] = []
     weighted = Counter[bool]()
@@ -179,24 +212,30 @@ def main(argv: list[str] | None = None) -> int:
         result = classify(reason)
         pair = (x["label"], result.reason_class)
         all_pairs.append(pair)
-        if held_out(reason):
-            held_pairs.append(pair)
+        (dev_pairs if (x["source"], x["row_id"]) in dev_ids else fresh_pairs).append(pair)
         main_pairs.append((main_class(pair[0]), main_class(pair[1])))
         want = expected_action(x["label"], x["note"])
         action_pairs.append((want, result.action))
         weighted[want == result.action] += searches[key(reason)]
         if args.errors and (pair[0] != pair[1] or want != result.action):
-            print(f"{x['source']},{x['row_id']}\t{x['label']}/{want}\t->\t"
-                  f"{result.reason_class}/{result.action}\t{reason!r}")
+            print(
+                f"{x['source']},{x['row_id']}\t{x['label']}/{want}\t->\t"
+                f"{result.reason_class}/{result.action}\t{reason!r}"
+            )
 
-    print(f"labelled distinct reasons: {len(labels)} "
-          f"(held out: {len(held_pairs)}; searches they cover: {sum(weighted.values())})")
+    print(
+        f"labelled distinct reasons: {len(labels)} (development {len(dev_pairs)}, fresh "
+        f"{len(fresh_pairs)}); searches they cover: {sum(weighted.values())}"
+    )
     prf_table(all_pairs, "Per class, all labelled reasons")
-    prf_table(held_pairs, "Per class, held-out fifth")
+    prf_table(dev_pairs, "Per class, development round (term lists written from these)")
+    prf_table(fresh_pairs, "Per class, fresh round (labelled after the term lists were frozen)")
     confusion(main_pairs, MAIN, "Main classes")
     confusion(action_pairs, ACTIONS, "Actions")
+    audit_all(rows, searches)
     total = sum(weighted.values())
-    print(f"\nsearch-weighted action agreement: {_pct(weighted[True] / total if total else float('nan'))}%")
+    agreement = weighted[True] / total if total else float("nan")
+    print(f"\nsearch-weighted action agreement: {_pct(agreement)}%")
     return 0
 
 

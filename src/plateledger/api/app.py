@@ -8,7 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plateledger import __version__
-from plateledger.api import errors, routes_reads, routes_registry, routes_search
+from plateledger.api import (
+    errors,
+    routes_holds,
+    routes_reads,
+    routes_registry,
+    routes_search,
+    routes_sharing,
+)
 from plateledger.app.platform import Platform
 
 API_PREFIX = "/api/v1"
@@ -30,6 +37,6 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     errors.install(app)
-    for module in (routes_registry, routes_reads, routes_search):
+    for module in (routes_registry, routes_reads, routes_search, routes_holds, routes_sharing):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

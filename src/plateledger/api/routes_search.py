@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Investigator, PlatformDep
 from plateledger.api.schemas import SearchIn, decision_out, hit_out, timeline_out
 from plateledger.domain.types import AgencyId, CameraId
+from plateledger.errors import HeldForApproval
 from plateledger.search.timeline import timeline
-from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
+from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest, SearchResponse
 from plateledger.store.base import BBox
 
 router = APIRouter(tags=["search"])
@@ -42,6 +44,7 @@ def _query(body: SearchIn) -> SearchQuery:
 
 @router.post(
     "/searches",
+    response_model=None,
     summary="Search reads",
     description=(
         "Exact, wildcard (`?` one character, `*` any run) or confusion-aware fuzzy plate search "
@@ -49,21 +52,39 @@ def _query(body: SearchIn) -> SearchQuery:
         "decides per owner network and the search is logged before any read is touched."
     ),
 )
-async def post_search(body: SearchIn, user: Investigator, platform: PlatformDep) -> dict[str, Any]:
+async def post_search(
+    body: SearchIn, user: Investigator, platform: PlatformDep
+) -> dict[str, Any] | JSONResponse:
     purpose = Purpose(
         body.purpose, body.case_number, body.reason,
         AgencyId(body.on_behalf_of) if body.on_behalf_of else None,
     )  # fmt: skip
     request = SearchRequest(user, _query(body), purpose)
-    resp = await run_in_threadpool(platform.search.search, request)
+    try:
+        resp = await run_in_threadpool(platform.search.search, request)
+    except HeldForApproval as held:
+        details = held.details if isinstance(held.details, dict) else {}
+        return JSONResponse(
+            {"search_id": details.get("search_id"), "status": "held", "message": held.message,
+             "results": [], "has_more": False, "networks_searched": [],
+             "networks_excluded": details.get("networks_excluded", [])},
+            202,
+        )  # fmt: skip
+    return search_body(resp)
+
+
+def search_body(resp: SearchResponse) -> dict[str, Any]:
+    held = [d.network for d in resp.networks_excluded if d.decision == "hold"]
     return {
         "search_id": resp.search_id,
+        "status": "partially_held" if held else "complete",
         "results": [hit_out(h) for h in resp.hits],
         "has_more": resp.has_more,
         "total": resp.total,
         "matched_plates": resp.matched_plates,
         "networks_searched": [decision_out(d) for d in resp.networks_searched],
         "networks_excluded": [decision_out(d) for d in resp.networks_excluded],
+        "held_networks": held,
         "timings_ms": resp.timings_ms,
     }
 

@@ -17,10 +17,11 @@ import pyarrow as pa
 
 from plateledger.app.tokens import hash_token
 from plateledger.domain.plates import PlateMatch
-from plateledger.domain.types import Camera, User
+from plateledger.domain.types import AgencyId, Camera, NetworkId, User
 from plateledger.errors import AuthenticationError
 from plateledger.ingest import ParseResult, RowError, iter_file, parse_records
-from plateledger.policy.retention import RetentionOnlyPolicy
+from plateledger.policy.engine import PolicyState, PurposePolicy
+from plateledger.search.holds import StoreHoldBook
 from plateledger.search.plate_dictionary import PlateDictionary
 from plateledger.search.recorder import StoreSearchRecorder
 from plateledger.search.service import SearchService
@@ -79,8 +80,29 @@ class Platform:
         self._dict_lock = threading.Lock()
         self._stop = threading.Event()
         self._compactor: threading.Thread | None = None
-        self.search = SearchService(
-            self.store, RetentionOnlyPolicy(), StoreSearchRecorder(self.store), self.dictionary
+        self.policy = PurposePolicy(self.policy_state)
+        recorder = StoreSearchRecorder(self.store)
+        self.search = SearchService(self.store, self.policy, recorder, self.dictionary)
+        self.holds = StoreHoldBook(self.store, recorder)
+        self.search.holds = self.holds
+
+    # --- policy inputs ----------------------------------------------------------------------
+    def policy_state(self) -> PolicyState:
+        store = self.store
+        cameras = store.cameras()
+        owner = {n.id: n.agency_id for n in store.networks()}
+        by_network: dict[str, list[Camera]] = {}
+        by_agency: dict[str, list[Camera]] = {}
+        for c in cameras:
+            if not c.mobile:
+                by_network.setdefault(c.network_id, []).append(c)
+                by_agency.setdefault(owner.get(c.network_id, ""), []).append(c)
+        return PolicyState(
+            agreements=store.agreements(),
+            declarations=store.declarations(),
+            policies=store.agency_policies(),
+            network_centres={NetworkId(k): _centre(v) for k, v in by_network.items()},
+            agency_homes={AgencyId(k): _centre(v) for k, v in by_agency.items() if k},
         )
 
     # --- plate dictionary ----------------------------------------------------------------
@@ -179,3 +201,10 @@ class Platform:
         if self._compactor is not None:
             self._compactor.join(timeout=60)
         self.store.close()
+
+
+def _centre(cameras: list[Camera]) -> tuple[float, float]:
+    return (
+        sum(c.lat for c in cameras) / len(cameras),
+        sum(c.lon for c in cameras) / len(cameras),
+    )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from plateledger.cli import data_cmd, demo_cmd, plates_cmd, search_cmd
+from plateledger.cli import (
+    data_cmd,
+    demo_cmd,
+    plates_cmd,
+    policy_classify,
+    policy_show,
+    search_cmd,
+    sharing_cmd,
+)
 from plateledger.cli.common import setup_logging
 
 app = typer.Typer(
@@ -24,6 +32,11 @@ app.command("import")(data_cmd.import_)
 app.command("search")(search_cmd.search)
 app.command("timeline")(search_cmd.timeline_cmd)
 app.add_typer(plates_cmd.app, name="plates")
+policy = typer.Typer(help="Purposes, state law, the reason classifier.", no_args_is_help=True)
+policy.command("show")(policy_show.show_cmd)
+policy.command("classify")(policy_classify.classify_cmd)
+app.add_typer(policy, name="policy")
+app.add_typer(sharing_cmd.app, name="sharing")
 
 
 @app.callback()

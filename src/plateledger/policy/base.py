@@ -23,6 +23,9 @@ class AccessRequest:
     reason: str
     on_behalf_of: AgencyId | None
     at: datetime
+    behalf_agency: Agency | None = None  # the on_behalf_of agency, resolved
+    one_to_one: bool = True  # a specific plate, not a pattern or description sweep
+    approved_hold: bool = False  # a supervisor approved this (held) search
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class Decision:
     rule_ids: tuple[str, ...]
     explanation: str
     retention_cutoff: datetime | None = None  # reads older than this are never returned
+    flags: tuple[str, ...] = ()  # e.g. reason classified as a prohibited class, allowed here
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +48,7 @@ class Decision:
             "retention_cutoff": self.retention_cutoff.isoformat()
             if self.retention_cutoff
             else None,
+            "flags": list(self.flags),
         }
 
 

@@ -123,21 +123,21 @@ def classify(reason: str) -> Classification:
             continue
         if rule.suppress_with and not contexts.isdisjoint(rule.suppress_with):
             continue
-        action = _rule_action(rule, contexts)
-        if action == "block" or rule.reason_class not in actions:
-            actions[rule.reason_class] = action
+        rule_action = _rule_action(rule, contexts)
+        if rule_action == "block" or rule.reason_class not in actions:
+            actions[rule.reason_class] = rule_action
         evidence.append(_evidence(reason, spans, i, j, entry.term, rule.reason_class))
 
     for i, j, entry in spec_hits:
         evidence.append(_evidence(reason, spans, i, j, entry.term, SPECIFIC))
     for start, end, section in cited:
-        evidence.append(Evidence(start, end, reason[start:end], f"code section {section}", SPECIFIC))
+        evidence.append(
+            Evidence(start, end, reason[start:end], f"code section {section}", SPECIFIC)
+        )
 
     if actions:
         severity = lex.severity
-        classes = tuple(
-            sorted(actions, key=lambda c: (actions[c] != "block", severity[c]))
-        )
+        classes = tuple(sorted(actions, key=lambda c: (actions[c] != "block", severity[c])))
         action: Action = "block" if actions[classes[0]] == "block" else "review"
         primary = classes[0]
     elif SPECIFIC in contexts:
@@ -147,7 +147,9 @@ def classify(reason: str) -> Classification:
         for i, j, entry in vague_hits:
             evidence.append(_evidence(reason, spans, i, j, entry.term, VAGUE))
         for m in CASE_NUMBER_RE.finditer(norm):
-            evidence.append(Evidence(m.start(), m.end(), reason[m.start() : m.end()], "case number", VAGUE))
+            evidence.append(
+                Evidence(m.start(), m.end(), reason[m.start() : m.end()], "case number", VAGUE)
+            )
     evidence.sort(key=lambda e: (e.start, e.end))
     return Classification(reason, primary, classes, action, tuple(evidence))
 

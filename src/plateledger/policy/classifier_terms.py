@@ -101,72 +101,41 @@ def parse_terms(text: str, source: str = DATA_FILE) -> Lexicon:
     doc = yaml.safe_load(text)
     if not isinstance(doc, dict):
         raise ReasonTermsError(f"{source}: top level must be a mapping")
-    _no_extra(doc, _TOP_KEYS, source)
+    _no_extra(doc, _TOP_KEYS, f"{source}:")
     if doc.get("schema") != 1:
         raise ReasonTermsError(f"{source}: schema: must be 1")
-    severity = _str_list(doc.get("severity"), f"{source}: severity")
-    for i, code in enumerate(severity):
-        if code not in PROHIBITED_CLASSES:
-            raise ReasonTermsError(f"{source}: severity[{i}]: unknown class code {code!r}")
-    missing = sorted(PROHIBITED_CLASSES - set(severity))
-    if missing:
-        raise ReasonTermsError(f"{source}: severity: missing {', '.join(missing)}")
+    severity = _severity(doc.get("severity"), source)
+    builder = _Builder(source)
 
     contexts = doc.get("contexts")
     if not isinstance(contexts, dict):
         raise ReasonTermsError(f"{source}: contexts: must be a mapping")
-    groups = set(contexts) | {SPECIFIC}
-
-    builder = _Builder(source)
     for name, words in contexts.items():
         for term in _str_list(words, f"{source}: contexts.{name}"):
             builder.add(Entry(CONTEXT, (), term, group=str(name)), f"contexts.{name}")
     for term in _str_list(doc.get("allow_phrases"), f"{source}: allow_phrases"):
         builder.add(Entry(ALLOW, (), term), "allow_phrases")
-
-    raw_rules = doc.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise ReasonTermsError(f"{source}: rules: must be a non-empty list")
-    rules = tuple(_rule(item, f"{source}: rules[{i}]", groups) for i, item in enumerate(raw_rules))
-    fuzzy_words: set[str] = set()
-    for i, (rule, item) in enumerate(zip(rules, raw_rules, strict=True)):
-        where = f"rules[{i}].terms"
-        for term in _str_list(item.get("terms"), f"{source}: {where}"):
-            tokens = builder.add(Entry(RULE, (), term, rule=rule), where, unique=True)
-            if rule.fuzzy and len(tokens) == 1:
-                fuzzy_words.add(tokens[0])
+    rules = _add_rules(builder, doc.get("rules"), set(contexts) | {SPECIFIC})
 
     specific = doc.get("specific")
     if not isinstance(specific, dict):
         raise ReasonTermsError(f"{source}: specific: must be a mapping")
     _no_extra(specific, _SPECIFIC_KEYS, f"{source}: specific")
     for term in _str_list(specific.get("terms"), f"{source}: specific.terms"):
-        tokens = builder.add(Entry(SPEC, (), term), "specific.terms")
-        if len(tokens) == 1:
-            fuzzy_words.add(tokens[0])
+        builder.add(Entry(SPEC, (), term), "specific.terms", fuzzy=True)
     vague = doc.get("vague")
     if not isinstance(vague, dict) or set(vague) != {"terms"}:
         raise ReasonTermsError(f"{source}: vague: must be a mapping with only 'terms'")
     for term in _str_list(vague["terms"], f"{source}: vague.terms"):
-        tokens = builder.add(Entry(VAG, (), term), "vague.terms")
-        if len(tokens) == 1:
-            fuzzy_words.add(tokens[0])
+        builder.add(Entry(VAG, (), term), "vague.terms", fuzzy=True)
 
-    fuzzy = doc.get("fuzzy")
-    if not isinstance(fuzzy, dict) or set(fuzzy) != {"min_length", "guard"}:
-        raise ReasonTermsError(f"{source}: fuzzy: must be a mapping with min_length and guard")
-    min_length = fuzzy["min_length"]
-    if not isinstance(min_length, int) or min_length < 5:
-        raise ReasonTermsError(f"{source}: fuzzy.min_length: must be an integer >= 5")
-    guard = {t for g in _str_list(fuzzy["guard"], f"{source}: fuzzy.guard") for t in term_tokens(g)}
-
-    singles = builder.singles
+    min_length, guard = _fuzzy_settings(doc.get("fuzzy"), source)
     fuzzy_entries = {
-        word: tuple(e for e in singles[word] if e.layer != RULE or (e.rule and e.rule.fuzzy))
-        for word in fuzzy_words
-        if word in singles
+        word: entries
+        for word in builder.fuzzy_words
+        if len(word) >= min_length
+        and (entries := tuple(e for e in builder.singles[word] if _fuzzy_ok(e)))
     }
-    fuzzy_entries = {w: es for w, es in fuzzy_entries.items() if es and len(w) >= min_length}
     return Lexicon(
         severity={code: i for i, code in enumerate(severity)},
         starts={k: tuple(sorted(v, key=lambda e: -len(e.tail))) for k, v in builder.starts.items()},
@@ -177,7 +146,9 @@ def parse_terms(text: str, source: str = DATA_FILE) -> Lexicon:
             _sections(specific.get("code_sections"), f"{source}: specific.code_sections")
         ),
         non_offense_sections=frozenset(
-            _sections(specific.get("non_offense_sections"), f"{source}: specific.non_offense_sections")
+            _sections(
+                specific.get("non_offense_sections"), f"{source}: specific.non_offense_sections"
+            )
         ),
         code_markers=frozenset(
             "".join(term_tokens(m))
@@ -187,15 +158,53 @@ def parse_terms(text: str, source: str = DATA_FILE) -> Lexicon:
     )
 
 
+def _fuzzy_ok(entry: Entry) -> bool:
+    return entry.layer != RULE or (entry.rule is not None and entry.rule.fuzzy)
+
+
+def _severity(value: Any, source: str) -> list[str]:
+    severity = _str_list(value, f"{source}: severity")
+    for i, code in enumerate(severity):
+        if code not in PROHIBITED_CLASSES:
+            raise ReasonTermsError(f"{source}: severity[{i}]: unknown class code {code!r}")
+    missing = sorted(PROHIBITED_CLASSES - set(severity))
+    if missing:
+        raise ReasonTermsError(f"{source}: severity: missing {', '.join(missing)}")
+    return severity
+
+
+def _add_rules(builder: _Builder, raw_rules: Any, groups: set[str]) -> tuple[Rule, ...]:
+    source = builder.source
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ReasonTermsError(f"{source}: rules: must be a non-empty list")
+    rules = tuple(_rule(item, f"{source}: rules[{i}]", groups) for i, item in enumerate(raw_rules))
+    for i, (rule, item) in enumerate(zip(rules, raw_rules, strict=True)):
+        where = f"rules[{i}].terms"
+        for term in _str_list(item.get("terms"), f"{source}: {where}"):
+            builder.add(Entry(RULE, (), term, rule=rule), where, unique=True, fuzzy=rule.fuzzy)
+    return rules
+
+
+def _fuzzy_settings(value: Any, source: str) -> tuple[int, set[str]]:
+    if not isinstance(value, dict) or set(value) != {"min_length", "guard"}:
+        raise ReasonTermsError(f"{source}: fuzzy: must be a mapping with min_length and guard")
+    min_length = value["min_length"]
+    if not isinstance(min_length, int) or min_length < 5:
+        raise ReasonTermsError(f"{source}: fuzzy.min_length: must be an integer >= 5")
+    words = _str_list(value["guard"], f"{source}: fuzzy.guard")
+    return min_length, {t for g in words for t in term_tokens(g)}
+
+
 class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.starts: dict[str, list[Entry]] = {}
         self.singles: dict[str, list[Entry]] = {}
         self.words: set[str] = set()
+        self.fuzzy_words: set[str] = set()  # single-word terms that may match a typo
         self._rule_terms: dict[tuple[str, ...], str] = {}
 
-    def add(self, entry: Entry, where: str, unique: bool = False) -> tuple[str, ...]:
+    def add(self, entry: Entry, where: str, unique: bool = False, fuzzy: bool = False) -> None:
         tokens = term_tokens(entry.term)
         if not tokens:
             raise ReasonTermsError(f"{self.source}: {where}: term {entry.term!r} has no words")
@@ -210,8 +219,9 @@ class _Builder:
         self.starts.setdefault(tokens[0], []).append(placed)
         if len(tokens) == 1:
             self.singles.setdefault(tokens[0], []).append(placed)
+            if fuzzy:
+                self.fuzzy_words.add(tokens[0])
         self.words.update(tokens)
-        return tokens
 
 
 def _rule(item: Any, where: str, groups: set[str]) -> Rule:
@@ -270,4 +280,5 @@ def _sections(value: Any, where: str) -> list[str]:
 def _no_extra(mapping: dict[Any, Any], allowed: set[str], where: str) -> None:
     extra = sorted(str(k) for k in mapping if k not in allowed)
     if extra:
-        raise ReasonTermsError(f"{where}.{extra[0]}: unknown key")
+        sep = " " if where.endswith(":") else "."
+        raise ReasonTermsError(f"{where}{sep}{extra[0]}: unknown key")

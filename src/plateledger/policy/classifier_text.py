@@ -57,7 +57,7 @@ _MARKER = r"p\.c\.?|v\.c\.?|penal code|vehicle code|w&i|h&s|cvc|cpc|hsc|cvv|poc|
 CITATION_RE = re.compile(
     rf"(?<![a-z0-9\-/#.])(?:(?P<pre>{_MARKER})\s*)?"
     r"(?P<num>\d{2,6}(?:\.\d{1,2})?)"
-    r"(?P<sub>(?:\s?\([a-z0-9]{1,3}\))*(?:[a-z]{1,3}\d?)?(?:\([a-z0-9]{1,3}\))*)"
+    r"(?:\s?\([a-z0-9]{1,3}\))*(?P<letters>-?[a-z]{1,5}\d?)?(?:\([a-z0-9]{1,3}\))*"
     rf"(?:\s*(?P<suf>{_MARKER}))?(?![a-z0-9\-])"
 )
 CASE_NUMBER_RE = re.compile(r"(?<![a-z0-9])[a-z0-9]*\d[a-z0-9]*(?:[-./:#][a-z0-9]+)*")
@@ -74,29 +74,41 @@ class Citation:
 
 def citations(norm: str, markers: frozenset[str]) -> Iterator[Citation]:
     for m in CITATION_RE.finditer(norm):
-        letters = "".join(c for c in m["sub"] if c.isalpha())
+        letters = "".join(c for c in m["letters"] or "" if c.isalpha())
         cited = bool(m["pre"] or m["suf"]) or letters in markers
         yield Citation(m.start(), m.end(), m["num"], cited)
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition counts 1), capped at ``limit + 1``."""
-    if abs(len(a) - len(b)) > limit:
+    """Optimal-string-alignment distance (a transposition counts 1), capped at ``limit + 1``.
+
+    Banded: only cells within ``limit`` of the diagonal are computed."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
         return limit + 1
+    big = limit + 1
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                best = min(best, prev2[j - 2] + 1)
+    prev = [j if j <= limit else big for j in range(lb + 1)]
+    for i in range(1, la + 1):
+        ca = a[i - 1]
+        lo, hi = max(1, i - limit), min(lb, i + limit)
+        cur = [big] * (lb + 1)
+        if i <= limit:
+            cur[0] = i
+        row_min = cur[0]
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            best = prev[j - 1] + (ca != cb)
+            best = min(best, prev[j] + 1)
+            best = min(best, cur[j - 1] + 1)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < best:
+                best = prev2[j - 2] + 1
             cur[j] = best
-        if min(cur) > limit:
-            return limit + 1
+            row_min = min(row_min, best)
+        if row_min > limit:
+            return big
         prev2, prev = prev, cur
-    return min(prev[-1], limit + 1)
+    return min(prev[lb], big)
 
 
 def _deletions(word: str, depth: int) -> set[str]:
@@ -108,6 +120,9 @@ def _deletions(word: str, depth: int) -> set[str]:
     return out
 
 
+_MEMO_SIZE = 65_536
+
+
 def max_distance(term: str) -> int:
     """Typo budget of a vocabulary word: 1 edit for 7-9 letters, 2 from 10 letters."""
     return 2 if len(term) >= 10 else 1
@@ -115,6 +130,9 @@ def max_distance(term: str) -> int:
 
 class FuzzyIndex:
     """Symmetric-deletion index: a typo and its word share a string after <= d deletions each.
+
+    A typo must keep the word's first letter: "exportation" and "importation" are two edits
+    from "deportation" but are not typos of it.
 
     Lookup costs one set of deletions of the query (<= 1 + n + n(n-1)/2 strings), then an exact
     distance check of the few candidates; no scan of the vocabulary.
@@ -131,6 +149,7 @@ class FuzzyIndex:
             for key in _deletions(word, max_distance(word)):
                 self._index.setdefault(key, set()).add(word)
         self.shortest = min(self._lengths, default=0) - 1
+        self._memo: dict[str, str | None] = {}  # unknown words repeat (names, typos)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -140,10 +159,21 @@ class FuzzyIndex:
         n = len(token)
         if n < self.shortest or not token.isalpha():
             return None
+        if token in self._memo:
+            return self._memo[token]
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[token] = found = self._search(token)
+        return found
+
+    def _search(self, token: str) -> str | None:
+        n = len(token)
         best: tuple[int, str] | None = None
         depth = 2 if n >= 8 else 1
         for key in _deletions(token, depth):
             for word in self._index.get(key, ()):
+                if word[0] != token[0]:  # typos rarely hit the first letter; real words do
+                    continue
                 limit = max_distance(word)
                 d = osa_distance(token, word, limit)
                 if d <= limit and (best is None or (d, word) < best):

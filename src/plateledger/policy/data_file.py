@@ -8,7 +8,8 @@ message naming the file and the key path, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import string
+from collections.abc import Collection
 from importlib import resources
 from typing import Any
 
@@ -24,21 +25,29 @@ class PolicyDataError(PlateledgerError):
     status = 500
 
 
-class _StrictLoader(yaml.SafeLoader):
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if present
+
+
+class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last one silently)."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
+    construct: Any = loader.construct_object  # untyped in types-PyYAML
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = construct(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unsupported mapping key {key!r}", key_node.start_mark
+            )
         if key in result:
             line = key_node.start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (line {line})", key_node.start_mark
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = construct(value_node, deep=True)
     return result
 
 
@@ -52,7 +61,7 @@ def read_packaged(name: str) -> str:
 def load_document(text: str, source: str) -> dict[str, Any]:
     """Parse YAML strictly; the top level must be a mapping."""
     try:
-        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        document = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         problem = str(exc).replace("\n", " ")
         raise PolicyDataError(f"{source}: invalid YAML: {problem}") from None
@@ -98,6 +107,19 @@ class Reader:
             raise self.fail(where, "must be a non-empty string")
         return value.strip()
 
+    def template(self, value: Any, where: str, **values: str) -> str:
+        """A non-empty string whose only ``{placeholders}`` are ``values``, rendered."""
+        text = self.string(value, where)
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as exc:
+            raise self.fail(where, f"bad template ({exc})") from None
+        unknown = [f for f in fields if f not in values]
+        if unknown:
+            known = ", ".join(f"{{{k}}}" for k in values) or "none"
+            raise self.fail(where, f"unknown placeholder {{{unknown[0]}}} (allowed: {known})")
+        return text.format(**values)
+
     def optional_string(self, value: Any, where: str) -> str | None:
         return None if value is None else self.string(value, where)
 
@@ -110,7 +132,9 @@ class Reader:
         if value is None and allow_null:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(where, "must be a non-negative whole number" + (" or null" * allow_null))
+            raise self.fail(
+                where, "must be a non-negative whole number" + (" or null" * allow_null)
+            )
         return value
 
     def strings(self, value: Any, where: str) -> list[str]:
@@ -139,4 +163,3 @@ def join(where: str, key: str) -> str:
 def _list(allowed: Collection[str]) -> str:
     items = sorted(allowed) if not isinstance(allowed, (list, tuple)) else list(allowed)
     return ", ".join(items)
-

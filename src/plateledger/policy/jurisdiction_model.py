@@ -171,7 +171,7 @@ class Jurisdiction:
         )
 
     def rules(self) -> tuple[Rule, ...]:
-        """Every rule of this jurisdiction (inherited DEFAULT rules included)."""
+        """Every distinct rule of this jurisdiction (inherited DEFAULT rules included)."""
         found = [self.retention_rule]
         found += [k.rule for k in self.retention_by_kind.values()]
         found += [self.permitted_rule] if self.permitted_rule else []
@@ -179,7 +179,7 @@ class Jurisdiction:
         found += [s.rule for s in self.sharing.values()]
         found += [d.rule for d in self.disclosure.values()]
         found += [s.rule for s in self.searcher_rules]
-        return tuple(found)
+        return tuple({rule.id: rule for rule in found}.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -60,7 +60,9 @@ class Purpose:
 
 
 @dataclass(frozen=True, slots=True)
-class _Vocabulary:
+class PurposeVocabulary:
+    """The parsed purposes file: codes in file order, and class labels."""
+
     purposes: Mapping[str, Purpose]
     class_labels: Mapping[str, str]
 
@@ -104,11 +106,11 @@ def purpose_names() -> frozenset[str]:
 
 
 @functools.cache
-def _vocabulary() -> _Vocabulary:
+def _vocabulary() -> PurposeVocabulary:
     return parse_purposes(read_packaged(DATA_FILE), DATA_FILE)
 
 
-def parse_purposes(text: str, source: str) -> _Vocabulary:
+def parse_purposes(text: str, source: str) -> PurposeVocabulary:
     """Parse and validate purpose data; errors name ``source`` and the offending key."""
     r = Reader(source)
     doc = r.mapping(load_document(text, source), "", ("schema_version", "classes", "purposes"))
@@ -141,7 +143,9 @@ def parse_purposes(text: str, source: str) -> _Vocabulary:
             note=r.optional_string(item.get("note"), f"{where}.note"),
             ncic_file=r.optional_string(item.get("ncic_file"), f"{where}.ncic_file"),
         )
-    empty = [name for name in PURPOSE_CLASSES if all(p.purpose_class != name for p in purposes.values())]
+    empty = [
+        name for name in PURPOSE_CLASSES if all(p.purpose_class != name for p in purposes.values())
+    ]
     if empty:
         raise r.fail("purposes", f"no purpose code of class {empty[0]!r}")
-    return _Vocabulary(MappingProxyType(purposes), MappingProxyType(labels))
+    return PurposeVocabulary(MappingProxyType(purposes), MappingProxyType(labels))

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import Agency, Network, User
-from plateledger.errors import ForbiddenError, ValidationError
+from plateledger.errors import ForbiddenError, HeldForApproval, ValidationError
 from plateledger.policy.base import AccessRequest, Decision, PolicyEngine
 from plateledger.search import executor
 from plateledger.search.types import (
@@ -46,6 +46,21 @@ class SearchLogEntry:
     purpose: Purpose
     query: Mapping[str, object]
     decisions: tuple[Decision, ...]
+
+
+class HoldBook(Protocol):
+    """Where searches waiting for a supervisor are kept (see ``search.holds``)."""
+
+    def hold(
+        self,
+        search_id: str,
+        user: User,
+        at: datetime,
+        kind: str,
+        purpose: Purpose,
+        query: Mapping[str, object],
+        held: Sequence[Decision],
+    ) -> None: ...
 
 
 class SearchRecorder(Protocol):
@@ -76,11 +91,21 @@ class SearchService:
         self.recorder = recorder
         self._dictionary = dictionary
         self._clock = clock
+        self.holds: HoldBook | None = None
 
     def authorise(
-        self, user: User, purpose: Purpose, kind: str, query: Mapping[str, object]
+        self,
+        user: User,
+        purpose: Purpose,
+        kind: str,
+        query: Mapping[str, object],
+        *,
+        one_to_one: bool = True,
+        approved: bool = False,
     ) -> Authorised:
-        """Policy decisions, then the durable log entry. Raises ForbiddenError if all denied."""
+        """Policy decisions, then the durable log entry, then (if some networks are held) the
+        hold for a supervisor. Raises ForbiddenError if every network is denied and
+        HeldForApproval if nothing may be searched until a supervisor approves."""
         validate_purpose(purpose)
         now = self._clock()
         agencies = {a.id: a for a in self.store.agencies()}
@@ -95,9 +120,10 @@ class SearchService:
         pairs: list[tuple[Network, Agency]] = [
             (n, agencies[n.agency_id]) for n in self.store.networks() if n.agency_id in agencies
         ]
+        behalf = agencies.get(purpose.on_behalf_of) if purpose.on_behalf_of else None
         request = AccessRequest(
             user, user_agency, purpose.purpose, purpose.case_number, purpose.reason,
-            purpose.on_behalf_of, now,
+            purpose.on_behalf_of, now, behalf, one_to_one, approved,
         )  # fmt: skip
         decisions = tuple(self.policy.evaluate(request, pairs))
         search_id = _new_search_id(now)
@@ -105,11 +131,16 @@ class SearchService:
         self.recorder.record_search(entry)  # write-ahead: before any read is touched
         searched = tuple(d for d in decisions if d.decision == "allow")
         excluded = tuple(d for d in decisions if d.decision != "allow")
+        held = tuple(d for d in excluded if d.decision == "hold")
+        if held and self.holds is not None:
+            self.holds.hold(search_id, user, now, kind, purpose, query, held)
         if not searched:
-            raise ForbiddenError(
-                "no network may be searched for this request",
-                {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]},
-            )
+            details = {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]}
+            if held:
+                raise HeldForApproval(
+                    "held: a supervisor of your agency must approve this search first", details
+                )
+            raise ForbiddenError("no network may be searched for this request", details)
         scope = Scope({d.network: d.retention_cutoff for d in searched})
         return Authorised(search_id, searched, excluded, scope)
 
@@ -118,7 +149,12 @@ class SearchService:
         query = validate_query(request.query)
         if query.plate is not None and query.mode == "exact":
             query = replace(query, plate=canonicalize(query.plate))
-        auth = self.authorise(request.user, request.purpose, "search", query_to_dict(query))
+        logged = {**query_to_dict(query), "approved_hold_of": request.approved_hold_of}
+        auth = self.authorise(
+            request.user, request.purpose, "search", logged,
+            one_to_one=query.mode == "exact" and query.plate is not None,
+            approved=request.approved_hold_of is not None,
+        )  # fmt: skip
         filters = resolve_filters(query, self.store.cameras())
         authorised_at = time.perf_counter()
         hits, has_more, total, matched = self._run(query, filters, auth.scope)

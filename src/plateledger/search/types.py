@@ -54,6 +54,7 @@ class SearchRequest:
     user: User
     query: SearchQuery
     purpose: Purpose
+    approved_hold_of: str | None = None  # the held search a supervisor approved
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +124,18 @@ def query_to_dict(query: SearchQuery) -> dict[str, Any]:
             value = list(value)
         out[name] = value
     return out
+
+
+def query_from_dict(data: dict[str, Any]) -> SearchQuery:
+    """Inverse of ``query_to_dict`` (for searches resumed after a supervisor's approval)."""
+    fields = dict(data)
+    fields.pop("approved_hold_of", None)
+    for name in ("time_from", "time_to"):
+        if fields.get(name):
+            fields[name] = datetime.fromisoformat(fields[name])
+    if fields.get("bbox"):
+        fields["bbox"] = BBox(**fields["bbox"])
+    if fields.get("near"):
+        fields["near"] = Near(**fields["near"])
+    fields["cameras"] = tuple(fields.get("cameras") or ())
+    return SearchQuery(**fields)

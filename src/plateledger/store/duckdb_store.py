@@ -23,9 +23,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
 from plateledger.domain.types import Agency, AgencyId, Camera, Network, NetworkId, Read, User
 from plateledger.errors import DataDirInUseError, StoreError
-from plateledger.store import registry, writer
+from plateledger.store import policy_tables, registry, writer
 from plateledger.store.base import (
     AppendResult,
     CompactionStats,
@@ -69,6 +70,7 @@ class DuckDBStore:
         self._next_id = self._load_next_id()
         self._keys = self._load_keys()
         self._agencies = registry.load_agencies(self._con)
+        self._load_policy_tables()
 
     # --- connection plumbing -------------------------------------------------------------
     def _cur(self) -> duckdb.DuckDBPyConnection:
@@ -110,12 +112,14 @@ class DuckDBStore:
             registry.upsert_networks(self._cur(), networks)
             self._keys = self._load_keys()
         self._agencies = registry.load_agencies(self._con)
+        self._load_policy_tables()
 
     def upsert_cameras(self, cameras: Iterable[Camera]) -> None:
         with self._write_lock:
             registry.upsert_cameras(self._cur(), cameras)
             self._keys = self._load_keys()
         self._agencies = registry.load_agencies(self._con)
+        self._load_policy_tables()
 
     def upsert_users(self, users: Iterable[User]) -> None:
         registry.upsert_users(self._cur(), users)
@@ -140,6 +144,46 @@ class DuckDBStore:
 
     def user_for_token_hash(self, token_hash: str, now: datetime) -> User | None:
         return registry.user_for_token_hash(self._cur(), token_hash, writer.naive(now))
+
+    # --- sharing, declarations, agency policies, holds (cached: read on every search) ---
+    def _load_policy_tables(self) -> None:
+        cur = self._cur()
+        self._agreements = policy_tables.load_agreements(cur)
+        self._declarations = policy_tables.load_declarations(cur)
+        self._policies = {p.agency_id: p for p in policy_tables.load_policies(cur)}
+
+    def save_agreement(self, agreement: SharingAgreement) -> None:
+        with self._write_lock:
+            policy_tables.save_agreement(self._cur(), agreement)
+            self._load_policy_tables()
+
+    def agreements(self) -> list[SharingAgreement]:
+        return list(self._agreements)
+
+    def save_declaration(self, declaration: Declaration) -> None:
+        with self._write_lock:
+            policy_tables.save_declaration(self._cur(), declaration)
+            self._load_policy_tables()
+
+    def declarations(self) -> list[Declaration]:
+        return list(self._declarations)
+
+    def save_agency_policy(self, policy: AgencyPolicy) -> None:
+        with self._write_lock:
+            policy_tables.save_policy(self._cur(), policy)
+            self._load_policy_tables()
+
+    def agency_policies(self) -> dict[AgencyId, AgencyPolicy]:
+        return dict(self._policies)
+
+    def save_hold(self, row: Sequence[Any]) -> None:
+        policy_tables.save_hold(self._cur(), row)
+
+    def hold(self, search_id: str) -> tuple[Any, ...] | None:
+        return policy_tables.load_hold(self._cur(), search_id)
+
+    def decide_hold(self, search_id: str, status: str, by: str, at: datetime, note: str) -> bool:
+        return policy_tables.decide_hold(self._cur(), search_id, status, by, at, note)
 
     # --- writes --------------------------------------------------------------------------
     def append(self, table: pa.Table, *, target: str = "reads_hot") -> AppendResult:

@@ -86,6 +86,32 @@ def _search_log(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _sharing(con: duckdb.DuckDBPyConnection) -> None:
+    # Sharing agreements (deny by default), declarations on file, agency search policies,
+    # and searches held for a supervisor.
+    con.execute(
+        """
+        CREATE TABLE sharing_agreements (
+            id VARCHAR PRIMARY KEY, network_id VARCHAR NOT NULL, grantee_kind VARCHAR NOT NULL,
+            grantee VARCHAR, radius_km DOUBLE, purposes VARCHAR[] NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP,
+            revoked_at TIMESTAMP, note VARCHAR NOT NULL);
+        CREATE TABLE declarations (
+            id VARCHAR PRIMARY KEY, agency_id VARCHAR NOT NULL, state VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL, signed_at TIMESTAMP NOT NULL, expires_at TIMESTAMP,
+            document_ref VARCHAR NOT NULL);
+        CREATE TABLE agency_policies (
+            agency_id VARCHAR PRIMARY KEY, require_specific_reason BOOLEAN NOT NULL,
+            prohibited_purposes VARCHAR[] NOT NULL);
+        CREATE TABLE search_holds (
+            search_id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, agency_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, request_json VARCHAR NOT NULL,
+            held_networks VARCHAR[] NOT NULL, status VARCHAR NOT NULL, decided_by VARCHAR,
+            decided_at TIMESTAMP, note VARCHAR);
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -96,6 +122,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_registry", _registry),
     Migration("0002_reads", _reads),
     Migration("0003_search_log", _search_log),
+    Migration("0004_sharing", _sharing),
 )
 
 

@@ -94,13 +94,15 @@ def _scope_sql(scope: Scope, keys: Keys, params: list[Any]) -> str | None:
         return None
     if len(allowed) == len(keys.network_key) and all(c is None for c in allowed.values()):
         return ""  # every network, no retention cut: no predicate
-    cutoffs = [
-        naive_utc(allowed[k]) if allowed.get(k) is not None else (EPOCH if k in allowed else None)
-        for k in range(1, max(keys.network_key.values()) + 1)
-    ]
+    cutoffs: list[datetime | None] = []
+    for key in range(1, max(keys.network_key.values()) + 1):
+        cutoff = allowed.get(key)
+        cutoffs.append(
+            naive_utc(cutoff) if cutoff is not None else (EPOCH if key in allowed else None)
+        )
     params.append(cutoffs)
     sql = "ts >= list_extract(?::TIMESTAMP[], network_key)"
-    earliest = min(c for c in cutoffs if c is not None)
+    earliest = min(c for c in cutoffs if c is not None)  # allowed is not empty
     if earliest > EPOCH:
         params.append(earliest)
         sql += " AND ts >= ?"

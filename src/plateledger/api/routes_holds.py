@@ -1,0 +1,49 @@
+"""Held searches: a supervisor of the searcher's agency approves or rejects; the officer resumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+
+from plateledger.api.auth import CurrentUser, PlatformDep
+from plateledger.api.routes_search import search_body
+from plateledger.api.schemas import Strict
+from plateledger.errors import ForbiddenError
+
+router = APIRouter(tags=["holds"])
+
+
+class DecisionIn(Strict):
+    note: str = Field(min_length=1, max_length=2000, description="why approved or rejected")
+
+
+@router.get("/searches/{search_id}/hold", summary="A held search and its status")
+def get_hold(search_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    hold = platform.holds.get(search_id)
+    if user.agency_id != hold.agency_id:
+        raise ForbiddenError("this held search belongs to another agency")
+    return hold.to_dict()
+
+
+@router.post("/searches/{search_id}/approve", summary="Approve a held search (supervisor)")
+def approve(
+    search_id: str, body: DecisionIn, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    return platform.holds.decide(search_id, user, True, body.note).to_dict()
+
+
+@router.post("/searches/{search_id}/reject", summary="Reject a held search (supervisor)")
+def reject(
+    search_id: str, body: DecisionIn, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    return platform.holds.decide(search_id, user, False, body.note).to_dict()
+
+
+@router.post("/searches/{search_id}/resume", summary="Run an approved search (its officer)")
+async def resume(search_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    request = platform.holds.resume(search_id, user)
+    response = await run_in_threadpool(platform.search.search, request)
+    return search_body(response)

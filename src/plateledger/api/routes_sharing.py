@@ -1,0 +1,109 @@
+"""Sharing agreements, declarations on file, agency policy, and the computed access answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from plateledger.api.auth import CurrentUser, PlatformDep
+from plateledger.api.schemas import Strict
+from plateledger.app import sharing
+from plateledger.errors import ForbiddenError
+
+router = APIRouter(tags=["sharing"])
+
+
+class AgreementBody(Strict):
+    grantee_kind: Literal["agency", "state", "radius", "national"]
+    grantee: str | None = Field(None, max_length=100, description="agency id or state code")
+    radius_km: float | None = Field(None, gt=0, le=2000)
+    purposes: list[str] = Field(default_factory=list, max_length=50)
+    expires_at: datetime | None = None
+    note: str = Field("", max_length=2000)
+
+
+class DeclarationBody(Strict):
+    state: str = Field(min_length=2, max_length=2, description="state whose law asks for it")
+    kind: Literal["written_declaration", "judicial_warrant_policy"] = "written_declaration"
+    signed_at: datetime
+    expires_at: datetime | None = None
+    document_ref: str = Field(min_length=1, max_length=500)
+
+
+class PolicyBody(Strict):
+    require_specific_reason: bool = False
+    prohibited_purposes: list[str] = Field(default_factory=list, max_length=50)
+
+
+@router.post("/networks/{network_id}/sharing", summary="Share a network (owner's admin)")
+def add_agreement(
+    network_id: str, body: AgreementBody, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    agreement = sharing.add_agreement(
+        platform, user, network_id,
+        sharing.AgreementIn(body.grantee_kind, body.grantee, body.radius_km,
+                            tuple(body.purposes), body.expires_at, body.note),
+    )  # fmt: skip
+    return sharing.agreement_out(agreement, agreement.created_at)
+
+
+@router.get("/networks/{network_id}/sharing", summary="A network's sharing agreements")
+def list_agreements(network_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    sharing.owned_network(platform, user, network_id, admin=False)
+    now = datetime.now(UTC)
+    return {
+        "agreements": [
+            sharing.agreement_out(a, now)
+            for a in platform.store.agreements()
+            if a.network_id == network_id
+        ]
+    }
+
+
+@router.delete("/networks/{network_id}/sharing/{agreement_id}", summary="Revoke an agreement")
+def revoke(
+    network_id: str, agreement_id: str, user: CurrentUser, platform: PlatformDep
+) -> dict[str, str]:
+    sharing.revoke_agreement(platform, user, network_id, agreement_id)
+    return {"revoked": agreement_id}
+
+
+@router.get(
+    "/networks/{network_id}/access",
+    summary="Who can search this network, for what, and why (computed)",
+)
+def access(network_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    return sharing.access(platform, user, network_id)
+
+
+@router.post("/agencies/{agency_id}/declarations", summary="File a declaration (agency admin)")
+def declare(
+    agency_id: str, body: DeclarationBody, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    if agency_id != user.agency_id:
+        raise ForbiddenError("declarations are filed by the declaring agency's admin")
+    d = sharing.file_declaration(
+        platform, user, body.state.upper(), body.kind, body.signed_at, body.expires_at,
+        body.document_ref,
+    )  # fmt: skip
+    out = asdict(d)
+    out["signed_at"] = d.signed_at.isoformat()
+    out["expires_at"] = d.expires_at.isoformat() if d.expires_at else None
+    return out
+
+
+@router.put("/agencies/{agency_id}/policy", summary="Set the agency's search policy (admin)")
+def set_policy(
+    agency_id: str, body: PolicyBody, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    if agency_id != user.agency_id:
+        raise ForbiddenError("an agency's policy is set by its own admin")
+    p = sharing.set_policy(
+        platform, user, body.require_specific_reason, tuple(body.prohibited_purposes)
+    )
+    return {"agency_id": p.agency_id, "require_specific_reason": p.require_specific_reason,
+            "prohibited_purposes": sorted(p.prohibited_purposes)}  # fmt: skip

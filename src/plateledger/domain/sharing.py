@@ -1,0 +1,74 @@
+"""Sharing agreements, declarations on file and agency search policies (values, no I/O).
+
+Deny by default: an owner network is searchable by another agency only through an agreement
+that covers the requester (one agency, a state, a radius around the owner, or national), the
+purpose, and is neither expired nor revoked. Declarations are documents an agency has filed
+(e.g. an out-of-state agency's signed Illinois declaration) that conditions in the law ask for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+
+from plateledger.domain.types import AgencyId, NetworkId
+
+GranteeKind = Literal["agency", "state", "radius", "national"]
+GRANTEE_KINDS: tuple[str, ...] = get_args(GranteeKind)
+DeclarationKind = Literal["written_declaration", "judicial_warrant_policy"]
+
+
+@dataclass(frozen=True, slots=True)
+class SharingAgreement:
+    id: str
+    network_id: NetworkId
+    grantee_kind: GranteeKind
+    grantee: str | None  # agency id, state code; None for radius and national
+    radius_km: float | None
+    purposes: frozenset[str]  # purpose codes or classes allowed; empty = every lawful purpose
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    note: str = ""
+
+    def active(self, at: datetime) -> bool:
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return False
+        return self.expires_at is None or self.expires_at > at
+
+    def describe(self) -> str:
+        scope = {
+            "agency": f"agency {self.grantee}",
+            "state": f"agencies in {self.grantee}",
+            "radius": f"agencies within {self.radius_km:g} km",
+            "national": "every agency",
+        }[self.grantee_kind]
+        purposes = ", ".join(sorted(self.purposes)) if self.purposes else "any lawful purpose"
+        return f"shared with {scope} for {purposes}"
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A document on file: ``agency_id`` declared, for data of ``state``, what ``kind`` says."""
+
+    id: str
+    agency_id: AgencyId
+    state: str
+    kind: DeclarationKind
+    signed_at: datetime
+    expires_at: datetime | None
+    document_ref: str
+
+    def valid(self, at: datetime) -> bool:
+        return self.signed_at <= at and (self.expires_at is None or self.expires_at > at)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyPolicy:
+    """An agency's own rules, on top of the law: applied to its data and to its users."""
+
+    agency_id: AgencyId
+    require_specific_reason: bool = False  # vague reasons are held for a supervisor
+    prohibited_purposes: frozenset[str] = frozenset()

@@ -1,0 +1,180 @@
+"""The purpose-bound policy engine: one explained Decision per owner network.
+
+For each owner network it gathers the verdicts of every applicable rule — the searcher's state
+law, the owner's state law on the purpose (as selected and as the reason was classified), the
+owner's law on sharing with this kind of requester, the owner's sharing agreements (deny by
+default), and both agencies' own policies — and keeps the most restrictive: deny > hold > allow.
+``on_behalf_of`` counts as the requester for sharing rules. The retention window is the shorter
+of the statute's cap and the owner agency's setting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
+from plateledger.domain.types import Agency, AgencyId, Network, NetworkId
+from plateledger.policy import verdicts as v
+from plateledger.policy.base import AccessRequest, Decision, Outcome
+from plateledger.policy.classifier import Classification, classify
+from plateledger.policy.jurisdiction_model import Jurisdiction
+from plateledger.policy.jurisdictions import jurisdiction, requester_type
+from plateledger.policy.purposes import Purpose, load_purposes, purpose
+
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """What the engine reads from the store for each evaluation (all cached there)."""
+
+    agreements: Sequence[SharingAgreement]
+    declarations: Sequence[Declaration]
+    policies: Mapping[AgencyId, AgencyPolicy]
+    network_centres: Mapping[NetworkId, LatLon]
+    agency_homes: Mapping[AgencyId, LatLon]
+
+
+class PurposePolicy:
+    def __init__(self, state: Callable[[], PolicyState]) -> None:
+        self._state = state
+
+    def evaluate(
+        self, request: AccessRequest, networks: Sequence[tuple[Network, Agency]]
+    ) -> list[Decision]:
+        state = self._state()
+        ctx = _context(request, state)
+        searcher_law = jurisdiction(ctx.searcher.state)
+        behalf = request.behalf_agency
+        behalf_type = (
+            requester_type(
+                ctx.searcher.state, ctx.searcher.id, behalf.state, behalf.id, behalf.kind
+            )
+            if behalf is not None and behalf.id != ctx.searcher.id
+            else None
+        )
+        common = list(v.searcher_law(ctx, searcher_law, behalf_type))
+        return [self._decide(ctx, state, network, owner, common) for network, owner in networks]
+
+    def _decide(
+        self,
+        ctx: v.Context,
+        state: PolicyState,
+        network: Network,
+        owner: Agency,
+        common: list[v.Verdict],
+    ) -> Decision:
+        law = jurisdiction(owner.state)
+        rtype = requester_type(
+            owner.state, owner.id, ctx.requester.state, ctx.requester.id, ctx.requester.kind
+        )
+        distance = _distance(
+            state.network_centres.get(network.id), state.agency_homes.get(ctx.requester.id)
+        )
+        verdicts = [
+            *common,
+            *v.owner_law(ctx, law),
+            *_ambiguous(ctx, law),
+            *v.sharing_law(ctx, law, rtype),
+            *v.agreements(ctx, network, owner, state.agreements, distance),
+            *v.agency_policies(ctx, owner),
+        ]
+        cutoff_days, retention_rule = _retention(law, owner)
+        worst: Outcome = max(
+            (x.outcome for x in verdicts), key=v.SEVERITY.__getitem__, default="allow"
+        )
+        deciding = [x for x in verdicts if x.outcome == worst]
+        rule_ids = tuple(dict.fromkeys(x.rule_id for x in deciding))
+        if worst == "allow":
+            rule_ids = (*rule_ids, retention_rule)
+            explanation = _allow_text(ctx, owner, deciding, cutoff_days)
+        else:
+            explanation = deciding[0].explanation
+            if len(deciding) > 1:
+                explanation += f" (and {len(deciding) - 1} more rule(s))"
+        cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
+        flags = _flags(ctx, owner) if worst == "allow" else ()
+        return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags)
+
+
+def _context(request: AccessRequest, state: PolicyState) -> v.Context:
+    chosen = purpose(request.purpose)  # unknown or prohibited code: ValidationError (422)
+    classification = classify(request.reason)
+    return v.Context(
+        searcher=request.user_agency,
+        requester=request.behalf_agency or request.user_agency,
+        purpose=chosen,
+        classification=classification,
+        prohibited=_prohibited(classification, certain=True),
+        at=request.at,
+        one_to_one=request.one_to_one,
+        approved_hold=request.approved_hold,
+        declarations=state.declarations,
+        policies=state.policies,
+    )
+
+
+def _prohibited(classification: Classification, *, certain: bool) -> tuple[Purpose, ...]:
+    """Prohibited purposes the reason was classified as (certain = the classifier blocks)."""
+    if (classification.action == "block") != certain:
+        return ()
+    vocabulary = load_purposes()
+    return tuple(
+        vocabulary[c]
+        for c in classification.classes
+        if c in vocabulary and not vocabulary[c].selectable
+    )
+
+
+def _ambiguous(ctx: v.Context, law: Jurisdiction) -> list[v.Verdict]:
+    """A reason that may be a prohibited purpose (e.g. 'HSI' alone) is held for review where
+    the owner's law forbids that purpose; elsewhere it is allowed and flagged."""
+    out = []
+    for maybe in _prohibited(ctx.classification, certain=False):
+        rule = law.prohibition(maybe)
+        if rule is not None and not ctx.approved_hold:
+            out.append(
+                v.Verdict(
+                    "hold",
+                    rule.id,
+                    f"{rule.explanation}; the reason '{ctx.classification.reason}' may be "
+                    f"{maybe.code}, so a supervisor must review it",
+                )
+            )
+    return out
+
+
+def _retention(law: Jurisdiction, owner: Agency) -> tuple[int | None, str]:
+    cap, rule = law.retention_for(owner.kind)
+    days = [d for d in (cap, owner.retention_days) if d is not None]
+    if owner.retention_days is not None and (cap is None or owner.retention_days < cap):
+        return min(days), f"agency.{owner.id}.retention"
+    return (min(days) if days else None), rule.id
+
+
+def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], days: int | None) -> str:
+    how = "own agency" if ctx.requester.id == owner.id else next(
+        (x.explanation for x in allowed if x.rule_id.startswith("sharing.")), "shared"
+    )  # fmt: skip
+    window = f"reads of the last {days} days" if days is not None else "all retained reads"
+    return f"{how}; {window} are searched for {ctx.purpose.label}"
+
+
+def _flags(ctx: v.Context, owner: Agency) -> tuple[str, ...]:
+    flags = [f"reason_classified:{p.code}" for p in ctx.prohibited]
+    flags += [f"reason_may_be:{p.code}" for p in _prohibited(ctx.classification, certain=False)]
+    if ctx.classification.reason_class == "vague":
+        flags.append("reason_vague")
+    return tuple(flags)
+
+
+def _distance(a: LatLon | None, b: LatLon | None) -> float | None:
+    if a is None or b is None:
+        return None
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dp, dl = p2 - p1, math.radians(b[1] - a[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
