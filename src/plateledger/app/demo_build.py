@@ -15,6 +15,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
 from plateledger.app.tokens import new_token
 from plateledger.demo import (
@@ -87,6 +88,7 @@ def build_demo(
     if store.stats().reads:
         raise ConflictError(f"{platform.data_dir} already holds reads that are not a demo")
     _register(platform, network)
+    share_demo(store)
     creds = _issue_credentials(platform, network, cred_path)
     profile, source = hour_profile(shared_data)
     tables = generate_reads(network, n_reads, seed=seed, profile=profile)

@@ -49,6 +49,15 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         except PlateledgerError as exc:
             eprint(f"error ({exc.code}): {exc.message}")
             raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly; details only at DEBUG level
+            logging.getLogger(__name__).debug("unexpected error", exc_info=exc)
+            eprint(
+                f"internal error ({type(exc).__name__}); rerun with PLATELEDGER_LOG_LEVEL=DEBUG "
+                "for details and report it"
+            )
+            raise typer.Exit(3) from None
 
     return wrapper
 

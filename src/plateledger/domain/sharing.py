@@ -39,12 +39,14 @@ class SharingAgreement:
         return self.expires_at is None or self.expires_at > at
 
     def describe(self) -> str:
-        scope = {
-            "agency": f"agency {self.grantee}",
-            "state": f"agencies in {self.grantee}",
-            "radius": f"agencies within {self.radius_km:g} km",
-            "national": "every agency",
-        }[self.grantee_kind]
+        if self.grantee_kind == "agency":
+            scope = f"agency {self.grantee}"
+        elif self.grantee_kind == "state":
+            scope = f"agencies in {self.grantee}"
+        elif self.grantee_kind == "radius":
+            scope = f"agencies within {self.radius_km or 0:g} km"
+        else:
+            scope = "every agency"
         purposes = ", ".join(sorted(self.purposes)) if self.purposes else "any lawful purpose"
         return f"shared with {scope} for {purposes}"
 
