@@ -101,7 +101,8 @@ def run(s: Scenario) -> dict[str, Decision]:
 DENY, HOLD, ALLOW = "deny", "hold", "allow"
 IMM = "IL.purpose.prohibited.immigration_enforcement"
 SCENARIOS = [
-    Scenario("tx officer ICE WARRANT national lookup", "tx-a", "wanted_person_felony", "ICE WARRANT",
+    Scenario("tx officer ICE WARRANT national lookup", "tx-a", "wanted_person_felony",
+             "ICE WARRANT",
              {"il-a": (DENY, IMM), "ca-a": (DENY, "CA.purpose.prohibited.immigration"),
               "va-a": (DENY, "VA."), "wa-a": (DENY, "WA.purpose.prohibited.immigration"),
               "or-a": (DENY, "OR.purpose.prohibited.immigration"), "tx-a": (ALLOW, None),
