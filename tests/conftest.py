@@ -46,6 +46,7 @@ CAMERAS = [
 USERS = [
     User(UserId("il-officer"), AgencyId("il-test-pd"), "IL Officer", "officer"),
     User(UserId("il-admin"), AgencyId("il-test-pd"), "IL Admin", "admin"),
+    User(UserId("il-supervisor"), AgencyId("il-test-pd"), "IL Supervisor", "supervisor"),
     User(UserId("tx-officer"), AgencyId("tx-test-pd"), "TX Officer", "officer"),
     User(UserId("tx-admin"), AgencyId("tx-test-pd"), "TX Admin", "admin"),
     User(UserId("tx-auditor"), AgencyId("tx-test-pd"), "TX Auditor", "auditor"),

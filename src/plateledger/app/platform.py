@@ -8,28 +8,37 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from plateledger.app.retention import run_retention
 from plateledger.app.tokens import hash_token
 from plateledger.domain.plates import PlateMatch
-from plateledger.domain.types import AgencyId, Camera, NetworkId, User
+from plateledger.domain.types import AgencyId, Camera, NetworkId, User, UserId
 from plateledger.errors import AuthenticationError
 from plateledger.ingest import ParseResult, RowError, iter_file, parse_records
 from plateledger.policy.engine import PolicyState, PurposePolicy
+from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.plate_dictionary import PlateDictionary
 from plateledger.search.recorder import StoreSearchRecorder
-from plateledger.search.service import SearchService
+from plateledger.search.service import SearchLogEntry, SearchService
+from plateledger.search.types import Purpose
+from plateledger.store.base import PurgeReceipt
 from plateledger.store.duckdb_store import HOT_COMPACT_ROWS, DuckDBStore
 
 log = logging.getLogger(__name__)
 
 COMPACT_EVERY_S = 5.0
+RETENTION_EVERY_S = 3600.0
+SYSTEM_USER = User(UserId("system"), AgencyId("plateledger"), "plateledger retention", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,7 @@ class IngestReport:
     errors: tuple[RowError, ...]
     first_id: int | None = None
     last_id: int | None = None
+    not_retained: int = 0  # valid reads the owner's state law does not let us keep
 
 
 class SharedDictionary:
@@ -149,31 +159,64 @@ class Platform:
         return self.store_parsed(result)
 
     def store_parsed(self, result: ParseResult) -> IngestReport:
-        appended = self.store.append(result.table) if result.table.num_rows else None
+        table = result.table
+        brief = self.non_hit_cameras()
+        if brief and table.num_rows:
+            keep = pc.invert(pc.is_in(table.column("camera_id"), pa.array(sorted(brief))))
+            table = table.filter(keep)
+        appended = self.store.append(table) if table.num_rows else None
         if appended is not None:
-            self._note_plates(result.table.column("plate"))
+            self._note_plates(table.column("plate"))
+        valid = result.table.num_rows
         return IngestReport(
             received=result.rows_seen,
-            stored=result.table.num_rows,
-            rejected=result.rows_seen - result.table.num_rows,
+            stored=table.num_rows,
+            rejected=result.rows_seen - valid,
             errors=result.errors,
             first_id=appended.first_id if appended else None,
             last_id=appended.last_id if appended else None,
+            not_retained=valid - table.num_rows,
         )
 
     def ingest_file(
         self, path: Path, progress: Callable[[int], None] | None = None
     ) -> IngestReport:
-        received = stored = 0
+        received = stored = dropped = 0
         errors: list[RowError] = []
         for part in iter_file(path, self.known_cameras()):
             report = self.store_parsed(part)
             received += report.received
             stored += report.stored
+            dropped += report.not_retained
             errors.extend(report.errors)
             if progress is not None:
                 progress(report.received)
-        return IngestReport(received, stored, received - stored, tuple(errors))
+        return IngestReport(received, stored, received - stored - dropped, tuple(errors),
+                            not_retained=dropped)  # fmt: skip
+
+    def record_purge(self, receipt: PurgeReceipt, source: str) -> None:
+        """A purge receipt in the write-ahead log, like every other audited action."""
+        now = datetime.now(UTC)
+        entry = SearchLogEntry(
+            f"purge-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", now, SYSTEM_USER,
+            "purge", Purpose("retention", "-", source),
+            {"day": receipt.day.isoformat(), "networks": list(receipt.networks),
+             "count": receipt.count, "bytes_freed": receipt.bytes_freed},
+            (),
+        )  # fmt: skip
+        self.search.recorder.record_search(entry)
+
+    def non_hit_cameras(self) -> frozenset[str]:
+        """Cameras whose owner's state keeps non-hit reads only minutes (NH): with no hotlist
+        matching yet, none of their reads is a hit, so none is stored."""
+        agencies = {a.id: a for a in self.store.agencies()}
+        brief = {
+            n.id
+            for n in self.store.networks()
+            if n.agency_id in agencies
+            and jurisdiction(agencies[n.agency_id].state).non_hit_retention_minutes is not None
+        }
+        return frozenset(c.id for c in self.store.cameras() if c.network_id in brief)
 
     # --- background compaction -----------------------------------------------------------
     def start_background(self) -> None:
@@ -186,7 +229,11 @@ class Platform:
 
     def _compact_loop(self) -> None:
         idle_rounds = 0
+        last_retention = 0.0
         while not self._stop.wait(COMPACT_EVERY_S):
+            if time.monotonic() - last_retention >= RETENTION_EVERY_S:
+                last_retention = time.monotonic()
+                self._retention_round()
             hot = self.store.hot_rows()
             idle_rounds = idle_rounds + 1 if hot else 0
             if hot >= HOT_COMPACT_ROWS or (hot and idle_rounds >= 3):
@@ -195,6 +242,12 @@ class Platform:
                 except Exception:  # keep serving; the next round retries
                     log.exception("compaction failed")
                 idle_rounds = 0
+
+    def _retention_round(self) -> None:
+        try:
+            run_retention(self)
+        except Exception:  # keep serving; the next round retries
+            log.exception("retention run failed")
 
     def close(self) -> None:
         self._stop.set()

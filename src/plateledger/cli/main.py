@@ -10,6 +10,7 @@ from plateledger.cli import (
     plates_cmd,
     policy_classify,
     policy_show,
+    retention_cmd,
     search_cmd,
     sharing_cmd,
 )
@@ -37,6 +38,7 @@ policy.command("show")(policy_show.show_cmd)
 policy.command("classify")(policy_classify.classify_cmd)
 app.add_typer(policy, name="policy")
 app.add_typer(sharing_cmd.app, name="sharing")
+app.add_typer(retention_cmd.app, name="retention")
 
 
 @app.callback()

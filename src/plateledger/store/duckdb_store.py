@@ -320,6 +320,57 @@ class DuckDBStore:
         nets = tuple(networks) if networks is not None else tuple(self._keys.network_key)
         return PurgeReceipt(day, nets, count, freed, time.perf_counter() - started)
 
+    def purge_before(
+        self, networks: Sequence[NetworkId], cutoff: datetime, reason: str
+    ) -> list[PurgeReceipt]:
+        """Delete the networks' reads older than ``cutoff`` (legal holds are kept): whole days
+        through ``purge_day``, the rest of the cutoff's day row by row. Receipts are recorded."""
+        keys = [self._keys.network_key[n] for n in networks if n in self._keys.network_key]
+        if not keys:
+            return []
+        naive = writer.naive(cutoff)
+        marks = ", ".join(str(k) for k in keys)
+        days = [
+            r[0]
+            for r in self.execute(
+                "SELECT DISTINCT CAST(ts AS DATE) d FROM (SELECT ts, network_key FROM reads "
+                "UNION ALL SELECT ts, network_key FROM reads_hot) "
+                f"WHERE ts < ? AND network_key IN ({marks}) ORDER BY d",
+                [naive],
+            )
+        ]
+        receipts = [self.purge_day(d, networks) for d in days if d < naive.date()]
+        started = time.perf_counter()
+        with self._write_lock:
+            count = writer.delete_before(self._cur(), naive, keys)
+        if count:
+            receipts.append(
+                PurgeReceipt(naive.date(), tuple(networks), count, 0, time.perf_counter() - started)
+            )
+        receipts = [r for r in receipts if r.count]
+        for r in receipts:
+            self.execute(
+                "INSERT INTO purge_receipts VALUES (now(), ?, ?, ?, ?, ?)",
+                [r.day, list(r.networks), r.count, r.bytes_freed, reason],
+            )
+        return receipts
+
+    def add_legal_hold(self, case_number: str, read_ids: Sequence[int], by: str, note: str) -> int:
+        rows = [(case_number, int(r), by, note) for r in read_ids]
+        self._cur().executemany(
+            "INSERT OR IGNORE INTO legal_holds VALUES (?, ?, ?, now(), ?)", rows
+        )
+        return len(rows)
+
+    def legal_hold_ids(self, case_number: str) -> list[int]:
+        rows = self.execute(
+            "SELECT read_id FROM legal_holds WHERE case_number = ? ORDER BY 1", [case_number]
+        )
+        return [int(r[0]) for r in rows]
+
+    def purge_receipts(self) -> list[tuple[Any, ...]]:
+        return self.execute("SELECT * FROM purge_receipts ORDER BY purged_at, day")
+
     # --- reads ---------------------------------------------------------------------------
     def find_reads(
         self,

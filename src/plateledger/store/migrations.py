@@ -112,6 +112,21 @@ def _sharing(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _retention(con: duckdb.DuckDBPyConnection) -> None:
+    # Legal holds keep named reads past retention; purge receipts record every deletion.
+    con.execute(
+        """
+        CREATE TABLE legal_holds (
+            case_number VARCHAR NOT NULL, read_id UBIGINT NOT NULL, created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, note VARCHAR NOT NULL,
+            PRIMARY KEY (case_number, read_id));
+        CREATE TABLE purge_receipts (
+            purged_at TIMESTAMP NOT NULL, day DATE NOT NULL, networks VARCHAR[] NOT NULL,
+            count BIGINT NOT NULL, bytes_freed BIGINT NOT NULL, reason VARCHAR NOT NULL);
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -123,6 +138,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0002_reads", _reads),
     Migration("0003_search_log", _search_log),
     Migration("0004_sharing", _sharing),
+    Migration("0005_retention", _retention),
 )
 
 

@@ -148,7 +148,7 @@ def merge_day(con: duckdb.DuckDBPyConnection, day: date) -> int:
 def delete_day(con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int] | None) -> int:
     """Delete one day's reads (optionally of some networks only). Caller holds the transaction."""
     start, end = day_bounds(day)
-    where = "ts >= ? AND ts < ?"
+    where = "ts >= ? AND ts < ? AND read_id NOT IN (SELECT read_id FROM legal_holds)"
     params: list[object] = [start, end]
     if network_keys is not None:
         where += f" AND network_key IN ({', '.join(str(k) for k in network_keys)})"
@@ -156,8 +156,22 @@ def delete_day(con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int
     for table in ("reads", "reads_hot"):
         row = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
         total += int(row[0]) if row else 0
-    if network_keys is None:
+    if network_keys is None and total:
         con.execute("DELETE FROM runs WHERE day = ?", [day])
+    return total
+
+
+def delete_before(con: duckdb.DuckDBPyConnection, cutoff: datetime, network_keys: list[int]) -> int:
+    """Row-delete reads older than ``cutoff`` of some networks (within a day: no blocks free
+    up until that day is purged or merged). Legal holds are kept."""
+    where = (
+        f"ts < ? AND network_key IN ({', '.join(str(k) for k in network_keys)}) "
+        "AND read_id NOT IN (SELECT read_id FROM legal_holds)"
+    )
+    total = 0
+    for table in ("reads", "reads_hot"):
+        row = con.execute(f"DELETE FROM {table} WHERE {where}", [cutoff]).fetchone()
+        total += int(row[0]) if row else 0
     return total
 
 
