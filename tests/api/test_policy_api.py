@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from test_api import auth, iso
 
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
-
-from test_api import auth, iso
 
 
 @pytest.fixture

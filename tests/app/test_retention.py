@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import make_reads, read
-
 from plateledger.app.platform import Platform
 from plateledger.app.retention import run_retention, windows
 from plateledger.domain.types import Agency, AgencyId, Camera, CameraId, Network, NetworkId
