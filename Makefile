@@ -7,7 +7,7 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench clean eval-classifier
+.PHONY: install demo test lint bench bench-policy clean eval-classifier
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -30,8 +30,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(STAMP) bench-policy
 	$(BIN)/python bench/run.py --reads $(READS) $(if $(DATA),--shared-data $(DATA),)
+
+bench-policy: $(STAMP)
+	$(BIN)/python bench/bench_policy.py --networks 5000
+	$(BIN)/python bench/bench_classifier.py $(if $(DATA),--data $(DATA),)
 
 eval-classifier: $(STAMP)
 	$(BIN)/python bench/eval_classifier.py --data $(if $(DATA),$(DATA),../shared/data)

@@ -56,33 +56,26 @@ class PurposePolicy:
             if behalf is not None and behalf.id != ctx.searcher.id
             else None
         )
-        common = list(v.searcher_law(ctx, searcher_law, behalf_type))
-        return [self._decide(ctx, state, network, owner, common) for network, owner in networks]
+        by_network: dict[NetworkId, list[SharingAgreement]] = {}
+        for agreement in state.agreements:
+            by_network.setdefault(agreement.network_id, []).append(agreement)
+        run = _Run(ctx, state, list(v.searcher_law(ctx, searcher_law, behalf_type)))
+        return [
+            self._decide(run, network, owner, by_network.get(network.id, []))
+            for network, owner in networks
+        ]
 
     def _decide(
-        self,
-        ctx: v.Context,
-        state: PolicyState,
-        network: Network,
-        owner: Agency,
-        common: list[v.Verdict],
+        self, run: _Run, network: Network, owner: Agency, agreements: list[SharingAgreement]
     ) -> Decision:
-        law = jurisdiction(owner.state)
-        rtype = requester_type(
-            owner.state, owner.id, ctx.requester.state, ctx.requester.id, ctx.requester.kind
-        )
-        distance = _distance(
-            state.network_centres.get(network.id), state.agency_homes.get(ctx.requester.id)
-        )
+        ctx = run.ctx
         verdicts = [
-            *common,
-            *v.owner_law(ctx, law),
-            *_ambiguous(ctx, law),
-            *v.sharing_law(ctx, law, rtype),
-            *v.agreements(ctx, network, owner, state.agreements, distance),
-            *v.agency_policies(ctx, owner),
+            *run.law_verdicts(owner),
+            *v.agreements(ctx, network, owner, agreements, run.distance(network, agreements)),
         ]
-        cutoff_days, retention_rule = _retention(law, owner)
+        if ctx.policies and (owner.id in ctx.policies or ctx.searcher.id in ctx.policies):
+            verdicts.extend(v.agency_policies(ctx, owner))
+        cutoff_days, retention_rule = run.retention(owner)
         worst: Outcome = max(
             (x.outcome for x in verdicts), key=v.SEVERITY.__getitem__, default="allow"
         )
@@ -96,8 +89,58 @@ class PurposePolicy:
             if len(deciding) > 1:
                 explanation += f" (and {len(deciding) - 1} more rule(s))"
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
-        flags = _flags(ctx, owner) if worst == "allow" else ()
+        flags = run.flags if worst == "allow" else ()
         return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags)
+
+
+class _Run:
+    """One evaluation: what does not depend on the owner network is computed once, and the
+    law's verdicts are memoised per (owner state, requester type) — a national lookup touches
+    thousands of networks but only a few dozen distinct laws."""
+
+    def __init__(self, ctx: v.Context, state: PolicyState, common: list[v.Verdict]) -> None:
+        self.ctx = ctx
+        self.state = state
+        self.common = common
+        self.flags = _flags(ctx)
+        self._law: dict[tuple[str, str], list[v.Verdict]] = {}
+        self._retention: dict[tuple[str, str, int | None], tuple[int | None, str]] = {}
+
+    def law_verdicts(self, owner: Agency) -> list[v.Verdict]:
+        ctx = self.ctx
+        rtype = requester_type(
+            owner.state, owner.id, ctx.requester.state, ctx.requester.id, ctx.requester.kind
+        )
+        key = (owner.state, rtype)
+        found = self._law.get(key)
+        if found is None:
+            law = jurisdiction(owner.state)
+            found = [
+                *self.common,
+                *v.owner_law(ctx, law),
+                *_ambiguous(ctx, law),
+                *v.sharing_law(ctx, law, rtype),
+            ]
+            self._law[key] = found
+        return found
+
+    def retention(self, owner: Agency) -> tuple[int | None, str]:
+        key = (owner.state, owner.kind, owner.retention_days)
+        found = self._retention.get(key)
+        if found is None:
+            found = _retention(jurisdiction(owner.state), owner)
+            self._retention[key] = found
+        if found[1].startswith("agency."):
+            return found[0], f"agency.{owner.id}.retention"
+        return found
+
+    def distance(self, network: Network, agreements: list[SharingAgreement]) -> float | None:
+        if not any(a.grantee_kind == "radius" for a in agreements):
+            return None
+        return _distance(
+            self.state.network_centres.get(network.id),
+            self.state.agency_homes.get(self.ctx.requester.id),
+        )
 
 
 def _context(request: AccessRequest, state: PolicyState) -> v.Context:
@@ -163,7 +206,7 @@ def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], days: i
     return f"{how}; {window} are searched for {ctx.purpose.label}"
 
 
-def _flags(ctx: v.Context, owner: Agency) -> tuple[str, ...]:
+def _flags(ctx: v.Context) -> tuple[str, ...]:
     flags = [f"reason_classified:{p.code}" for p in ctx.prohibited]
     flags += [f"reason_may_be:{p.code}" for p in _prohibited(ctx.classification, certain=False)]
     if ctx.classification.reason_class == "vague":
