@@ -76,7 +76,8 @@ def main() -> None:
     denied = sum(d.decision == "deny" for d in decisions)
     print(f"national lookup over {args.networks:,} owner networks (median of 15):")
     print(
-        f"  lawful stolen-vehicle search   {t_lawful:8.2f} ms   floor (no rules) {floor:6.2f} ms   target ≤ 20 ms"
+        f"  lawful stolen-vehicle search   {t_lawful:8.2f} ms   "
+        f"floor (no rules) {floor:6.2f} ms   target ≤ 20 ms"
     )
     print(f"  'ICE WARRANT' search           {t_ice:8.2f} ms   ({denied:,} networks denied)")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
 from plateledger.domain.types import Agency, AgencyId, Network, NetworkId
@@ -61,29 +61,69 @@ class PurposePolicy:
             by_network.setdefault(agreement.network_id, []).append(agreement)
         run = _Run(ctx, state, list(v.searcher_law(ctx, searcher_law, behalf_type)))
         return [
-            self._decide(run, network, owner, by_network.get(network.id, []))
+            self._memoised(run, network, owner, by_network.get(network.id, []))
             for network, owner in networks
         ]
 
-    def _decide(
+    def _memoised(
         self, run: _Run, network: Network, owner: Agency, agreements: list[SharingAgreement]
     ) -> Decision:
+        """Networks of the same shape — owner state and kind, retention setting, how they are
+        shared with this requester — get the same decision but for their names and ids: it is
+        computed once, with placeholders, and filled in for each network."""
         ctx = run.ctx
-        verdicts = [
-            *run.law_verdicts(owner),
-            *v.agreements(ctx, network, owner, agreements, run.distance(network, agreements)),
-        ]
         if ctx.policies and (owner.id in ctx.policies or ctx.searcher.id in ctx.policies):
-            verdicts.extend(v.agency_policies(ctx, owner))
-        cutoff_days, retention_rule = run.retention(owner)
-        worst: Outcome = max(
-            (x.outcome for x in verdicts), key=v.SEVERITY.__getitem__, default="allow"
+            return self._decide(run, network, owner, agreements)
+        if owner.id == ctx.requester.id or any(a.grantee_kind == "radius" for a in agreements):
+            return self._decide(run, network, owner, agreements)
+        covering = next(
+            (a for a in agreements if a.active(ctx.at) and v.covers(a, ctx, None)), None
         )
-        deciding = [x for x in verdicts if x.outcome == worst]
+        shape = (
+            owner.state,
+            None if covering is None else (covering.grantee_kind, covering.grantee,
+                                           covering.purposes),
+        )  # fmt: skip
+        template = run.templates.get(shape)
+        if template is None:
+            stand_in = replace(owner, id=AgencyId(_OWNER_ID), name=_OWNER_NAME)
+            net = Network(NetworkId(_NET), stand_in.id, network.name)
+            held = [replace(covering, id=_AGR, network_id=net.id)] if covering else []
+            template = self._decide(run, net, stand_in, held, templated=True)
+            run.templates[shape] = template
+        days, rule = run.retention(owner)
+        cutoff = ctx.at - timedelta(days=days) if days is not None else None
+        return _fill(template, network, owner, covering, days, rule, cutoff)
+
+    def _decide(
+        self,
+        run: _Run,
+        network: Network,
+        owner: Agency,
+        agreements: list[SharingAgreement],
+        *,
+        templated: bool = False,
+    ) -> Decision:
+        ctx = run.ctx
+        law_worst, law_verdicts = run.law_verdicts(owner)
+        extra: list[v.Verdict] = []
+        shared = v.agreement(ctx, network, owner, agreements, run.distance(network, agreements))
+        if shared is not None:
+            extra.append(shared)
+        if ctx.policies and (owner.id in ctx.policies or ctx.searcher.id in ctx.policies):
+            extra.extend(v.agency_policies(ctx, owner))
+        worst: Outcome = law_worst
+        for x in extra:
+            if v.SEVERITY[x.outcome] > v.SEVERITY[worst]:
+                worst = x.outcome
+        deciding = [x for x in law_verdicts if x.outcome == worst] if law_worst == worst else []
+        deciding += [x for x in extra if x.outcome == worst]
         rule_ids = tuple(dict.fromkeys(x.rule_id for x in deciding))
+        cutoff_days, retention_rule = run.retention(owner)
         if worst == "allow":
-            rule_ids = (*rule_ids, retention_rule)
-            explanation = _allow_text(ctx, owner, deciding, cutoff_days)
+            rule_ids = (*rule_ids, _RET if templated else retention_rule)
+            window = _WIN if templated else _window(cutoff_days)
+            explanation = _allow_text(ctx, owner, deciding, window)
         else:
             explanation = deciding[0].explanation
             if len(deciding) > 1:
@@ -91,6 +131,35 @@ class PurposePolicy:
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
         flags = run.flags if worst == "allow" else ()
         return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags)
+
+
+_OWNER_ID, _OWNER_NAME, _NET, _AGR = "\x02oid\x02", "\x02oname\x02", "\x02net\x02", "\x02agr\x02"
+_RET, _WIN = "\x02ret\x02", "\x02win\x02"
+
+
+def _fill(
+    t: Decision,
+    network: Network,
+    owner: Agency,
+    covering: SharingAgreement | None,
+    days: int | None,
+    retention_rule: str,
+    cutoff: datetime | None,
+) -> Decision:
+    """A template decision with this network's ids, names and retention window."""
+
+    def put(text: str) -> str:
+        if "\x02" not in text:
+            return text
+        text = text.replace(_OWNER_ID, owner.id).replace(_OWNER_NAME, owner.name)
+        text = text.replace(_NET, network.id).replace(_RET, retention_rule)
+        text = text.replace(_WIN, _window(days))
+        return text.replace(_AGR, covering.id) if covering is not None else text
+
+    return Decision(
+        network.id, owner.id, t.decision, tuple(put(r) for r in t.rule_ids),
+        put(t.explanation), cutoff, t.flags,
+    )  # fmt: skip
 
 
 class _Run:
@@ -103,10 +172,12 @@ class _Run:
         self.state = state
         self.common = common
         self.flags = _flags(ctx)
-        self._law: dict[tuple[str, str], list[v.Verdict]] = {}
+        self._law: dict[tuple[str, str], tuple[Outcome, list[v.Verdict]]] = {}
         self._retention: dict[tuple[str, str, int | None], tuple[int | None, str]] = {}
+        self.templates: dict[tuple[object, ...], Decision] = {}
 
-    def law_verdicts(self, owner: Agency) -> list[v.Verdict]:
+    def law_verdicts(self, owner: Agency) -> tuple[Outcome, list[v.Verdict]]:
+        """The most severe outcome of the law's verdicts, and the verdicts."""
         ctx = self.ctx
         rtype = requester_type(
             owner.state, owner.id, ctx.requester.state, ctx.requester.id, ctx.requester.kind
@@ -115,12 +186,16 @@ class _Run:
         found = self._law.get(key)
         if found is None:
             law = jurisdiction(owner.state)
-            found = [
+            verdicts = [
                 *self.common,
                 *v.owner_law(ctx, law),
                 *_ambiguous(ctx, law),
                 *v.sharing_law(ctx, law, rtype),
             ]
+            worst: Outcome = max(
+                (x.outcome for x in verdicts), key=v.SEVERITY.__getitem__, default="allow"
+            )
+            found = (worst, verdicts)
             self._law[key] = found
         return found
 
@@ -198,12 +273,15 @@ def _retention(law: Jurisdiction, owner: Agency) -> tuple[int | None, str]:
     return (min(days) if days else None), rule.id
 
 
-def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], days: int | None) -> str:
+def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], window: str) -> str:
     how = "own agency" if ctx.requester.id == owner.id else next(
         (x.explanation for x in allowed if x.rule_id.startswith("sharing.")), "shared"
     )  # fmt: skip
-    window = f"reads of the last {days} days" if days is not None else "all retained reads"
     return f"{how}; {window} are searched for {ctx.purpose.label}"
+
+
+def _window(days: int | None) -> str:
+    return f"reads of the last {days} days" if days is not None else "all retained reads"
 
 
 def _flags(ctx: v.Context) -> tuple[str, ...]:

@@ -130,33 +130,29 @@ def searcher_law(
             )
 
 
-def agreements(
+def agreement(
     ctx: Context,
     network: Network,
     owner: Agency,
     found: Sequence[SharingAgreement],
     distance_km: float | None,
-) -> Iterator[Verdict]:
-    """Deny by default: another agency needs an active agreement covering it and the purpose."""
+) -> Verdict | None:
+    """Deny by default: another agency needs an active agreement covering it and the purpose.
+    None for the owner's own agency, which needs no agreement."""
     if ctx.requester.id == owner.id:
-        return
-    covering = [
-        a
-        for a in found
-        if a.network_id == network.id and a.active(ctx.at) and _covers(a, ctx, distance_km)
-    ]
-    if not covering:
-        yield Verdict(
-            "deny",
-            f"sharing.{network.id}.none",
-            f"{owner.name} has not shared this network with {ctx.requester.name} for "
-            f"{ctx.purpose.label}",
-        )
-        return
-    yield Verdict("allow", f"sharing.{covering[0].id}", f"{owner.name}: {covering[0].describe()}")
+        return None
+    for a in found:
+        if a.network_id == network.id and a.active(ctx.at) and covers(a, ctx, distance_km):
+            return Verdict("allow", f"sharing.{a.id}", f"{owner.name}: {a.describe()}")
+    return Verdict(
+        "deny",
+        f"sharing.{network.id}.none",
+        f"{owner.name} has not shared this network with {ctx.requester.name} for "
+        f"{ctx.purpose.label}",
+    )
 
 
-def _covers(a: SharingAgreement, ctx: Context, distance_km: float | None) -> bool:
+def covers(a: SharingAgreement, ctx: Context, distance_km: float | None) -> bool:
     if a.purposes and not {ctx.purpose.code, ctx.purpose.purpose_class} & a.purposes:
         return False
     if a.grantee_kind == "national":
