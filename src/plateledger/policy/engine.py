@@ -76,9 +76,11 @@ class PurposePolicy:
             return self._decide(run, network, owner, agreements)
         if owner.id == ctx.requester.id or any(a.grantee_kind == "radius" for a in agreements):
             return self._decide(run, network, owner, agreements)
-        covering = next(
-            (a for a in agreements if a.active(ctx.at) and v.covers(a, ctx, None)), None
-        )
+        covering = None
+        for a in agreements:
+            if a.active(ctx.at) and v.covers(a, ctx, None):
+                covering = a
+                break
         shape = (
             owner.state,
             None if covering is None else (covering.grantee_kind, covering.grantee,
@@ -89,11 +91,12 @@ class PurposePolicy:
             stand_in = replace(owner, id=AgencyId(_OWNER_ID), name=_OWNER_NAME)
             net = Network(NetworkId(_NET), stand_in.id, network.name)
             held = [replace(covering, id=_AGR, network_id=net.id)] if covering else []
-            template = self._decide(run, net, stand_in, held, templated=True)
+            template = _Template(self._decide(run, net, stand_in, held, templated=True))
             run.templates[shape] = template
-        days, rule = run.retention(owner)
-        cutoff = ctx.at - timedelta(days=days) if days is not None else None
-        return _fill(template, network, owner, covering, days, rule, cutoff)
+        days, rule, cutoff = run.retention_cutoff(owner)
+        values = {"oid": owner.id, "oname": owner.name, "net": network.id, "ret": rule,
+                  "win": _window(days), "agr": covering.id if covering else ""}  # fmt: skip
+        return template.fill(network.id, owner.id, values, cutoff)
 
     def _decide(
         self,
@@ -137,29 +140,39 @@ _OWNER_ID, _OWNER_NAME, _NET, _AGR = "\x02oid\x02", "\x02oname\x02", "\x02net\x0
 _RET, _WIN = "\x02ret\x02", "\x02win\x02"
 
 
-def _fill(
-    t: Decision,
-    network: Network,
-    owner: Agency,
-    covering: SharingAgreement | None,
-    days: int | None,
-    retention_rule: str,
-    cutoff: datetime | None,
-) -> Decision:
-    """A template decision with this network's ids, names and retention window."""
+_FIELDS = {_OWNER_ID: "oid", _OWNER_NAME: "oname", _NET: "net", _RET: "ret", _WIN: "win",
+           _AGR: "agr"}  # fmt: skip
 
-    def put(text: str) -> str:
+
+class _Template:
+    """A decision computed for a stand-in network, as format strings for the real ones."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        self.rules = [self._format(r) for r in decision.rule_ids]
+        self.explanation = self._format(decision.explanation)
+
+    @staticmethod
+    def _format(text: str) -> str | None:
         if "\x02" not in text:
-            return text
-        text = text.replace(_OWNER_ID, owner.id).replace(_OWNER_NAME, owner.name)
-        text = text.replace(_NET, network.id).replace(_RET, retention_rule)
-        text = text.replace(_WIN, _window(days))
-        return text.replace(_AGR, covering.id) if covering is not None else text
+            return None  # constant: used as is
+        text = text.replace("{", "{{").replace("}", "}}")
+        for placeholder, name in _FIELDS.items():
+            text = text.replace(placeholder, "{" + name + "}")
+        return text
 
-    return Decision(
-        network.id, owner.id, t.decision, tuple(put(r) for r in t.rule_ids),
-        put(t.explanation), cutoff, t.flags,
-    )  # fmt: skip
+    def fill(
+        self, network: str, owner: str, values: dict[str, str], cutoff: datetime | None
+    ) -> Decision:
+        d = self.decision
+        rules = tuple(
+            r if f is None else f.format_map(values)
+            for r, f in zip(d.rule_ids, self.rules, strict=True)
+        )
+        text = d.explanation if self.explanation is None else self.explanation.format_map(values)
+        return Decision(
+            NetworkId(network), AgencyId(owner), d.decision, rules, text, cutoff, d.flags
+        )
 
 
 class _Run:
@@ -174,7 +187,23 @@ class _Run:
         self.flags = _flags(ctx)
         self._law: dict[tuple[str, str], tuple[Outcome, list[v.Verdict]]] = {}
         self._retention: dict[tuple[str, str, int | None], tuple[int | None, str]] = {}
-        self.templates: dict[tuple[object, ...], Decision] = {}
+        self.templates: dict[tuple[object, ...], _Template] = {}
+        self._cutoffs: dict[
+            tuple[str, str, int | None], tuple[int | None, str, datetime | None]
+        ] = {}
+
+    def retention_cutoff(self, owner: Agency) -> tuple[int | None, str, datetime | None]:
+        """(days, rule id, cutoff) of the owner's effective retention window."""
+        key = (owner.state, owner.kind, owner.retention_days)
+        found = self._cutoffs.get(key)
+        if found is None:
+            days, rule = self.retention(owner)
+            cutoff = self.ctx.at - timedelta(days=days) if days is not None else None
+            found = (days, rule, cutoff)
+            self._cutoffs[key] = found
+        if found[1].startswith("agency."):
+            return found[0], f"agency.{owner.id}.retention", found[2]
+        return found
 
     def law_verdicts(self, owner: Agency) -> tuple[Outcome, list[v.Verdict]]:
         """The most severe outcome of the law's verdicts, and the verdicts."""
