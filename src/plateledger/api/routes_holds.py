@@ -9,8 +9,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import CurrentUser, PlatformDep
-from plateledger.api.routes_search import search_body
-from plateledger.api.schemas import Strict
+from plateledger.api.schemas import Strict, search_body
 from plateledger.errors import ForbiddenError
 
 router = APIRouter(tags=["holds"])

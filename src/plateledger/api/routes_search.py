@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Investigator, PlatformDep
-from plateledger.api.schemas import SearchIn, decision_out, hit_out, timeline_out
+from plateledger.api.schemas import SearchIn, search_body, timeline_out
 from plateledger.domain.types import AgencyId, CameraId
 from plateledger.errors import HeldForApproval
 from plateledger.search.timeline import timeline
-from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest, SearchResponse
+from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
 from plateledger.store.base import BBox
 
 router = APIRouter(tags=["search"])
@@ -71,22 +71,6 @@ async def post_search(
             202,
         )  # fmt: skip
     return search_body(resp)
-
-
-def search_body(resp: SearchResponse) -> dict[str, Any]:
-    held = [d.network for d in resp.networks_excluded if d.decision == "hold"]
-    return {
-        "search_id": resp.search_id,
-        "status": "partially_held" if held else "complete",
-        "results": [hit_out(h) for h in resp.hits],
-        "has_more": resp.has_more,
-        "total": resp.total,
-        "matched_plates": resp.matched_plates,
-        "networks_searched": [decision_out(d) for d in resp.networks_searched],
-        "networks_excluded": [decision_out(d) for d in resp.networks_excluded],
-        "held_networks": held,
-        "timings_ms": resp.timings_ms,
-    }
 
 
 @router.get("/plates/{plate}/timeline", summary="A plate's timeline")

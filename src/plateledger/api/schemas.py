@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.domain.types import Read
 from plateledger.policy.base import Decision
-from plateledger.search.types import Hit, Timeline
+from plateledger.search.types import Hit, SearchResponse, Timeline
 
 
 class Strict(BaseModel):
@@ -122,4 +122,20 @@ def timeline_out(t: Timeline) -> dict[str, Any]:
         "networks_searched": [decision_out(d) for d in t.networks_searched],
         "networks_excluded": [decision_out(d) for d in t.networks_excluded],
         "truncated": t.truncated,
+    }
+
+
+def search_body(resp: SearchResponse) -> dict[str, Any]:
+    held = [d.network for d in resp.networks_excluded if d.decision == "hold"]
+    return {
+        "search_id": resp.search_id,
+        "status": "partially_held" if held else "complete",
+        "results": [hit_out(h) for h in resp.hits],
+        "has_more": resp.has_more,
+        "total": resp.total,
+        "matched_plates": resp.matched_plates,
+        "networks_searched": [decision_out(d) for d in resp.networks_searched],
+        "networks_excluded": [decision_out(d) for d in resp.networks_excluded],
+        "held_networks": held,
+        "timings_ms": resp.timings_ms,
     }

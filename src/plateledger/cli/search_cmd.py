@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from plateledger.api.schemas import decision_out, hit_out, timeline_out
+from plateledger.api.schemas import search_body, timeline_out
 from plateledger.cli.common import DataOpt, friendly, open_platform, print_json
 from plateledger.domain.types import AgencyId, CameraId
 from plateledger.search.timeline import timeline
@@ -82,17 +82,7 @@ def search(
         resp = platform.search.search(
             SearchRequest(user, query, Purpose(purpose, case_number, reason, behalf))
         )
-        print_json(
-            {
-                "search_id": resp.search_id,
-                "results": [hit_out(h) for h in resp.hits],
-                "has_more": resp.has_more,
-                "total": resp.total,
-                "matched_plates": resp.matched_plates,
-                "networks_searched": [decision_out(d) for d in resp.networks_searched],
-                "networks_excluded": [decision_out(d) for d in resp.networks_excluded],
-            }
-        )
+        print_json(search_body(resp))
 
 
 @friendly
