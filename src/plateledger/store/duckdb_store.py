@@ -275,14 +275,19 @@ class DuckDBStore:
             ).fetchone()
             if last_day is not None and share and share[0] is not None and share[0] < 0.5:
                 where, params = "CAST(ts AS DATE) < ?", [last_day]
+        started = time.perf_counter()
         with self._write_lock:
             cur.execute("BEGIN TRANSACTION")
             try:
-                moved, _ = writer.move_to_runs(cur, BULK_STAGE, where, params)
+                moved, days = writer.move_to_runs(cur, BULK_STAGE, where, params)
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
+        log.info(
+            "bulk flush: %d reads over %d days in %.2f s", moved, len(days),
+            time.perf_counter() - started,
+        )  # fmt: skip
         return moved
 
     def checkpoint(self) -> bool:
