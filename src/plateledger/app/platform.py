@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from plateledger.app.retention import run_retention
 from plateledger.app.tokens import hash_token
+from plateledger.audit.log import AuditLog
 from plateledger.domain.plates import PlateMatch
 from plateledger.domain.types import AgencyId, Camera, NetworkId, User, UserId
 from plateledger.errors import AuthenticationError
@@ -28,7 +29,7 @@ from plateledger.policy.engine import PolicyState, PurposePolicy
 from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.plate_dictionary import PlateDictionary
-from plateledger.search.recorder import StoreSearchRecorder
+from plateledger.search.recorder import AuditedRecorder
 from plateledger.search.service import SearchLogEntry, SearchService
 from plateledger.search.types import Purpose
 from plateledger.store.base import PurgeReceipt
@@ -83,15 +84,20 @@ class SharedDictionary:
 
 
 class Platform:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, component: str = "api") -> None:
         self.data_dir = Path(data_dir)
         self.store = DuckDBStore(self.data_dir)
+        try:
+            self.audit = AuditLog(self.data_dir / "audit", self._origin())
+        except Exception:
+            self.store.close()
+            raise
         self._dictionary: SharedDictionary | None = None
         self._dict_lock = threading.Lock()
         self._stop = threading.Event()
         self._compactor: threading.Thread | None = None
         self.policy = PurposePolicy(self.policy_state)
-        recorder = StoreSearchRecorder(self.store)
+        recorder = AuditedRecorder(self.audit, self.store, component)
         self.search = SearchService(self.store, self.policy, recorder, self.dictionary)
         self.holds = StoreHoldBook(self.store, recorder)
         self.search.holds = self.holds
@@ -201,10 +207,24 @@ class Platform:
             f"purge-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}", now, SYSTEM_USER,
             "purge", Purpose("retention", "-", source),
             {"day": receipt.day.isoformat(), "networks": list(receipt.networks),
-             "count": receipt.count, "bytes_freed": receipt.bytes_freed},
+             "network": ",".join(receipt.networks), "owner_agency": self._owner_of(receipt),
+             "cutoff": (receipt.day + timedelta(days=1)).isoformat(), "rows_purged": receipt.count,
+             "bytes_freed": receipt.bytes_freed},
             (),
         )  # fmt: skip
         self.search.recorder.record_search(entry)
+
+    def _owner_of(self, receipt: PurgeReceipt) -> str:
+        owners = {n.id: n.agency_id for n in self.store.networks()}
+        return ",".join(sorted({owners.get(n, "?") for n in receipt.networks}))
+
+    def _origin(self) -> str:
+        """The log's origin line: stable for this installation."""
+        install = self.store.get_meta("install_id")
+        if install is None:
+            install = uuid.uuid4().hex[:12]
+            self.store.set_meta("install_id", install)
+        return f"plateledger.local/{install}"
 
     def non_hit_cameras(self) -> frozenset[str]:
         """Cameras whose owner's state keeps non-hit reads only minutes (NH): with no hotlist
@@ -253,7 +273,10 @@ class Platform:
         self._stop.set()
         if self._compactor is not None:
             self._compactor.join(timeout=60)
-        self.store.close()
+        try:
+            self.audit.close()
+        finally:
+            self.store.close()
 
 
 def _centre(cameras: list[Camera]) -> tuple[float, float]:

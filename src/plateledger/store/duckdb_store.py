@@ -404,11 +404,14 @@ class DuckDBStore:
         return int(row[0]) if row else 0
 
     def distinct_plates(self) -> pa.Array:
-        table = (
-            self._cur()
-            .sql("SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot")
-            .to_arrow_table()
-        )
+        cur = self._con.cursor()  # a fresh cursor: no pending result of this thread's cursor
+        try:
+            cur.execute(f"USE {writer.DB_ALIAS}")
+            table = cur.sql(
+                "SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot"
+            ).to_arrow_table()
+        finally:
+            cur.close()
         return table.column(0).combine_chunks()
 
     # --- exchange ------------------------------------------------------------------------
@@ -453,7 +456,7 @@ class DuckDBStore:
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        self._cur().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        self._cur().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value]).fetchall()
 
     def record_search(self, row: Sequence[Any]) -> None:
         """Durably insert one search_log row (committed before this returns)."""

@@ -1,0 +1,327 @@
+"""Typed audit events (schema version 1) and their canonical JSON encoding.
+
+Each event carries the CJIS §5.4.1.1.1 fields — ``at`` (UTC), ``component``, ``event_type``,
+``user_id``/``agency_id`` and ``outcome`` — a type-specific ``subject``, and ``networks``: every
+owner network it concerns, for per-agency views. ``canonical_bytes`` follows RFC 8785 (members
+sorted by UTF-16 code units, no whitespace, UTF-8, minimal escaping, ECMAScript number text);
+datetimes become RFC 3339 UTC strings with microseconds and ``Z``; numbers must be finite with
+magnitude < 2**53, integral floats are stored as integers. Events are normalised on construction,
+so ``parse_event(canonical_bytes(e)) == e``; ``parse_event`` rejects non-canonical bytes. Errors
+name the field at fault, never a value (plates and reasons stay out of messages and logs).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, get_args
+
+import orjson
+
+from plateledger.errors import ValidationError
+
+SCHEMA_VERSION = 1
+
+EventType = Literal[
+    "search", "timeline", "denial", "hold", "hold_approved", "hold_rejected", "export",
+    "sharing_change", "hotlist_change", "user_change", "token_change", "config_change", "login",
+    "token_use", "purge", "legal_hold",
+]  # fmt: skip
+Outcome = Literal["success", "denied", "held", "failure"]
+EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
+OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
+
+MAX_SAFE_INTEGER = 2**53 - 1
+SEARCH_FIELDS = (
+    "search_id", "purpose", "case_number", "reason", "on_behalf_of", "query", "decisions",
+    "networks_searched", "networks_excluded", "result_count",
+)  # fmt: skip
+DECISION_FIELDS = ("network", "owner_agency", "decision", "rule_ids", "explanation")
+PURGE_FIELDS = ("network", "owner_agency", "cutoff", "rows_purged")
+REQUIRED_SUBJECT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "search": SEARCH_FIELDS,
+    "purge": PURGE_FIELDS,
+}
+_TOP_FIELDS = ("agency_id", "at", "component", "event_type", "networks", "outcome", "subject",
+               "user_id", "v")  # fmt: skip
+_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+class AuditEventError(ValidationError):
+    """An audit event (or a stored entry) does not fit the schema; ``field`` names the culprit."""
+
+    code = "invalid_audit_event"
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"audit event {field_name}: {problem}", {"field": field_name})
+        self.field = field_name
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One audit entry. Construction validates and normalises every field (see module doc)."""
+
+    at: datetime
+    component: str
+    event_type: EventType
+    user_id: str
+    agency_id: str | None
+    outcome: Outcome
+    subject: dict[str, Any] = field(default_factory=dict)
+    networks: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _set = object.__setattr__
+        _set(self, "at", _utc(self.at, "at"))
+        _set(self, "component", _text(self.component, "component"))
+        _set(self, "user_id", _text(self.user_id, "user_id"))
+        if self.agency_id is not None:
+            _set(self, "agency_id", _text(self.agency_id, "agency_id"))
+        if not isinstance(self.event_type, str) or self.event_type not in EVENT_TYPES:
+            raise AuditEventError("event_type", "unknown event type")
+        if not isinstance(self.outcome, str) or self.outcome not in OUTCOMES:
+            raise AuditEventError("outcome", "unknown outcome")
+        if isinstance(self.networks, str) or not isinstance(self.networks, Iterable):
+            raise AuditEventError("networks", "must be a list of network ids")
+        nets = {_text(n, f"networks[{i}]") for i, n in enumerate(self.networks)}
+        _set(self, "networks", tuple(sorted(nets, key=_utf16)))
+        if not isinstance(self.subject, Mapping):
+            raise AuditEventError("subject", "must be an object")
+        _set(self, "subject", _json(self.subject, "subject", fragments=False))
+        _check_subject(self.event_type, self.subject)
+
+
+class DecisionLike(Protocol):
+    """A policy decision (``plateledger.policy.base.Decision``): its ``to_dict()`` is read."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def canonical_bytes(event: AuditEvent) -> bytes:
+    """The canonical (RFC 8785-style) UTF-8 JSON encoding of ``event``, with ``"v"``."""
+    doc = {  # members in canonical order; all but the subject were validated on construction
+        "agency_id": event.agency_id,
+        "at": format_time(event.at),
+        "component": event.component,
+        "event_type": event.event_type,
+        "networks": list(event.networks),
+        "outcome": event.outcome,
+        "subject": _json(event.subject, "subject", fragments=True),
+        "user_id": event.user_id,
+        "v": SCHEMA_VERSION,
+    }
+    return orjson.dumps(doc)
+
+
+def parse_event(data: bytes) -> AuditEvent:
+    """Decode a canonical entry; unknown versions, bad fields or non-canonical bytes raise."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise AuditEventError("entry", "is not valid UTF-8 JSON") from exc
+    if not isinstance(doc, dict):
+        raise AuditEventError("entry", "must be a JSON object")
+    version = doc.get("v")
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise AuditEventError("v", f"unsupported schema version (this code reads {SCHEMA_VERSION})")
+    unknown = sorted(set(doc) - set(_TOP_FIELDS))
+    if unknown:
+        raise AuditEventError(unknown[0], "unknown field")
+    for name in _TOP_FIELDS:
+        if name not in doc:
+            raise AuditEventError(name, "missing")
+    networks = doc["networks"]
+    if not isinstance(networks, list):
+        raise AuditEventError("networks", "must be a list of network ids")
+    event = AuditEvent(
+        at=parse_time(doc["at"], "at"),
+        component=doc["component"],
+        event_type=doc["event_type"],
+        user_id=doc["user_id"],
+        agency_id=doc["agency_id"],
+        outcome=doc["outcome"],
+        subject=doc["subject"],
+        networks=tuple(networks),
+    )
+    if canonical_bytes(event) != bytes(data):
+        raise AuditEventError("entry", "is not in canonical form")
+    return event
+
+
+def format_time(value: datetime) -> str:
+    """RFC 3339 UTC with microseconds and ``Z`` (``2024-05-01T12:00:00.000000Z``)."""
+    t = _utc(value, "datetime")
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:"
+            f"{t.second:02d}.{t.microsecond:06d}Z")  # fmt: skip
+
+
+def parse_time(value: Any, field_name: str) -> datetime:
+    """Inverse of ``format_time``; anything else raises naming ``field_name``."""
+    if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
+        raise AuditEventError(field_name, "must be an RFC 3339 UTC time with microseconds and Z")
+    try:
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise AuditEventError(field_name, "is not a valid date and time") from exc
+
+
+def search_event(
+    *,
+    at: datetime,
+    component: str,
+    user_id: str,
+    agency_id: str,
+    outcome: Outcome,
+    search_id: str,
+    purpose: str,
+    case_number: str,
+    reason: str,
+    on_behalf_of: str | None,
+    query: Mapping[str, Any],
+    decisions: Iterable[DecisionLike | Mapping[str, Any]],
+    networks_searched: Iterable[str],
+    networks_excluded: Iterable[str],
+    result_count: int | None,
+    event_type: EventType = "search",
+) -> AuditEvent:
+    """A search (or timeline, hold, denial) request with its per-network policy decisions."""
+    rows = [_decision_dict(d) for d in decisions]
+    searched, excluded = list(networks_searched), list(networks_excluded)
+    subject = {
+        "search_id": search_id, "purpose": purpose, "case_number": case_number, "reason": reason,
+        "on_behalf_of": on_behalf_of, "query": dict(query), "decisions": rows,
+        "networks_searched": searched, "networks_excluded": excluded,
+        "result_count": result_count,
+    }  # fmt: skip
+    networks = {*searched, *excluded, *(str(r["network"]) for r in rows)}
+    return AuditEvent(at, component, event_type, user_id, agency_id, outcome, subject,
+                      tuple(networks))  # fmt: skip
+
+
+def purge_event(
+    *,
+    at: datetime,
+    network: str,
+    owner_agency: str,
+    cutoff: datetime,
+    rows_purged: int,
+    receipt: Mapping[str, Any] | None = None,
+    component: str = "retention",
+    user_id: str = "system:retention",
+    outcome: Outcome = "success",
+) -> AuditEvent:
+    """A retention purge receipt: ``rows_purged`` reads older than ``cutoff`` were deleted."""
+    subject = {**(receipt or {}), "network": network, "owner_agency": owner_agency,
+               "cutoff": cutoff, "rows_purged": rows_purged}  # fmt: skip
+    return AuditEvent(at, component, "purge", user_id, owner_agency, outcome, subject, (network,))
+
+
+def _decision_dict(d: DecisionLike | Mapping[str, Any]) -> dict[str, Any]:
+    src = d if isinstance(d, Mapping) else d.to_dict()
+    row = {name: src[name] for name in DECISION_FIELDS if name in src}
+    if src.get("flags"):
+        row["flags"] = list(src["flags"])
+    return row
+
+
+def _check_subject(event_type: str, subject: dict[str, Any]) -> None:
+    for name in REQUIRED_SUBJECT_FIELDS.get(event_type, ()):
+        if name not in subject:
+            raise AuditEventError(f"subject.{name}", "missing")
+    if event_type != "search":
+        return
+    decisions = subject["decisions"]
+    if not isinstance(decisions, list):
+        raise AuditEventError("subject.decisions", "must be a list")
+    for i, row in enumerate(decisions):
+        if not isinstance(row, dict):
+            raise AuditEventError(f"subject.decisions[{i}]", "must be an object")
+        for name in DECISION_FIELDS:
+            if name not in row:
+                raise AuditEventError(f"subject.decisions[{i}].{name}", "missing")
+
+
+def _utc(value: Any, field_name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise AuditEventError(field_name, "must be a datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise AuditEventError(field_name, "must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+def _text(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise AuditEventError(field_name, "must be a non-empty string")
+    return _string(value, field_name)
+
+
+def _string(value: str, path: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AuditEventError(path, "contains a lone surrogate (not valid Unicode)") from exc
+    return value if type(value) is str else str.__str__(value)
+
+
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _json(value: Any, path: str, *, fragments: bool) -> Any:
+    """A validated plain-JSON copy of ``value``; with ``fragments`` floats become JCS text."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _string(value, path)
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise AuditEventError(path, "integer out of range (|n| must be < 2**53)")
+        return int(value)
+    if isinstance(value, float):
+        return _number(value, path, fragments)
+    if isinstance(value, datetime):
+        return format_time(_utc(value, path))
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise AuditEventError(path, "object keys must be strings")
+        keys = sorted((_string(k, path) for k in value), key=_utf16)
+        return {k: _json(value[k], f"{path}.{k}", fragments=fragments) for k in keys}
+    if isinstance(value, list | tuple):
+        return [_json(v, f"{path}[{i}]", fragments=fragments) for i, v in enumerate(value)]
+    raise AuditEventError(path, f"unsupported type {type(value).__name__}")
+
+
+def _number(value: float, path: str, fragments: bool) -> Any:
+    if not math.isfinite(value):
+        raise AuditEventError(path, "numbers must be finite")
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise AuditEventError(path, "number out of range (|x| must be < 2**53)")
+    if value.is_integer():
+        return int(value)
+    return orjson.Fragment(_es_number(value).encode()) if fragments else value
+
+
+def _es_number(value: float) -> str:
+    """ECMAScript Number::toString of a finite, non-integral float (as RFC 8785 requires)."""
+    sign = "-" if value < 0 else ""
+    mantissa, _, exp = repr(abs(value)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits, point = whole + frac, len(whole) + int(exp or 0)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        text = digits + "0" * (point - k)
+    elif 0 < point <= 21:
+        text = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        head = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+        text = f"{head}e{'+' if point > 0 else '-'}{abs(point - 1)}"
+    return sign + text
