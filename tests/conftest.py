@@ -30,6 +30,7 @@ AGENCIES = [
     Agency(AgencyId("il-test-pd"), "Test PD (IL)", "IL", "municipal", 180),
     Agency(AgencyId("tx-test-pd"), "Test PD (TX)", "TX", "municipal", None),
     Agency(AgencyId("va-test-pd"), "Test PD (VA)", "VA", "municipal", 21),
+    Agency(AgencyId("us-fed"), "Federal field office", "DC", "federal", None),
 ]
 NETWORKS = [
     Network(NetworkId("il-net"), AgencyId("il-test-pd"), "IL fixed"),
@@ -50,6 +51,7 @@ USERS = [
     User(UserId("tx-officer"), AgencyId("tx-test-pd"), "TX Officer", "officer"),
     User(UserId("tx-admin"), AgencyId("tx-test-pd"), "TX Admin", "admin"),
     User(UserId("tx-auditor"), AgencyId("tx-test-pd"), "TX Auditor", "auditor"),
+    User(UserId("fed-officer"), AgencyId("us-fed"), "Federal Officer", "officer"),
 ]
 
 
@@ -92,3 +94,40 @@ def platform(data_dir: Path) -> Iterator[Platform]:
     p.tokens = setup_registry(p)  # type: ignore[attr-defined]
     yield p
     p.close()
+
+
+SEARCH = {"purpose": "stolen_vehicle", "case_number": "24-001", "reason": "stolen car report"}
+
+
+def auth(platform: Platform, user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {platform.tokens[user]}"}  # type: ignore[attr-defined]
+
+
+def iso(minutes_ago: int) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: Any, timeout: float = 60) -> None:
+    """Wait until a server subprocess answers /health (or fail with its stderr)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''!r}")
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError("server did not start")

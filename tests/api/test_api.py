@@ -9,7 +9,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import NOW
+from conftest import SEARCH, auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 
@@ -20,21 +20,8 @@ def client(platform: Platform) -> Iterator[TestClient]:
         yield c
 
 
-def auth(platform: Platform, user: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {platform.tokens[user]}"}  # type: ignore[attr-defined]
-
-
 def post_reads(client: TestClient, platform: Platform, rows: list[dict[str, Any]]) -> Any:
     return client.post("/api/v1/reads", json=rows, headers=auth(platform, "il-admin"))
-
-
-def iso(minutes_ago: int) -> str:
-    from datetime import timedelta
-
-    return (NOW - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
-
-
-SEARCH = {"purpose": "stolen_vehicle", "case_number": "24-001", "reason": "stolen car report"}
 
 
 def search(client: TestClient, platform: Platform, query: dict[str, Any], **extra: Any) -> Any:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_api import auth, iso
 
+from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from plateledger import __version__
 from plateledger.api import (
     errors,
+    routes_audit,
     routes_holds,
     routes_reads,
     routes_registry,
@@ -37,6 +38,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     errors.install(app)
-    for module in (routes_registry, routes_reads, routes_search, routes_holds, routes_sharing):
+    for module in (
+        routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
+    ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from plateledger.cli import (
+    audit_cmd,
     data_cmd,
     demo_cmd,
     plates_cmd,
@@ -39,6 +40,7 @@ policy.command("classify")(policy_classify.classify_cmd)
 app.add_typer(policy, name="policy")
 app.add_typer(sharing_cmd.app, name="sharing")
 app.add_typer(retention_cmd.app, name="retention")
+app.add_typer(audit_cmd.app, name="audit")
 
 
 @app.callback()
