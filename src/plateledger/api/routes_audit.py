@@ -1,19 +1,24 @@
-"""The audit log over HTTP: public key and checkpoint (public), entries and proofs (by role)."""
+"""The audit log over HTTP: public key and checkpoint (public), entries and proofs (by role),
+and the per-agency views (network audit, organisation audit) as JSONL or Flock CSV."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.app.platform import Platform
+from plateledger.audit.flock_export import MEDIA_TYPES, export_lines, registry_context
 from plateledger.audit.log import proof_hex
 from plateledger.audit.merkle import leaf_hash
-from plateledger.domain.types import User
-from plateledger.errors import ForbiddenError
+from plateledger.audit.views import network_audit, organization_audit
+from plateledger.domain.types import AgencyId, User
+from plateledger.errors import ForbiddenError, NotFoundError
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -73,3 +78,78 @@ def consistency(
     return {"first": first, "second": second, "hashes": proof_hex(hashes),
             "first_root": platform.audit.root(first).hex(),
             "second_root": platform.audit.root(second).hex()}  # fmt: skip
+
+
+Profile = Literal["internal", "records-request", "public"]
+ProfileQ = Annotated[Profile, Query(description="Redaction profile applied to the export.")]
+SinceQ = Annotated[datetime | None, Query(description="Entries at or after (UTC if naive).")]
+UntilQ = Annotated[datetime | None, Query(description="Entries before (UTC if naive).")]
+
+
+@router.get(
+    "/networks/{network_id}",
+    response_class=StreamingResponse,
+    summary="Network audit: every search that touched or tried to touch a network",
+)
+def network_view(
+    network_id: str,
+    user: CurrentUser,
+    platform: PlatformDep,
+    fmt: Annotated[Literal["jsonl", "flock-network"], Query(alias="format")] = "jsonl",
+    profile: ProfileQ = "internal",
+    since: SinceQ = None,
+    until: UntilQ = None,
+) -> StreamingResponse:
+    """Users of the owning agency and auditors; denied and held attempts included."""
+    network = next((n for n in platform.store.networks() if n.id == network_id), None)
+    if network is None:
+        raise NotFoundError(f"no network {network_id}")
+    _check_agency(user, network.agency_id)
+    rows = network_audit(platform.audit, [network_id], since=since, until=until)
+    return _stream(platform, rows, fmt, profile, f"{network_id}-network-audit")
+
+
+@router.get(
+    "/organizations/{agency_id}",
+    response_class=StreamingResponse,
+    summary="Organisation audit: every search by an agency's users",
+)
+def organization_view(
+    agency_id: str,
+    user: CurrentUser,
+    platform: PlatformDep,
+    fmt: Annotated[Literal["jsonl", "flock-org"], Query(alias="format")] = "jsonl",
+    profile: ProfileQ = "internal",
+    since: SinceQ = None,
+    until: UntilQ = None,
+) -> StreamingResponse:
+    """Users of that agency and auditors."""
+    if platform.store.agency(AgencyId(agency_id)) is None:
+        raise NotFoundError(f"no agency {agency_id}")
+    _check_agency(user, agency_id)
+    rows = organization_audit(platform.audit, agency_id, since=since, until=until)
+    return _stream(platform, rows, fmt, profile, f"{agency_id}-organization-audit")
+
+
+def _check_agency(user: User, agency_id: str) -> None:
+    if user.role != "auditor" and user.agency_id != agency_id:
+        raise ForbiddenError("only that agency's users and auditors may read this audit")
+
+
+def _stream(
+    platform: Platform,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    fmt: str,
+    profile: str,
+    name: str,
+) -> StreamingResponse:
+    names, devices = registry_context(platform.store.agencies(), platform.store.cameras())
+    lines: Iterator[bytes] = export_lines(
+        rows, fmt, profile=profile, agency_names=names, devices=devices
+    )
+    suffix = "jsonl" if fmt == "jsonl" else "csv"
+    return StreamingResponse(
+        lines,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}-{profile}.{suffix}"'},
+    )

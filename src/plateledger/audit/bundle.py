@@ -2,19 +2,24 @@
 
 A bundle is a directory:
 
-    manifest.json      origin, profile, entry count, created_at
+    manifest.json      origin, profile, entry count, created_at, verification
     public-key.txt     the log's verifier key line
-    entries.jsonl      the canonical entries, one per line, in index order
+    entries.jsonl      the entries, one per line, in index order: canonical (``internal``) or
+                       redacted (``records-request``, ``public``; see ``redaction``)
+    leaf_hashes.txt    redacted profiles only: the hex leaf hash of each ORIGINAL entry
     checkpoints.json   every signed checkpoint issued up to the export (the last covers all)
     consistency.jsonl  a consistency proof between each pair of consecutive checkpoints
     inclusion.jsonl    an inclusion proof of every entry under the last checkpoint
 
-Only the `internal` profile (everything, as logged) exists today: redacted profiles change the
-entries, so they need leaf-hash-only verification, which is not built yet.
+A redacted bundle is verified from ``leaf_hashes.txt``: every proof and signature is checked,
+but the redacted entries can be checked only for their count — not their content, nor that
+line i is the redaction of entry i. Leaf hashes are unsalted hashes of the full entries, so
+whoever holds a redacted entry can test a guessed original (a plate, say) against its hash.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,28 +32,31 @@ from plateledger.audit.bundle_verify import (
     ConsistencyProof,
     InclusionProof,
     verify_bundle,
+    verify_bundle_hashes,
 )
 from plateledger.audit.checkpoint import Checkpoint, Verifier, open_note
 from plateledger.audit.log import AuditLog
+from plateledger.audit.merkle import VerificationError, leaf_hash
+from plateledger.audit.redaction import PROFILES, check_profile, new_salt, redact
 from plateledger.errors import ValidationError
 
-PROFILES = ("internal",)
+__all__ = ["PROFILES", "checkpoint_of", "export_bundle", "verify_directory"]
+
+HASH_ONLY_NOTE = (
+    "redacted entries: the tree, proofs and signatures verify from leaf_hashes.txt (hashes of "
+    "the original entries); the redacted entries can be checked only for their count"
+)
 
 
 def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
-    if profile not in PROFILES:
-        raise ValidationError(
-            f"--profile: only {', '.join(PROFILES)} exports exist yet ({profile!r} asked)",
-            {"field": "profile"},
-        )
+    """Write a bundle of every entry under the latest checkpoint; the number of entries."""
+    check_profile(profile)
     out.mkdir(parents=True, exist_ok=True)
     audit.checkpoint()  # the last checkpoint covers every entry exported
     history = _increasing(audit.checkpoints())
     size = history[-1][0]
     (out / "public-key.txt").write_text(audit.public_key() + "\n")
-    with (out / "entries.jsonl").open("wb") as fh:
-        for i in range(size):
-            fh.write(audit.entry(i) + b"\n")
+    _write_entries(audit, out, size, profile)
     (out / "checkpoints.json").write_bytes(orjson.dumps([note for _, note in history]))
     with (out / "consistency.jsonl").open("wb") as fh:
         for (old, _), (new, _) in zip(history, history[1:], strict=False):
@@ -58,9 +66,27 @@ def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
         for i in range(size):
             fh.write(_row({"index": i, "tree_size": size, "hashes": audit.inclusion(i, size)}))
     manifest = {"origin": audit.origin, "profile": profile, "entries": size,
-                "created_at": datetime.now(UTC).isoformat()}  # fmt: skip
+                "created_at": datetime.now(UTC).isoformat(),
+                "verification": "entries" if profile == "internal" else HASH_ONLY_NOTE}  # fmt: skip
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return size
+
+
+def _write_entries(audit: AuditLog, out: Path, size: int, profile: str) -> None:
+    """entries.jsonl (canonical or redacted) and, when redacted, leaf_hashes.txt."""
+    if profile == "internal":
+        (out / "leaf_hashes.txt").unlink(missing_ok=True)  # from an earlier redacted export
+        with (out / "entries.jsonl").open("wb") as fh:
+            for i in range(size):
+                fh.write(audit.entry(i) + b"\n")
+        return
+    salt = new_salt()  # one per export: pseudonyms are unlinkable across exports
+    with (out / "entries.jsonl").open("wb") as fh, (out / "leaf_hashes.txt").open("w") as lh:
+        for i in range(size):
+            data = audit.entry(i)
+            fh.write(orjson.dumps(redact(orjson.loads(data), profile, salt),
+                                  option=orjson.OPT_SORT_KEYS) + b"\n")  # fmt: skip
+            lh.write(leaf_hash(data).hex() + "\n")
 
 
 def _increasing(history: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -90,7 +116,27 @@ def verify_directory(bundle: Path) -> BundleReport:
     consistency = [ConsistencyProof(r["old_size"], r["new_size"], _hashes(r))
                    for r in _rows(bundle / "consistency.jsonl")]  # fmt: skip
     vkey = (bundle / "public-key.txt").read_text().strip()
-    return verify_bundle(entries, notes, inclusion, consistency, vkey)
+    if not (bundle / "leaf_hashes.txt").exists():
+        return verify_bundle(entries, notes, inclusion, consistency, vkey)
+    leaves = _leaf_hashes(bundle / "leaf_hashes.txt")
+    if len(leaves) != len(entries):
+        raise VerificationError(
+            "bundle", f"{len(entries)} entries but {len(leaves)} leaf hashes in leaf_hashes.txt"
+        )
+    report = verify_bundle_hashes(leaves, notes, inclusion, consistency, vkey)
+    full = sum(leaf_hash(e) == h for e, h in zip(entries, leaves, strict=True))
+    return dataclasses.replace(report, hash_only=len(entries) - full)
+
+
+def _leaf_hashes(path: Path) -> list[bytes]:
+    """One hex leaf hash per line; a malformed line fails naming its entry."""
+    out = []
+    for i, line in enumerate(path.read_text().splitlines()):
+        try:
+            out.append(bytes.fromhex(line.strip()))
+        except ValueError:
+            raise VerificationError(f"leaf hash of entry {i}", "is not hex") from None
+    return out
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:

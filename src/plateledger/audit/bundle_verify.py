@@ -16,6 +16,10 @@ Speed: leaf hashes and all complete subtrees are computed once; an inclusion pro
 already matched by the entries is checked by comparing its hashes with the recomputed tree
 (identical result to RFC 9162 verification, without rehashing), falling back to the full
 verification when anything differs.
+
+Redacted bundles (``verify_bundle_hashes``) run the same checks on the leaf hashes of the
+original entries instead of entries: the tree, proofs and signatures are verified in full, but
+the redacted entries published alongside can be checked only for their count, not their content.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class BundleReport:
     checkpoints: tuple[Checkpoint, ...]
     inclusion_proofs: int
     consistency_proofs: int
+    hash_only: int = 0  # entries verified only by a leaf hash (redacted: content not checkable)
 
     @property
     def tree_size(self) -> int:
@@ -103,10 +108,11 @@ def compare_checkpoints(
 class _Tree:
     """Every complete subtree over the bundle's entries, with cached right-edge roots."""
 
-    def __init__(self, entries: Sequence[bytes]) -> None:
+    def __init__(self, entries: Sequence[bytes], *, hashed: bool = False) -> None:
+        """Over ``entries``, or over their leaf hashes if ``hashed``."""
         sha = hashlib.sha256
         self.size = len(entries)
-        self.leaves = [sha(b"\x00" + e).digest() for e in entries]
+        self.leaves = list(entries) if hashed else [sha(b"\x00" + e).digest() for e in entries]
         self.levels = build_levels(b"".join(self.leaves))
         self._edges: dict[tuple[int, int], bytes] = {}
 
@@ -159,6 +165,32 @@ def verify_bundle(
     vkey: str,
 ) -> BundleReport:
     """Verify a whole bundle (see the module docstring for the order of checks)."""
+    return _verify(_Tree(entries), checkpoints, inclusion, consistency, vkey)
+
+
+def verify_bundle_hashes(
+    leaf_hashes: Sequence[bytes],
+    checkpoints: Sequence[str],
+    inclusion: Iterable[InclusionProof],
+    consistency: Iterable[ConsistencyProof],
+    vkey: str,
+) -> BundleReport:
+    """``verify_bundle`` from the entries' leaf hashes alone (redacted bundles: the published
+    entries differ from the logged ones, so only their leaf hashes can be checked)."""
+    for i, leaf in enumerate(leaf_hashes):
+        if len(leaf) != HASH_SIZE:
+            raise VerificationError(f"leaf hash of entry {i}", f"is not {HASH_SIZE} bytes")
+    return _verify(_Tree(leaf_hashes, hashed=True), checkpoints, inclusion, consistency, vkey)
+
+
+def _verify(
+    tree: _Tree,
+    checkpoints: Sequence[str],
+    inclusion: Iterable[InclusionProof],
+    consistency: Iterable[ConsistencyProof],
+    vkey: str,
+) -> BundleReport:
+    """The checks of the module docstring, in order, over ``tree``."""
     verifier = Verifier.from_vkey(vkey)
     if not checkpoints:
         raise VerificationError("bundle", "has no checkpoint")
@@ -167,10 +199,9 @@ def verify_bundle(
     )
     _check_history(cps)
     n_consistency = _check_consistency(cps, list(consistency))
-    tree = _Tree(entries)
     n_inclusion = _check_inclusion(cps, list(inclusion), tree)
     _check_roots(cps, tree)
-    return BundleReport(cps[0].origin, len(entries), cps, n_inclusion, n_consistency)
+    return BundleReport(cps[0].origin, tree.size, cps, n_inclusion, n_consistency)
 
 
 def _check_history(cps: Sequence[Checkpoint]) -> None:

@@ -1,28 +1,41 @@
-"""`plateledger audit export|verify`: the log, checkable without trusting the server."""
+"""`plateledger audit export|verify|view`: the log, checkable without trusting the server, and
+the per-agency views (network audit, organisation audit) as JSONL or Flock CSV."""
 
 from __future__ import annotations
 
+import sys
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 import typer
 
+from plateledger.app.platform import Platform
 from plateledger.audit.bundle import checkpoint_of, export_bundle, verify_directory
+from plateledger.audit.flock_export import FORMATS, export_lines, registry_context
 from plateledger.audit.merkle import VerificationError, verify_consistency
+from plateledger.audit.redaction import PROFILES
+from plateledger.audit.views import network_audit, organization_audit
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, open_platform
-from plateledger.errors import ValidationError
+from plateledger.errors import NotFoundError, ValidationError
 
-app = typer.Typer(help="The tamper-evident audit log: export, verify.")
+app = typer.Typer(help="The tamper-evident audit log: export, verify, view.")
+
+PROFILE_HELP = (
+    "internal (everything, as logged), records-request (no plate; free text scrubbed) or "
+    "public (also pseudonymous users, no case numbers)."
+)
 
 
 @app.command("export")
 @friendly
 def export(
     out: Annotated[Path, typer.Option(help="Bundle directory to write.")],
-    profile: Annotated[str, typer.Option(help="internal (everything, as logged).")] = "internal",
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "internal",
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Write entries, signed checkpoints and proofs to a bundle anyone can verify offline."""
@@ -51,6 +64,11 @@ def verify(
                 f"{report.inclusion_proofs} inclusion and {report.consistency_proofs} "
                 f"consistency proofs; tree size {report.tree_size}, root {report.root.hex()}"
             )
+            if report.hash_only:
+                typer.echo(
+                    f"NOTE: {report.hash_only} redacted entries were verified by the leaf hash "
+                    "of the original entry only: their published content cannot be checked"
+                )
         elif against is not None and since is not None and key is not None:
             _verify_growth(against, since, key)
         else:
@@ -58,6 +76,66 @@ def verify(
     except VerificationError as exc:
         eprint(f"FAILED: {exc.message}")
         raise typer.Exit(1) from None
+
+
+@app.command("view")
+@friendly
+def view(
+    network: Annotated[
+        str | None, typer.Option(help="Network audit: every search that touched this network.")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Organisation audit: every search by this agency's users.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "jsonl",
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "internal",
+    since: Annotated[
+        datetime | None, typer.Option(help="Entries at or after this time (UTC if naive).")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(help="Entries before this time (UTC if naive).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """The owner's network audit (denied attempts included) or an agency's organisation audit,
+    as JSONL or a Flock Organization/Network Audit CSV, redacted by --profile."""
+    if (network is None) == (agency is None):
+        raise ValidationError("give exactly one of --network ID or --agency ID")
+    if profile not in PROFILES:
+        raise ValidationError(f"--profile: must be one of {', '.join(PROFILES)}")
+    with open_platform(data) as platform:
+        rows = _view_rows(platform, network, agency, since, until)
+        names, devices = registry_context(platform.store.agencies(), platform.store.cameras())
+        lines = export_lines(rows, fmt, profile=profile, agency_names=names, devices=devices)
+        if out is None:
+            _write(lines, sys.stdout.buffer)
+        else:
+            with out.open("wb") as fh:
+                _write(lines, fh)
+
+
+def _view_rows(
+    platform: Platform,
+    network: str | None,
+    agency: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    if network is not None:
+        if network not in {n.id for n in platform.store.networks()}:
+            raise NotFoundError(f"no network {network}")
+        return network_audit(platform.audit, [network], since=since, until=until)
+    assert agency is not None
+    if agency not in {a.id for a in platform.store.agencies()}:
+        raise NotFoundError(f"no agency {agency}")
+    return organization_audit(platform.audit, agency, since=since, until=until)
+
+
+def _write(lines: Iterable[bytes], fh: BinaryIO) -> None:
+    for line in lines:
+        fh.write(line)
+    fh.flush()
 
 
 def _verify_growth(base: str, since: Path, key: Path) -> None:
