@@ -259,9 +259,10 @@ def api_ingest(
     secret, token = new_token(admin.id, "bench")
     platform.store.add_token(token)
     own = {c.id for c in platform.store.cameras() if c.network_id.startswith(agency.id)}
+    # Reads of the last day (ingest refuses reads from the future).
+    now = datetime.now(UTC).replace(microsecond=0)
     table = pa.concat_tables(
-        normalise(t)
-        for t in generate_reads(network, 600_000, days=1, end=p.end + timedelta(days=2), seed=5)
+        normalise(t) for t in generate_reads(network, 1_600_000, days=1, end=now, seed=5)
     )
     rows = [
         r
@@ -333,13 +334,18 @@ def _post_all(url: str, token: str, bodies: list[bytes]) -> int:
                         return
                     body = work.pop()
                 r = c.post(f"{url}/reads", content=body)
-                r.raise_for_status()
                 with lock:
+                    if r.status_code != 200:
+                        failures.append(f"HTTP {r.status_code}: {r.text[:300]}")
+                        return
                     stored[0] += r.json()["stored"]
 
+    failures: list[str] = []
     threads = [threading.Thread(target=client) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failures:
+        raise RuntimeError(f"API ingest failed: {failures[0]}")
     return stored[0]
