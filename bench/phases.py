@@ -24,6 +24,7 @@ from plateledger.app.demo_build import hour_profile, normalise
 from plateledger.app.platform import Platform
 from plateledger.app.tokens import new_token
 from plateledger.demo import DemoNetwork, generate_reads
+from plateledger.domain.sharing import SharingAgreement
 from plateledger.domain.types import AgencyId, User, UserId
 from plateledger.search.geo import cameras_in_bbox
 from plateledger.search.types import Purpose, SearchQuery, SearchRequest
@@ -81,6 +82,16 @@ def open_platform(network: DemoNetwork, data: Path) -> tuple[Platform, User]:
     store.upsert_users([*network.users, user])
     _, token = new_token(user.id, "bench")
     store.add_token(token)
+    # A national lookup: every network opted in, so state law (not a missing agreement) is
+    # what excludes a network. SQLite has no policy: where a law excludes California or
+    # Virginia networks, plateledger returns fewer rows than the baseline.
+    now = datetime.now(UTC)
+    if not store.agreements():
+        for n in store.networks():
+            store.save_agreement(
+                SharingAgreement(f"bench-{n.id}", n.id, "national", None, None, frozenset(),
+                                 "bench", now - timedelta(days=1))
+            )  # fmt: skip
     return platform, user
 
 
