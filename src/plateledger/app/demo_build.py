@@ -114,6 +114,11 @@ def _issue_credentials(
     for user in network.users:
         secret, token = new_token(user.id, "demo")
         platform.store.add_token(token)
+        platform.log_event(
+            "token_change", None,
+            {"action": "issue", "for_user": user.id, "label": "demo",
+             "token": token.token_hash[:12]},
+        )  # fmt: skip
         agency = agencies[user.agency_id]
         creds.append(
             {

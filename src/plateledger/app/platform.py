@@ -10,7 +10,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,10 +21,12 @@ import pyarrow.compute as pc
 
 from plateledger.app.retention import run_retention
 from plateledger.app.tokens import hash_token
+from plateledger.audit.events import AuditEvent, EventType
+from plateledger.audit.events import Outcome as EventOutcome
 from plateledger.audit.log import AuditLog
 from plateledger.domain.plates import PlateMatch
 from plateledger.domain.types import AgencyId, Camera, NetworkId, User, UserId
-from plateledger.errors import AuthenticationError
+from plateledger.errors import AuthenticationError, PlateledgerError
 from plateledger.ingest import ParseResult, RowError, iter_file, parse_records
 from plateledger.policy.engine import PolicyState, PurposePolicy
 from plateledger.policy.jurisdictions import jurisdiction
@@ -85,6 +88,8 @@ class SharedDictionary:
 
 class Platform:
     def __init__(self, data_dir: Path, *, component: str = "api") -> None:
+        self.component = component
+        self._events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-events")
         self.data_dir = Path(data_dir)
         self.store = DuckDBStore(self.data_dir)
         try:
@@ -141,10 +146,46 @@ class Platform:
 
     # --- auth ----------------------------------------------------------------------------
     def authenticate(self, token: str) -> User:
-        user = self.store.user_for_token_hash(hash_token(token), datetime.now(UTC))
+        digest = hash_token(token)
+        user = self.store.user_for_token_hash(digest, datetime.now(UTC))
+        # Token use is audited off the request path (not write-ahead: nothing is read yet).
+        subject: dict[str, object] = {"token": digest[:12]}  # a hash prefix, never the token
         if user is None:
+            self._queue_event("login", None, subject, outcome="failure")
             raise AuthenticationError("invalid, expired or revoked token")
+        self._queue_event("token_use", user, subject)
         return user
+
+    def log_event(
+        self,
+        event_type: EventType,
+        user: User | None,
+        subject: Mapping[str, object],
+        networks: Sequence[str] = (),
+        outcome: EventOutcome = "success",
+    ) -> int:
+        """Durably append one audit event (changes to sharing, policy, tokens, ...)."""
+        event = AuditEvent(
+            datetime.now(UTC), self.component, event_type,
+            user.id if user else "unknown", user.agency_id if user else None, outcome,
+            dict(subject), tuple(networks),
+        )  # fmt: skip
+        return self.audit.append(event)
+
+    def _queue_event(
+        self, event_type: EventType, user: User | None, subject: dict[str, object],
+        outcome: EventOutcome = "success",
+    ) -> None:  # fmt: skip
+        self._events.submit(self._safe_log, event_type, user, subject, outcome)
+
+    def _safe_log(
+        self, event_type: EventType, user: User | None, subject: dict[str, object],
+        outcome: EventOutcome,
+    ) -> None:  # fmt: skip
+        try:
+            self.log_event(event_type, user, subject, outcome=outcome)
+        except PlateledgerError:
+            log.exception("could not audit a %s event", event_type)
 
     # --- ingest --------------------------------------------------------------------------
     def known_cameras(self) -> frozenset[str]:
@@ -273,6 +314,7 @@ class Platform:
         self._stop.set()
         if self._compactor is not None:
             self._compactor.join(timeout=60)
+        self._events.shutdown(wait=True)
         try:
             self.audit.close()
         finally:

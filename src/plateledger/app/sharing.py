@@ -63,6 +63,10 @@ def add_agreement(
         expires_at=a.expires_at, note=a.note,
     )  # fmt: skip
     platform.store.save_agreement(agreement)
+    platform.log_event(
+        "sharing_change", user, {"action": "add", **agreement_out(agreement, agreement.created_at)},
+        [network.id],
+    )  # fmt: skip
     return agreement
 
 
@@ -95,7 +99,12 @@ def revoke_agreement(platform: Platform, user: User, network_id: str, agreement_
     )
     if found is None:
         raise NotFoundError(f"no agreement {agreement_id} on {network_id}")
-    platform.store.save_agreement(replace(found, revoked_at=datetime.now(UTC)))
+    revoked = replace(found, revoked_at=datetime.now(UTC))
+    platform.store.save_agreement(revoked)
+    platform.log_event(
+        "sharing_change", user, {"action": "revoke", **agreement_out(revoked, datetime.now(UTC))},
+        [network_id],
+    )  # fmt: skip
 
 
 def file_declaration(
@@ -115,6 +124,11 @@ def file_declaration(
         expires_at, document_ref,
     )  # fmt: skip
     platform.store.save_declaration(declaration)
+    platform.log_event(
+        "sharing_change", user,
+        {"action": "declaration", "id": declaration.id, "state": state, "kind": kind,
+         "signed_at": signed_at.isoformat(), "document_ref": document_ref},
+    )  # fmt: skip
     return declaration
 
 
@@ -134,6 +148,11 @@ def set_policy(
         )
     policy = AgencyPolicy(user.agency_id, require_specific, frozenset(prohibited))
     platform.store.save_agency_policy(policy)
+    platform.log_event(
+        "config_change", user,
+        {"action": "agency_policy", "require_specific_reason": require_specific,
+         "prohibited_purposes": sorted(prohibited)},
+    )  # fmt: skip
     return policy
 
 

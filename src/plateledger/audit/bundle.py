@@ -33,6 +33,7 @@ from plateledger.audit.bundle_verify import (
     InclusionProof,
     verify_bundle,
     verify_bundle_hashes,
+    verify_history,
 )
 from plateledger.audit.checkpoint import Checkpoint, Verifier, open_note
 from plateledger.audit.log import AuditLog
@@ -46,6 +47,13 @@ HASH_ONLY_NOTE = (
     "redacted entries: the tree, proofs and signatures verify from leaf_hashes.txt (hashes of "
     "the original entries); the redacted entries can be checked only for their count"
 )
+VERIFICATION = {
+    "internal": "entries",
+    "records-request": HASH_ONLY_NOTE,
+    "public": "checkpoints only: signatures, one history linked by consistency proofs, and the "
+    "entry count; no hash of an unredacted entry is published (it would let anyone test "
+    "guessed plates), so entries are not tied to the tree",
+}
 
 
 def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
@@ -62,12 +70,15 @@ def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
         for (old, _), (new, _) in zip(history, history[1:], strict=False):
             fh.write(_row({"old_size": old, "new_size": new,
                            "hashes": audit.consistency(old, new)}))  # fmt: skip
-    with (out / "inclusion.jsonl").open("wb") as fh:
-        for i in range(size):
-            fh.write(_row({"index": i, "tree_size": size, "hashes": audit.inclusion(i, size)}))
+    (out / "inclusion.jsonl").unlink(missing_ok=True)
+    if profile != "public":  # public bundles carry nothing that lets anyone test guesses
+        with (out / "inclusion.jsonl").open("wb") as fh:
+            for i in range(size):
+                fh.write(_row({"index": i, "tree_size": size,
+                               "hashes": audit.inclusion(i, size)}))  # fmt: skip
     manifest = {"origin": audit.origin, "profile": profile, "entries": size,
                 "created_at": datetime.now(UTC).isoformat(),
-                "verification": "entries" if profile == "internal" else HASH_ONLY_NOTE}  # fmt: skip
+                "verification": VERIFICATION[profile]}  # fmt: skip
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return size
 
@@ -81,12 +92,17 @@ def _write_entries(audit: AuditLog, out: Path, size: int, profile: str) -> None:
                 fh.write(audit.entry(i) + b"\n")
         return
     salt = new_salt()  # one per export: pseudonyms are unlinkable across exports
-    with (out / "entries.jsonl").open("wb") as fh, (out / "leaf_hashes.txt").open("w") as lh:
+    (out / "leaf_hashes.txt").unlink(missing_ok=True)
+    hashes = (out / "leaf_hashes.txt").open("w") if profile == "records-request" else None
+    with (out / "entries.jsonl").open("wb") as fh:
         for i in range(size):
             data = audit.entry(i)
             fh.write(orjson.dumps(redact(orjson.loads(data), profile, salt),
                                   option=orjson.OPT_SORT_KEYS) + b"\n")  # fmt: skip
-            lh.write(leaf_hash(data).hex() + "\n")
+            if hashes is not None:
+                hashes.write(leaf_hash(data).hex() + "\n")
+    if hashes is not None:
+        hashes.close()
 
 
 def _increasing(history: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -116,6 +132,8 @@ def verify_directory(bundle: Path) -> BundleReport:
     consistency = [ConsistencyProof(r["old_size"], r["new_size"], _hashes(r))
                    for r in _rows(bundle / "consistency.jsonl")]  # fmt: skip
     vkey = (bundle / "public-key.txt").read_text().strip()
+    if _profile(bundle) == "public":
+        return verify_history(notes, consistency, vkey, len(entries))
     if not (bundle / "leaf_hashes.txt").exists():
         return verify_bundle(entries, notes, inclusion, consistency, vkey)
     leaves = _leaf_hashes(bundle / "leaf_hashes.txt")
@@ -126,6 +144,13 @@ def verify_directory(bundle: Path) -> BundleReport:
     report = verify_bundle_hashes(leaves, notes, inclusion, consistency, vkey)
     full = sum(leaf_hash(e) == h for e, h in zip(entries, leaves, strict=True))
     return dataclasses.replace(report, hash_only=len(entries) - full)
+
+
+def _profile(bundle: Path) -> str:
+    manifest = bundle / "manifest.json"
+    if not manifest.exists():
+        return "internal"
+    return str(orjson.loads(manifest.read_bytes()).get("profile", "internal"))
 
 
 def _leaf_hashes(path: Path) -> list[bytes]:

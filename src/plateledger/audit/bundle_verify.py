@@ -284,3 +284,24 @@ def _check_roots(cps: Sequence[Checkpoint], tree: _Tree) -> None:
             "bundle",
             f"entries {cps[-1].size}..{tree.size - 1} are not covered by any signed checkpoint",
         )
+
+
+def verify_history(
+    checkpoints: Sequence[str], consistency: Iterable[ConsistencyProof], vkey: str, entries: int
+) -> BundleReport:
+    """A public bundle's check: every checkpoint is signed, they form one history linked by
+    consistency proofs, and the last one covers exactly ``entries`` entries. Entry contents
+    are not tied to the tree (public bundles carry no hashes of the unredacted entries)."""
+    verifier = Verifier.from_vkey(vkey)
+    if not checkpoints:
+        raise VerificationError("bundle", "has no checkpoint")
+    cps = tuple(
+        open_note(note, verifier, what=f"checkpoint #{i}") for i, note in enumerate(checkpoints)
+    )
+    _check_history(cps)
+    n_consistency = _check_consistency(cps, list(consistency))
+    if cps[-1].size != entries:
+        raise VerificationError(
+            "bundle", f"{entries} entries but the last checkpoint covers {cps[-1].size}"
+        )
+    return BundleReport(cps[0].origin, entries, cps, 0, n_consistency, hash_only=entries)

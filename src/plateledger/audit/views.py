@@ -46,20 +46,27 @@ def network_audit(
     return _scan(audit, quick, exact, since, until)
 
 
+ACCESS_EVENTS = frozenset({"token_use", "login"})
+
+
 def organization_audit(
     audit: AuditLog,
     agency_id: str,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    access_events: bool = False,
 ) -> Iterator[Entry]:
-    """Entries written for ``agency_id``'s users (its own searches, on any network)."""
+    """Entries written for ``agency_id``'s users (its own searches, on any network, and the
+    changes they made). Token-use and login events are left out unless ``access_events``."""
     needle = b'"agency_id":' + orjson.dumps(agency_id)
 
     def quick(data: bytes) -> bool:
         return needle in data
 
     def exact(entry: dict[str, Any]) -> bool:
+        if not access_events and entry.get("event_type") in ACCESS_EVENTS:
+            return False
         return entry.get("agency_id") == agency_id
 
     return _scan(audit, quick, exact, since, until)
