@@ -232,7 +232,9 @@ def test_api_access_control_and_formats(client: TestClient, platform: Platform) 
     assert client.get("/api/v1/audit/networks/il-net").status_code == 401
     r = get(client, platform, "networks/il-net", "tx-auditor")
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
-    assert len(r.text.splitlines()) == 4
+    lines = r.text.splitlines()
+    assert sum('"event_type":"search"' in line for line in lines) == 4
+    assert '"what":"network_audit"' in lines[-1]  # the export itself is audited first
     r = get(client, platform, "networks/il-net", "il-officer", format="flock-network",
             profile="public")  # fmt: skip
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")

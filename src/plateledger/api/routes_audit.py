@@ -105,6 +105,7 @@ def network_view(
     if network is None:
         raise NotFoundError(f"no network {network_id}")
     _check_agency(user, network.agency_id)
+    _log_export(platform, user, "network_audit", network_id, fmt, profile, [network_id])
     rows = network_audit(platform.audit, [network_id], since=since, until=until)
     return _stream(platform, rows, fmt, profile, f"{network_id}-network-audit")
 
@@ -127,8 +128,19 @@ def organization_view(
     if platform.store.agency(AgencyId(agency_id)) is None:
         raise NotFoundError(f"no agency {agency_id}")
     _check_agency(user, agency_id)
+    _log_export(platform, user, "organization_audit", agency_id, fmt, profile, [])
     rows = organization_audit(platform.audit, agency_id, since=since, until=until)
     return _stream(platform, rows, fmt, profile, f"{agency_id}-organization-audit")
+
+
+def _log_export(
+    platform: Platform, user: User, what: str, of: str, fmt: str, profile: str,
+    networks: list[str],
+) -> None:  # fmt: skip
+    """Exports are audited first: if the entry cannot be written, nothing is exported."""
+    platform.log_event(
+        "export", user, {"what": what, "of": of, "format": fmt, "profile": profile}, networks
+    )
 
 
 def _check_agency(user: User, agency_id: str) -> None:

@@ -39,7 +39,9 @@ def export(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Write entries, signed checkpoints and proofs to a bundle anyone can verify offline."""
-    with open_platform(data) as platform:
+    with open_platform(data, component="cli") as platform:
+        platform.log_event("export", None, {"what": "audit_bundle", "profile": profile,
+                                            "out": str(out)})  # fmt: skip
         n = export_bundle(platform.audit, out, profile)
     typer.echo(orjson.dumps({"exported": n, "out": str(out), "profile": profile}).decode())
 
@@ -104,7 +106,13 @@ def view(
         raise ValidationError("give exactly one of --network ID or --agency ID")
     if profile not in PROFILES:
         raise ValidationError(f"--profile: must be one of {', '.join(PROFILES)}")
-    with open_platform(data) as platform:
+    with open_platform(data, component="cli") as platform:
+        platform.log_event(
+            "export", None,
+            {"what": "network_audit" if network else "organization_audit",
+             "of": network or agency, "format": fmt, "profile": profile},
+            [network] if network else [],
+        )  # fmt: skip
         rows = _view_rows(platform, network, agency, since, until)
         names, devices = registry_context(platform.store.agencies(), platform.store.cameras())
         lines = export_lines(rows, fmt, profile=profile, agency_names=names, devices=devices)

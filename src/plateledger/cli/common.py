@@ -63,8 +63,8 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def open_platform(data: Path) -> Iterator[Platform]:
-    platform = Platform(data)
+def open_platform(data: Path, component: str = "cli") -> Iterator[Platform]:
+    platform = Platform(data, component=component)
     try:
         yield platform
     finally:

@@ -109,6 +109,7 @@ def export(
 ) -> None:
     """Export every read as Parquet, Hive-partitioned by owner agency and day."""
     with open_platform(data) as platform:
+        platform.log_event("export", None, {"what": "reads_parquet", "out": str(out)})
         n = platform.store.export_parquet(out)
         print_json({"exported": n, "out": str(out)})
 
