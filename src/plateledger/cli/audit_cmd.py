@@ -66,7 +66,12 @@ def verify(
                 f"{report.inclusion_proofs} inclusion and {report.consistency_proofs} "
                 f"consistency proofs; tree size {report.tree_size}, root {report.root.hex()}"
             )
-            if report.hash_only:
+            if report.entries and not report.inclusion_proofs:
+                typer.echo(
+                    "NOTE: a public bundle: signatures, one history and the entry count are "
+                    "verified; its redacted entries are not tied to the tree"
+                )
+            elif report.hash_only:
                 typer.echo(
                     f"NOTE: {report.hash_only} redacted entries were verified by the leaf hash "
                     "of the original entry only: their published content cannot be checked"
