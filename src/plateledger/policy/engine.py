@@ -74,13 +74,14 @@ class PurposePolicy:
         ctx = run.ctx
         if ctx.policies and (owner.id in ctx.policies or ctx.searcher.id in ctx.policies):
             return self._decide(run, network, owner, agreements)
-        if owner.id == ctx.requester.id or any(a.grantee_kind == "radius" for a in agreements):
+        if owner.id == ctx.requester.id:
             return self._decide(run, network, owner, agreements)
         covering = None
         for a in agreements:
-            if a.active(ctx.at) and v.covers(a, ctx, None):
+            if a.grantee_kind == "radius":  # depends on distances: no shared template
+                return self._decide(run, network, owner, agreements)
+            if covering is None and a.active(ctx.at) and v.covers(a, ctx, None):
                 covering = a
-                break
         shape = (
             owner.state,
             None if covering is None else (covering.grantee_kind, covering.grantee,
@@ -93,9 +94,9 @@ class PurposePolicy:
             held = [replace(covering, id=_AGR, network_id=net.id)] if covering else []
             template = _Template(self._decide(run, net, stand_in, held, templated=True))
             run.templates[shape] = template
-        days, rule, cutoff = run.retention_cutoff(owner)
+        window, rule, cutoff = run.retention_cutoff(owner)
         values = {"oid": owner.id, "oname": owner.name, "net": network.id, "ret": rule,
-                  "win": _window(days), "agr": covering.id if covering else ""}  # fmt: skip
+                  "win": window, "agr": covering.id if covering else ""}  # fmt: skip
         return template.fill(network.id, owner.id, values, cutoff)
 
     def _decide(
@@ -149,8 +150,9 @@ class _Template:
 
     def __init__(self, decision: Decision) -> None:
         self.decision = decision
-        self.rules = [self._format(r) for r in decision.rule_ids]
-        self.explanation = self._format(decision.explanation)
+        # Rule ids and explanation as one format string: one format_map call per network.
+        whole = "\x1f".join(decision.rule_ids) + "\x1e" + decision.explanation
+        self.combined = self._format(whole)
 
     @staticmethod
     def _format(text: str) -> str | None:
@@ -165,11 +167,11 @@ class _Template:
         self, network: str, owner: str, values: dict[str, str], cutoff: datetime | None
     ) -> Decision:
         d = self.decision
-        rules = tuple(
-            r if f is None else f.format_map(values)
-            for r, f in zip(d.rule_ids, self.rules, strict=True)
-        )
-        text = d.explanation if self.explanation is None else self.explanation.format_map(values)
+        if self.combined is None:
+            rules, text = d.rule_ids, d.explanation
+        else:
+            joined, text = self.combined.format_map(values).split("\x1e")
+            rules = tuple(joined.split("\x1f")) if joined else ()
         return Decision(
             NetworkId(network), AgencyId(owner), d.decision, rules, text, cutoff, d.flags
         )
@@ -189,21 +191,21 @@ class _Run:
         self._retention: dict[tuple[str, str, int | None], tuple[int | None, str]] = {}
         self.templates: dict[tuple[object, ...], _Template] = {}
         self._cutoffs: dict[
-            tuple[str, str, int | None], tuple[int | None, str, datetime | None]
+            tuple[str, str, int | None], tuple[str, str, datetime | None, bool]
         ] = {}
 
-    def retention_cutoff(self, owner: Agency) -> tuple[int | None, str, datetime | None]:
-        """(days, rule id, cutoff) of the owner's effective retention window."""
+    def retention_cutoff(self, owner: Agency) -> tuple[str, str, datetime | None]:
+        """(window text, rule id, cutoff) of the owner's effective retention window."""
         key = (owner.state, owner.kind, owner.retention_days)
         found = self._cutoffs.get(key)
         if found is None:
             days, rule = self.retention(owner)
             cutoff = self.ctx.at - timedelta(days=days) if days is not None else None
-            found = (days, rule, cutoff)
+            found = (_window(days), rule, cutoff, rule.startswith("agency."))
             self._cutoffs[key] = found
-        if found[1].startswith("agency."):
+        if found[3]:
             return found[0], f"agency.{owner.id}.retention", found[2]
-        return found
+        return found[0], found[1], found[2]
 
     def law_verdicts(self, owner: Agency) -> tuple[Outcome, list[v.Verdict]]:
         """The most severe outcome of the law's verdicts, and the verdicts."""
