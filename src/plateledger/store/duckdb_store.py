@@ -23,10 +23,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
 from plateledger.domain.types import Agency, AgencyId, Camera, Network, NetworkId, Read, User
 from plateledger.errors import DataDirInUseError, StoreError
-from plateledger.store import policy_tables, registry, writer
+from plateledger.store import registry, writer
 from plateledger.store.base import (
     AppendResult,
     CompactionStats,
@@ -39,6 +38,7 @@ from plateledger.store.base import (
 )
 from plateledger.store.migrations import READ_COLUMNS_DDL, migrate
 from plateledger.store.parquet import export_parquet, import_parquet_tables
+from plateledger.store.policy_store import PolicyTables
 from plateledger.store.read_query import (
     Keys,
     count_sql,
@@ -56,7 +56,7 @@ BULK_STAGE = "temp.main.bulk_stage"
 BULK_COMPACT_ROWS = 4_000_000
 
 
-class DuckDBStore:
+class DuckDBStore(PolicyTables):
     """ReadStore on one DuckDB file. Thread-safe: each thread gets its own cursor."""
 
     def __init__(self, data_dir: Path, *, memory_limit: str | None = None) -> None:
@@ -144,46 +144,6 @@ class DuckDBStore:
 
     def user_for_token_hash(self, token_hash: str, now: datetime) -> User | None:
         return registry.user_for_token_hash(self._cur(), token_hash, writer.naive(now))
-
-    # --- sharing, declarations, agency policies, holds (cached: read on every search) ---
-    def _load_policy_tables(self) -> None:
-        cur = self._cur()
-        self._agreements = policy_tables.load_agreements(cur)
-        self._declarations = policy_tables.load_declarations(cur)
-        self._policies = {p.agency_id: p for p in policy_tables.load_policies(cur)}
-
-    def save_agreement(self, agreement: SharingAgreement) -> None:
-        with self._write_lock:
-            policy_tables.save_agreement(self._cur(), agreement)
-            self._load_policy_tables()
-
-    def agreements(self) -> list[SharingAgreement]:
-        return list(self._agreements)
-
-    def save_declaration(self, declaration: Declaration) -> None:
-        with self._write_lock:
-            policy_tables.save_declaration(self._cur(), declaration)
-            self._load_policy_tables()
-
-    def declarations(self) -> list[Declaration]:
-        return list(self._declarations)
-
-    def save_agency_policy(self, policy: AgencyPolicy) -> None:
-        with self._write_lock:
-            policy_tables.save_policy(self._cur(), policy)
-            self._load_policy_tables()
-
-    def agency_policies(self) -> dict[AgencyId, AgencyPolicy]:
-        return dict(self._policies)
-
-    def save_hold(self, row: Sequence[Any]) -> None:
-        policy_tables.save_hold(self._cur(), row)
-
-    def hold(self, search_id: str) -> tuple[Any, ...] | None:
-        return policy_tables.load_hold(self._cur(), search_id)
-
-    def decide_hold(self, search_id: str, status: str, by: str, at: datetime, note: str) -> bool:
-        return policy_tables.decide_hold(self._cur(), search_id, status, by, at, note)
 
     # --- writes --------------------------------------------------------------------------
     def append(self, table: pa.Table, *, target: str = "reads_hot") -> AppendResult:
@@ -359,22 +319,6 @@ class DuckDBStore:
                 [r.day, list(r.networks), r.count, r.bytes_freed, reason],
             )
         return receipts
-
-    def add_legal_hold(self, case_number: str, read_ids: Sequence[int], by: str, note: str) -> int:
-        rows = [(case_number, int(r), by, note) for r in read_ids]
-        self._cur().executemany(
-            "INSERT OR IGNORE INTO legal_holds VALUES (?, ?, ?, now(), ?)", rows
-        )
-        return len(rows)
-
-    def legal_hold_ids(self, case_number: str) -> list[int]:
-        rows = self.execute(
-            "SELECT read_id FROM legal_holds WHERE case_number = ? ORDER BY 1", [case_number]
-        )
-        return [int(r[0]) for r in rows]
-
-    def purge_receipts(self) -> list[tuple[Any, ...]]:
-        return self.execute("SELECT * FROM purge_receipts ORDER BY purged_at, day")
 
     # --- reads ---------------------------------------------------------------------------
     def find_reads(

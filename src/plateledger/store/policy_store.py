@@ -1,0 +1,85 @@
+"""Sharing agreements, declarations, agency policies, held searches and legal holds: the
+policy-side tables of the DuckDB store (a mixin of ``DuckDBStore``; cached where every search
+reads them)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
+from plateledger.domain.types import AgencyId
+from plateledger.store import policy_tables
+
+
+class PolicyTables:
+    _write_lock: threading.Lock
+    _agreements: list[SharingAgreement]
+    _declarations: list[Declaration]
+    _policies: dict[AgencyId, AgencyPolicy]
+
+    def _cur(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError  # DuckDBStore provides this thread's cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._cur().execute(sql, list(params)).fetchall()
+
+    def _load_policy_tables(self) -> None:
+        cur = self._cur()
+        self._agreements = policy_tables.load_agreements(cur)
+        self._declarations = policy_tables.load_declarations(cur)
+        self._policies = {p.agency_id: p for p in policy_tables.load_policies(cur)}
+
+    def save_agreement(self, agreement: SharingAgreement) -> None:
+        with self._write_lock:
+            policy_tables.save_agreement(self._cur(), agreement)
+            self._load_policy_tables()
+
+    def agreements(self) -> list[SharingAgreement]:
+        return list(self._agreements)
+
+    def save_declaration(self, declaration: Declaration) -> None:
+        with self._write_lock:
+            policy_tables.save_declaration(self._cur(), declaration)
+            self._load_policy_tables()
+
+    def declarations(self) -> list[Declaration]:
+        return list(self._declarations)
+
+    def save_agency_policy(self, policy: AgencyPolicy) -> None:
+        with self._write_lock:
+            policy_tables.save_policy(self._cur(), policy)
+            self._load_policy_tables()
+
+    def agency_policies(self) -> dict[AgencyId, AgencyPolicy]:
+        return dict(self._policies)
+
+    def save_hold(self, row: Sequence[Any]) -> None:
+        policy_tables.save_hold(self._cur(), row)
+
+    def hold(self, search_id: str) -> tuple[Any, ...] | None:
+        return policy_tables.load_hold(self._cur(), search_id)
+
+    def decide_hold(self, search_id: str, status: str, by: str, at: datetime, note: str) -> bool:
+        return policy_tables.decide_hold(self._cur(), search_id, status, by, at, note)
+
+    # --- legal holds and purge receipts ---
+    def add_legal_hold(self, case_number: str, read_ids: Sequence[int], by: str, note: str) -> int:
+        rows = [(case_number, int(r), by, note) for r in read_ids]
+        self._cur().executemany(
+            "INSERT OR IGNORE INTO legal_holds VALUES (?, ?, ?, now(), ?)", rows
+        )
+        return len(rows)
+
+    def legal_hold_ids(self, case_number: str) -> list[int]:
+        rows = self.execute(
+            "SELECT read_id FROM legal_holds WHERE case_number = ? ORDER BY 1", [case_number]
+        )
+        return [int(r[0]) for r in rows]
+
+    def purge_receipts(self) -> list[tuple[Any, ...]]:
+        return self.execute("SELECT * FROM purge_receipts ORDER BY purged_at, day")
