@@ -19,7 +19,7 @@ import pyarrow as pa
 from plateledger.errors import ValidationError
 from plateledger.store.read_query import CONF_SCALE, naive_utc
 
-MERGE_AFTER_RUNS = 4
+MERGE_AFTER_RUNS = 8
 DB_ALIAS = "pl"
 
 
