@@ -34,6 +34,7 @@ bench: $(STAMP) bench-policy
 	$(BIN)/python bench/run.py --reads $(READS) $(if $(DATA),--shared-data $(DATA),)
 
 bench-policy: $(STAMP)
+	$(BIN)/python bench/bench_hotlist.py
 	$(BIN)/python bench/bench_policy.py --networks 5000
 	$(BIN)/python bench/bench_classifier.py $(if $(DATA),--data $(DATA),)
 

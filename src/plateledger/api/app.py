@@ -12,6 +12,7 @@ from plateledger.api import (
     errors,
     routes_audit,
     routes_holds,
+    routes_hotlists,
     routes_reads,
     routes_registry,
     routes_search,
@@ -40,6 +41,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     errors.install(app)
     for module in (
         routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
+        routes_hotlists,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     return app

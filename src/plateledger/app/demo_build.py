@@ -15,6 +15,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.app.demo_hotlists import seed_hotlists
 from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
 from plateledger.app.tokens import new_token
@@ -93,6 +94,7 @@ def build_demo(
     profile, source = hour_profile(shared_data)
     tables = generate_reads(network, n_reads, seed=seed, profile=profile)
     store.bulk_load(_with_progress((normalise(t) for t in tables), progress))
+    seed_hotlists(platform, list(network.users))
     store.set_meta(META_KEY, str(n_reads))
     platform.reload_dictionary()
     return _summary(network, n_reads, cred_path, creds, False, source)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.alerts import Hotlists
 from plateledger.app.retention import run_retention
 from plateledger.app.tokens import hash_token
 from plateledger.audit.events import AuditEvent, EventType
@@ -106,6 +107,7 @@ class Platform:
         self.search = SearchService(self.store, self.policy, recorder, self.dictionary)
         self.holds = StoreHoldBook(self.store, recorder)
         self.search.holds = self.holds
+        self.hotlists = Hotlists(self.store, self.log_event)
 
     # --- policy inputs ----------------------------------------------------------------------
     def policy_state(self) -> PolicyState:
@@ -214,6 +216,10 @@ class Platform:
         appended = self.store.append(table) if table.num_rows else None
         if appended is not None:
             self._note_plates(table.column("plate"))
+            try:
+                self.hotlists.on_ingest(table, appended.first_id)
+            except Exception:  # the reads are stored; a matching failure must not lose them
+                log.exception("hotlist matching failed for reads %d..", appended.first_id)
         valid = result.table.num_rows
         return IngestReport(
             received=result.rows_seen,
@@ -315,6 +321,7 @@ class Platform:
         if self._compactor is not None:
             self._compactor.join(timeout=60)
         self._events.shutdown(wait=True)
+        self.hotlists.close()
         try:
             self.audit.close()
         finally:

@@ -8,6 +8,8 @@ from plateledger.cli import (
     audit_cmd,
     data_cmd,
     demo_cmd,
+    hotlist_cmd,
+    oversight_cmd,
     plates_cmd,
     policy_classify,
     policy_show,
@@ -41,6 +43,8 @@ app.add_typer(policy, name="policy")
 app.add_typer(sharing_cmd.app, name="sharing")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(hotlist_cmd.app, name="hotlist")
+app.add_typer(oversight_cmd.app, name="oversight")
 
 
 @app.callback()

@@ -130,6 +130,10 @@ class DuckDBStore(PolicyTables):
     def agency(self, agency_id: AgencyId) -> Agency | None:
         return next((a for a in self.agencies() if a.id == agency_id), None)
 
+    def network_keys(self) -> dict[int, Network]:
+        """Networks by their internal key (the `network_key` column of reads)."""
+        return dict(self._keys.network_by_key)
+
     def networks(self) -> list[Network]:
         return list(self._keys.network_by_key.values())
 

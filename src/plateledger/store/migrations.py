@@ -127,6 +127,52 @@ def _retention(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _hotlists(con: duckdb.DuckDBPyConnection) -> None:
+    # Hotlists with governance, their entries and subscriptions; hits (read x entry) with
+    # verification and disposition; suppressed (entry, vehicle) pairs; webhooks; the change log.
+    con.execute(
+        """
+        CREATE TABLE hotlists (
+            id VARCHAR PRIMARY KEY, owner_agency VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            purpose VARCHAR NOT NULL, purpose_class VARCHAR NOT NULL, legal_basis VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, refresh_hours INTEGER, priority VARCHAR NOT NULL,
+            strictness VARCHAR NOT NULL, share_with VARCHAR[] NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            refreshed_at TIMESTAMP NOT NULL, retired_at TIMESTAMP);
+        CREATE TABLE hotlist_entries (
+            id VARCHAR PRIMARY KEY, hotlist_id VARCHAR NOT NULL, plate VARCHAR NOT NULL,
+            state VARCHAR, reason VARCHAR NOT NULL, case_number VARCHAR NOT NULL,
+            entered_by VARCHAR NOT NULL, entered_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL, vehicle VARCHAR NOT NULL, expired_at TIMESTAMP,
+            expired_by VARCHAR);
+        CREATE TABLE hotlist_subscriptions (
+            hotlist_id VARCHAR NOT NULL, agency_id VARCHAR NOT NULL, created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, PRIMARY KEY (hotlist_id, agency_id));
+        CREATE TABLE hotlist_hits (
+            id VARCHAR PRIMARY KEY, read_id UBIGINT NOT NULL, hotlist_id VARCHAR NOT NULL,
+            entry_id VARCHAR NOT NULL, agency_id VARCHAR NOT NULL, camera_id VARCHAR NOT NULL,
+            read_ts TIMESTAMP NOT NULL, read_plate VARCHAR NOT NULL, read_state VARCHAR,
+            matched_plate VARCHAR NOT NULL, entry_state VARCHAR, state_mismatch BOOLEAN NOT NULL,
+            score DOUBLE NOT NULL, match_kind VARCHAR NOT NULL, crop_ref VARCHAR,
+            created_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL, verified_by VARCHAR,
+            verified_at TIMESTAMP, disposition VARCHAR, disposed_by VARCHAR,
+            disposed_at TIMESTAMP, note VARCHAR);
+        CREATE TABLE hotlist_suppressions (
+            entry_id VARCHAR NOT NULL, plate VARCHAR NOT NULL, state VARCHAR NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, why VARCHAR NOT NULL,
+            PRIMARY KEY (entry_id, plate, state));
+        CREATE TABLE hotlist_events (
+            event_at TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
+            entity_type VARCHAR NOT NULL, entity_details VARCHAR NOT NULL,
+            hotlist_id VARCHAR NOT NULL);
+        CREATE TABLE webhooks (
+            id VARCHAR PRIMARY KEY, agency_id VARCHAR NOT NULL, url VARCHAR NOT NULL,
+            secret VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP);
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -139,6 +185,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0003_search_log", _search_log),
     Migration("0004_sharing", _sharing),
     Migration("0005_retention", _retention),
+    Migration("0006_hotlists", _hotlists),
 )
 
 
