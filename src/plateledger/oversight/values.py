@@ -1,0 +1,66 @@
+"""Cell values as found in real exports: redaction markers, Flock ``M/D/YYYY, h:mm:ss AM UTC``
+times, ISO times with ``Z``, two-line time frames, counts with thousands separators."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+MARKERS = frozenset({"***", "redacted", "[redacted]", "n/a", "null", "none"})
+_FLOCK = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d\d)(?::(\d\d))?\s*([AP]M)?\s*(?:UTC)?", re.I
+)
+_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6})\d*)?)?")
+
+
+def clean(cell: str | None) -> str | None:
+    """The cell's text, or None when empty or a redaction marker (``***``, `` REDACTED``)."""
+    if cell is None:
+        return None
+    text = str(cell).strip()
+    if not text or text.lower() in MARKERS:
+        return None
+    return text
+
+
+def parse_time(cell: object) -> datetime | None:
+    """A UTC datetime from the encodings seen in exports; None if empty or unreadable."""
+    if isinstance(cell, datetime):
+        return cell.astimezone(UTC) if cell.tzinfo else cell.replace(tzinfo=UTC)
+    text = clean(None if cell is None else str(cell))
+    if text is None:
+        return None
+    m = _ISO.match(text)
+    if m:
+        y, mo, d, h, mi, s, frac = m.groups()
+        micro = int((frac or "0").ljust(6, "0"))
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, tzinfo=UTC)
+    m = _FLOCK.match(text)
+    if m:
+        mo, d, y, h, mi, s, half = m.groups()
+        hour = int(h)
+        if half:
+            hour = hour % 12 + (12 if half.upper() == "PM" else 0)
+        return datetime(int(y), int(mo), int(d), hour, int(mi), int(s or 0), tzinfo=UTC)
+    return None
+
+
+def parse_int(cell: object) -> int | None:
+    if isinstance(cell, int | float):
+        return int(cell)
+    text = clean(None if cell is None else str(cell))
+    if text is None:
+        return None
+    digits = text.replace(",", "")
+    return int(digits) if digits.isdigit() else None
+
+
+def time_frame(cell: object) -> tuple[datetime | None, datetime | None]:
+    """``<start> UTC`` / ``<end> UTC`` on two lines, or ``<start> UTC to <end> UTC``."""
+    text = clean(None if cell is None else str(cell))
+    if text is None:
+        return None, None
+    parts = [p for p in re.split(r"\n| to ", text) if p.strip()]
+    if len(parts) < 2:
+        return parse_time(parts[0]) if parts else None, None
+    return parse_time(parts[0]), parse_time(parts[1])
