@@ -13,6 +13,7 @@ from plateledger.api import (
     routes_audit,
     routes_holds,
     routes_hotlists,
+    routes_portal,
     routes_reads,
     routes_registry,
     routes_search,
@@ -21,6 +22,7 @@ from plateledger.api import (
 from plateledger.app.platform import Platform
 
 API_PREFIX = "/api/v1"
+PORTAL_PREFIX = "/portal"
 
 
 def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
@@ -44,4 +46,6 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
         routes_hotlists,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
+    # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.
+    app.mount(PORTAL_PREFIX, routes_portal.portal_app(platform))
     return app

@@ -13,6 +13,7 @@ from plateledger.cli import (
     plates_cmd,
     policy_classify,
     policy_show,
+    portal_cmd,
     retention_cmd,
     search_cmd,
     sharing_cmd,
@@ -45,6 +46,7 @@ app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(hotlist_cmd.app, name="hotlist")
 app.add_typer(oversight_cmd.app, name="oversight")
+app.add_typer(portal_cmd.app, name="portal")
 
 
 @app.callback()

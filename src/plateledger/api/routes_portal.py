@@ -1,0 +1,46 @@
+"""The public transparency portal: `GET /portal/{agency_id}` (HTML) and `.json`. No login.
+
+Mounted as its own small app at ``/portal`` (outside ``/api/v1``: it is a public page, not part
+of the token-protected API), sharing the platform and the error format of the main app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+
+from plateledger.api import errors
+from plateledger.api.auth import PlatformDep
+from plateledger.app.platform import Platform
+from plateledger.app.portal import portal_data
+from plateledger.app.portal_html import render
+
+router = APIRouter(tags=["portal"])
+
+# The page loads nothing: no scripts, no external resources; only its inline style.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Cache-Control": "public, max-age=300",
+}
+
+
+@router.get("/{agency_id}.json", summary="Transparency portal figures (public)")
+def portal_json(agency_id: str, platform: PlatformDep) -> dict[str, Any]:
+    return portal_data(platform, agency_id).to_dict()
+
+
+@router.get("/{agency_id}", response_class=HTMLResponse, summary="Transparency portal (public)")
+def portal_page(agency_id: str, platform: PlatformDep) -> HTMLResponse:
+    return HTMLResponse(render(portal_data(platform, agency_id)), headers=PAGE_HEADERS)
+
+
+def portal_app(platform: Platform) -> FastAPI:
+    """The portal as a sub-application, to mount at ``/portal``."""
+    app = FastAPI(title="plateledger transparency portal", openapi_url=None, docs_url=None,
+                  redoc_url=None)  # fmt: skip
+    app.state.platform = platform
+    errors.install(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,210 @@
+"""The public transparency portal of one agency (issue #5): what a Flock portal publishes, and
+what it leaves out (denied and held searches, purposes, a verifiable source).
+
+``portal_data`` computes a frozen ``PortalData`` for the last 30 days: the registry, the retention
+rule, the law's prohibitions and sharing rules, agreements in and out, read and hotlist-hit counts
+from the store, and search figures from the verified audit log (``portal_audit``) with the signed
+checkpoint they were computed at. No plate, reason text, case number or user id is ever included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from plateledger.alerts.tables import load_hotlists, naive, subscriptions
+from plateledger.app.portal_audit import AuditFigures, Counts, verified_figures
+from plateledger.app.portal_sharing import Partner, inbound, outbound
+from plateledger.app.retention import windows
+from plateledger.domain.types import Agency, AgencyId
+from plateledger.errors import NotFoundError
+from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.policy.purposes import PROHIBITED_CLASSES, class_label, load_purposes
+
+if TYPE_CHECKING:  # the platform builds nothing here; only its interface is read
+    from plateledger.app.platform import Platform
+
+WINDOW_DAYS = 30
+# What every search request carries on plateledger (the API refuses one without them).
+SEARCH_FIELDS = frozenset({"purpose_code", "case_number", "reason_text"})
+COLLECTED = (
+    "licence plate characters and issuing state, with the recognizer's confidence",
+    "date, time and the camera (fixed location or mobile unit) that made the read",
+    "vehicle colour, type and make, when the recognizer reports them",
+    "a reference to the cropped plate image",
+)
+NOT_COLLECTED = (
+    "faces or images of people", "vehicle occupants", "race, sex or gender",
+    "audio", "speed or traffic violations",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FixedCamera:
+    name: str
+    lat: float
+    lon: float
+    heading: float | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    days: float | None  # effective: the shortest of the law's cap and the agency's setting
+    rule_id: str  # the rule that sets the effective window
+    law_cap_days: int | None
+    law_rule_id: str
+    law_citation: str
+    agency_days: int | None
+    non_hit_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prohibition:
+    purpose: str  # a purpose class or code, with its label
+    label: str
+    source: str  # "state law" | "agency policy" | "plateledger"
+    rule_id: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class SharingLaw:
+    requester: str
+    decision: str
+    rule_id: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertList:
+    name: str
+    owner: str
+    source: str
+    purpose_class: str
+    hits_30d: int
+
+
+@dataclass(frozen=True, slots=True)
+class PortalData:
+    agency_id: str
+    name: str
+    state: str
+    kind: str
+    generated_at: str
+    window_start: str
+    window_end: str
+    collected: tuple[str, ...]
+    not_collected: tuple[str, ...]
+    fixed_cameras: tuple[FixedCamera, ...]
+    mobile_cameras: int
+    retention: Retention
+    prohibited: tuple[Prohibition, ...]
+    required_fields: tuple[str, ...]  # what every search must carry (platform and state law)
+    sharing_law: tuple[SharingLaw, ...]
+    sharing_out: tuple[Partner, ...]
+    sharing_in: tuple[Partner, ...]
+    reads_30d: int  # from the store (reads are not in the audit log)
+    hotlist_hits_30d: int  # from the store
+    hits_by_status: Counts
+    hotlists: tuple[AlertList, ...]
+    audit: AuditFigures  # from the verified audit log
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def portal_data(platform: Platform, agency_id: str, now: datetime | None = None) -> PortalData:
+    agency = platform.store.agency(AgencyId(agency_id))
+    if agency is None:
+        raise NotFoundError(f"no agency {agency_id}")
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=WINDOW_DAYS)
+    store = platform.store
+    nets = {n.id: n for n in store.networks() if n.agency_id == agency.id}
+    cams = [c for c in store.cameras() if c.network_id in nets]
+    fixed = tuple(FixedCamera(c.name, c.lat, c.lon, c.heading, c.active)
+                  for c in sorted(cams, key=lambda c: c.name) if not c.mobile)  # fmt: skip
+    law = jurisdiction(agency.state)
+    by_status, by_list = _hits(platform, agency.id, since, now)
+    return PortalData(
+        agency.id, agency.name, agency.state, agency.kind, now.isoformat(), since.isoformat(),
+        now.isoformat(), COLLECTED, NOT_COLLECTED, fixed, len(cams) - len(fixed),
+        _retention(platform, agency), _prohibitions(platform, agency),
+        tuple(sorted(SEARCH_FIELDS | law.required_fields)),
+        tuple(SharingLaw(k, s.decision, s.rule.id, s.rule.citation)
+              for k, s in law.sharing.items()),
+        outbound(platform, set(nets), now), inbound(platform, agency, set(nets), now),
+        _reads(platform, set(nets), since, now), sum(by_status.values()),
+        tuple(sorted(by_status.items())), _alert_lists(platform, agency.id, by_list),
+        verified_figures(platform.audit, agency.id, nets, since, now),
+    )  # fmt: skip
+
+
+def _hits(
+    platform: Platform, agency_id: str, since: datetime, until: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Hotlist hits on the agency's cameras, by review status and by list."""
+    rows = platform.store.execute(
+        "SELECT hotlist_id, status, count(*) FROM hotlist_hits WHERE agency_id = ? "
+        "AND created_at >= ? AND created_at < ? GROUP BY 1, 2",
+        [agency_id, naive(since), naive(until)],
+    )
+    by_status: dict[str, int] = {}
+    by_list: dict[str, int] = {}
+    for list_id, status, n in rows:
+        by_status[str(status)] = by_status.get(str(status), 0) + int(n)
+        by_list[str(list_id)] = by_list.get(str(list_id), 0) + int(n)
+    return by_status, by_list
+
+
+def _retention(platform: Platform, agency: Agency) -> Retention:
+    law = jurisdiction(agency.state)
+    cap, rule = law.retention_for(agency.kind)
+    window = next((w for w in windows(platform) if w.agency.id == agency.id), None)
+    minutes, source = (window.minutes, window.source) if window else (None, "none")
+    return Retention(None if minutes is None else round(minutes / 1440, 3), source, cap,
+                     rule.id, rule.citation, agency.retention_days,
+                     law.non_hit_retention_minutes)  # fmt: skip
+
+
+def _prohibitions(platform: Platform, agency: Agency) -> tuple[Prohibition, ...]:
+    purposes = load_purposes()
+
+    def label(key: str) -> str:
+        return purposes[key].label if key in purposes else class_label(key)
+
+    out = [Prohibition(k, label(k), "state law", r.id, r.citation)
+           for k, r in jurisdiction(agency.state).prohibited_rules.items()]  # fmt: skip
+    policy = platform.store.agency_policies().get(agency.id)
+    for key in sorted(policy.prohibited_purposes if policy else ()):
+        out.append(Prohibition(key, label(key), "agency policy", f"agency.{agency.id}.prohibited",
+                               ""))  # fmt: skip
+    covered = {p.purpose for p in out}
+    out += [Prohibition(c, class_label(c), "plateledger", "purposes.not_selectable", "")
+            for c in sorted(PROHIBITED_CLASSES - covered)]  # fmt: skip
+    return tuple(out)
+
+
+def _reads(platform: Platform, nets: set[str], since: datetime, until: datetime) -> int:
+    keys = [k for k, n in platform.store.network_keys().items() if n.id in nets]
+    if not keys:
+        return 0
+    rows = platform.store.execute(
+        "SELECT count(*) FROM (SELECT network_key, ts FROM reads UNION ALL "
+        "SELECT network_key, ts FROM reads_hot) WHERE list_contains(?, network_key) "
+        "AND ts >= ? AND ts < ?", [keys, naive(since), naive(until)]
+    )  # fmt: skip
+    return int(rows[0][0]) if rows else 0
+
+
+def _alert_lists(platform: Platform, agency_id: str, hits: dict[str, int]) -> tuple[AlertList, ...]:
+    subscribed = {h for h, a in subscriptions(platform.store) if a == agency_id}
+    names: dict[str, str] = {a.id: a.name for a in platform.store.agencies()}
+    return tuple(
+        AlertList(h.name, names.get(h.owner_agency, h.owner_agency), h.source, h.purpose_class,
+                  hits.get(h.id, 0))
+        for h in load_hotlists(platform.store)
+        if h.id in subscribed and (h.retired_at is None or h.id in hits)
+    )  # fmt: skip
