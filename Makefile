@@ -7,13 +7,13 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench bench-policy clean eval-classifier
+.PHONY: install demo test lint bench bench-policy bench-recognition clean eval-classifier
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,recognize]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,6 +37,9 @@ bench-policy: $(STAMP)
 	$(BIN)/python bench/bench_hotlist.py
 	$(BIN)/python bench/bench_policy.py --networks 5000
 	$(BIN)/python bench/bench_classifier.py $(if $(DATA),--data $(DATA),)
+
+bench-recognition: $(STAMP)
+	$(BIN)/python bench/bench_recognition.py --data $(or $(DATA),../shared/data/plates)
 
 eval-classifier: $(STAMP)
 	$(BIN)/python bench/eval_classifier.py --data $(if $(DATA),$(DATA),../shared/data)

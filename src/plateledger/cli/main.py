@@ -14,6 +14,7 @@ from plateledger.cli import (
     policy_classify,
     policy_show,
     portal_cmd,
+    recognize_cmd,
     retention_cmd,
     search_cmd,
     sharing_cmd,
@@ -47,6 +48,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(hotlist_cmd.app, name="hotlist")
 app.add_typer(oversight_cmd.app, name="oversight")
 app.add_typer(portal_cmd.app, name="portal")
+app.command("recognize")(recognize_cmd.recognize_cmd)
 
 
 @app.callback()

@@ -1,0 +1,87 @@
+"""Recognition contracts: detector, plate reader and attribute estimator, and their results.
+
+Everything here is pure data and ``Protocol`` definitions (no onnxruntime import), so callers and
+tests can depend on it without the optional ``recognize`` extra. Boxes are ``(x, y, w, h)`` in
+integer pixels of the source image; confidences are in 0..1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+#: A decoded image: H x W x 3, uint8, BGR channel order (OpenCV's convention).
+Image = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One plate found in an image."""
+
+    bbox: Box
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    plate: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlateText:
+    """The text read from one plate, already canonical (``[A-Z0-9]``).
+
+    ``char_confidences`` has one entry per character of ``text``. ``candidates`` holds up to five
+    alternative readings, best first; the first is ``text`` itself. ``state`` is the issuing
+    state estimated from what the plate shows (state name or slogan), or ``None``.
+    """
+
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    candidates: tuple[Candidate, ...]
+    state: str | None = None
+    state_confidence: float | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleColour:
+    """A coarse colour name for the vehicle body near the plate; ``unknown`` when unsure."""
+
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """One plate read from one image (or frame)."""
+
+    source: str
+    detection: Detection
+    plate: PlateText | None
+    colour: VehicleColour | None
+    frame: int | None = None
+
+
+class Detector(Protocol):
+    def detect(self, image: Image) -> list[Detection]:
+        """Plates in the image, best first."""
+        ...
+
+
+class PlateReader(Protocol):
+    def read(self, image: Image, detection: Detection) -> PlateText | None:
+        """The plate text inside ``detection``, or ``None`` when nothing plate-like is legible."""
+        ...
+
+
+class AttributeEstimator(Protocol):
+    def colour(self, image: Image, detection: Detection) -> VehicleColour:
+        """The colour of the vehicle carrying the plate in ``detection``."""
+        ...

@@ -1,0 +1,81 @@
+"""YOLOv8n plate detector on onnxruntime.
+
+The weights (``models/plate_detector_yolov8n.onnx``) are an ONNX export of the YOLOv8n plate
+detector shipped in the ``pyplatex`` 0.0.5 wheel; see ``models/PROVENANCE.md``. The export has a
+dynamic input size, so ``imgsz`` (a multiple of 32) trades speed for small-plate recall.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from plateledger.recognize._deps import require
+from plateledger.recognize.base import Detection, Image
+
+MODEL_FILE = "plate_detector_yolov8n.onnx"
+DEFAULT_IMGSZ = 960
+
+
+def ort_session(model_path: str, threads: int) -> Any:
+    """An onnxruntime CPU session with ``threads`` intra-op threads and spinning off."""
+    ort = require("onnxruntime")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+
+
+class YoloPlateDetector:
+    """``Detector`` backend: letterbox, one forward pass, confidence filter, NMS."""
+
+    def __init__(
+        self,
+        imgsz: int = DEFAULT_IMGSZ,
+        conf: float = 0.25,
+        iou: float = 0.45,
+        threads: int = 1,
+    ) -> None:
+        self._cv2 = require("cv2")
+        model = resources.files("plateledger.recognize").joinpath("models", MODEL_FILE)
+        with resources.as_file(model) as path:
+            self._session = ort_session(str(path), threads)
+        self._input = self._session.get_inputs()[0].name
+        self.imgsz = imgsz
+        self.conf = conf
+        self.iou = iou
+
+    def detect(self, image: Image) -> list[Detection]:
+        cv2 = self._cv2
+        height, width = image.shape[:2]
+        scale = min(self.imgsz / width, self.imgsz / height)
+        new_w, new_h = round(width * scale), round(height * scale)
+        canvas = np.full((self.imgsz, self.imgsz, 3), 114, dtype=np.uint8)
+        top, left = (self.imgsz - new_h) // 2, (self.imgsz - new_w) // 2
+        resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        canvas[top : top + new_h, left : left + new_w] = resized
+        blob = canvas[:, :, ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32) / 255.0
+        output = self._session.run(None, {self._input: blob})[0][0]  # (5, N): cx cy w h score
+        scores = output[4]
+        keep = scores >= self.conf
+        if not keep.any():
+            return []
+        cx, cy, bw, bh = (output[i][keep] for i in range(4))
+        scores = scores[keep]
+        x0 = (cx - bw / 2 - left) / scale
+        y0 = (cy - bh / 2 - top) / scale
+        boxes = np.stack([x0, y0, bw / scale, bh / scale], axis=1)
+        chosen = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), self.conf, self.iou)
+        detections = []
+        for index in np.asarray(chosen, dtype=np.int64).reshape(-1):
+            x, y, w, h = boxes[index]
+            x1, y1 = max(0, int(round(x))), max(0, int(round(y)))
+            x2, y2 = min(width, int(round(x + w))), min(height, int(round(y + h)))
+            if x2 - x1 >= 4 and y2 - y1 >= 4:
+                bbox = (x1, y1, x2 - x1, y2 - y1)
+                detections.append(Detection(bbox, float(scores[index])))
+        detections.sort(key=lambda d: d.confidence, reverse=True)
+        return detections

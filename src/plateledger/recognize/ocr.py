@@ -1,0 +1,182 @@
+"""Plate OCR on onnxruntime with the PP-OCRv6 models shipped in the ``rapidocr`` wheel.
+
+RapidOCR's text detector finds the text lines in the padded plate crop; each line is then read by
+the PP-OCRv6 recogniser run here directly, so that the CTC output gives per-character
+probabilities and per-position alternatives restricted to ``A-Z0-9`` (lower case folded in).
+Choosing the plate line among the lines is ``plate_text``'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+
+from plateledger.recognize._deps import require
+from plateledger.recognize.base import Detection, Image, PlateText
+from plateledger.recognize.detector import ort_session
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_REC_HEIGHT = 48
+_CROP_WIDTH = 256
+_PAD_X, _PAD_Y = 0.08, 0.15
+_TOP_ALTERNATIVES = 3
+_DET_SIDE = 320  # text-detector input cap: the 256 px crop is not upscaled (736 was worse)
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One text line of the plate crop: raw text and its alphanumeric reading."""
+
+    raw: str
+    text: str
+    char_confidences: tuple[float, ...]
+    alternatives: tuple[tuple[tuple[str, float], ...], ...]  # per character, best first
+    height: float
+    centre_y: float
+
+
+class RapidOcrReader:
+    """``PlateReader`` backend: RapidOCR detection + PP-OCRv6 recognition on the plate crop."""
+
+    def __init__(self, threads: int = 1, det_side: int = _DET_SIDE) -> None:
+        self._cv2 = require("cv2")
+        rapidocr = require("rapidocr")
+        params = {
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "Det.limit_type": "max",
+            "Det.limit_side_len": det_side,
+        }
+        self._engine = rapidocr.RapidOCR(params=params)
+        model = resources.files("rapidocr").joinpath("models", "PP-OCRv6_rec_small.onnx")
+        with resources.as_file(model) as path:
+            self._rec = ort_session(str(path), threads)
+        meta = self._rec.get_modelmeta().custom_metadata_map["character"].splitlines()
+        vocab = ["<blank>", *meta, " "]
+        self._vocab = vocab
+        self._alnum_cols = [
+            [i for i, ch in enumerate(vocab) if ch.upper() == target] for target in _ALNUM
+        ]
+        alnum = {i for cols in self._alnum_cols for i in cols}
+        self._other_cols = np.array([i for i in range(1, len(vocab)) if i not in alnum])
+
+    def read(self, image: Image, detection: Detection) -> PlateText | None:
+        from plateledger.recognize.plate_text import choose_plate
+
+        return choose_plate(self.lines(image, detection))
+
+    def lines(self, image: Image, detection: Detection) -> list[OcrLine]:
+        """All text lines in the padded, normalised crop of ``detection``."""
+        crop = self._crop(image, detection)
+        result = self._engine(crop, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(result, "boxes", None)
+        quads = [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
+        if not quads:
+            height, width = crop.shape[:2]
+            quads = [np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)]
+        quads = _merge_rows(quads)
+        images = [self._warp(crop, quad) for quad in quads]
+        probs = self._recognise(images)
+        lines = []
+        for quad, prob in zip(quads, probs, strict=True):
+            height = float(quad[:, 1].max() - quad[:, 1].min())
+            lines.append(self._decode(prob, height, float(quad[:, 1].mean())))
+        return lines
+
+    def _crop(self, image: Image, detection: Detection) -> Image:
+        x, y, w, h = detection.bbox
+        dx, dy = int(w * _PAD_X), int(h * _PAD_Y)
+        y0, y1 = max(0, y - dy), min(image.shape[0], y + h + dy)
+        x0, x1 = max(0, x - dx), min(image.shape[1], x + w + dx)
+        crop = image[y0:y1, x0:x1]
+        scale = _CROP_WIDTH / max(1, crop.shape[1])
+        size = (_CROP_WIDTH, max(8, round(crop.shape[0] * scale)))
+        out: Image = self._cv2.resize(crop, size, interpolation=self._cv2.INTER_CUBIC)
+        return out
+
+    def _warp(self, crop: Image, quad: npt.NDArray[np.float32]) -> Image:
+        cv2 = self._cv2
+        width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+        height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+        width, height = max(width, 4), max(height, 4)
+        target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+        matrix = cv2.getPerspectiveTransform(quad, target)
+        out: Image = cv2.warpPerspective(
+            crop, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE
+        )
+        return out
+
+    def _recognise(self, images: list[Image]) -> list[npt.NDArray[np.float32]]:
+        cv2 = self._cv2
+        widths = [max(8, round(_REC_HEIGHT * im.shape[1] / im.shape[0])) for im in images]
+        max_width = max(320, *widths)
+        batch = np.zeros((len(images), 3, _REC_HEIGHT, max_width), dtype=np.float32)
+        for i, (im, width) in enumerate(zip(images, widths, strict=True)):
+            resized = cv2.resize(im, (min(width, max_width), _REC_HEIGHT)).astype(np.float32)
+            batch[i, :, :, : resized.shape[1]] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+        output: npt.NDArray[np.float32] = self._rec.run(None, {"x": batch})[0]
+        return [output[i] for i in range(len(images))]
+
+    def _decode(self, prob: npt.NDArray[np.float32], height: float, centre: float) -> OcrLine:
+        best = prob.argmax(axis=1)
+        raw = "".join(
+            self._vocab[k]
+            for t, k in enumerate(best)
+            if k != 0 and (t == 0 or best[t - 1] != k) and k < len(self._vocab)
+        )
+        alnum = np.stack([prob[:, cols].sum(axis=1) for cols in self._alnum_cols], axis=1)
+        other = prob[:, self._other_cols[self._other_cols < prob.shape[1]]].max(axis=1)
+        classes = np.concatenate([prob[:, :1], other[:, None], alnum], axis=1)
+        label = classes.argmax(axis=1)  # 0 blank, 1 other, 2.. alnum
+        chars: list[str] = []
+        confs: list[float] = []
+        alts: list[tuple[tuple[str, float], ...]] = []
+        t = 0
+        while t < len(label):
+            k = int(label[t])
+            end = t + 1
+            while end < len(label) and label[end] == k:
+                end += 1
+            if k >= 2:
+                run = alnum[t:end]
+                peak = t + int(run[:, k - 2].argmax())
+                row = alnum[peak]
+                order = np.argsort(row)[::-1][:_TOP_ALTERNATIVES]
+                chars.append(_ALNUM[k - 2])
+                confs.append(float(row[k - 2]))
+                alts.append(tuple((_ALNUM[j], float(row[j])) for j in order))
+            t = end
+        return OcrLine(raw, "".join(chars), tuple(confs), tuple(alts), height, centre)
+
+
+def _merge_rows(quads: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:
+    """Join boxes of similar height on the same row (a plate split at its separator)."""
+    boxes = sorted(
+        (
+            [float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())]
+            for q in quads
+        ),
+        key=lambda b: b[0],
+    )
+    merged: list[list[float]] = []
+    for box in boxes:
+        for other in merged:
+            h1, h2 = box[3] - box[1], other[3] - other[1]
+            overlap = min(box[3], other[3]) - max(box[1], other[1])
+            gap = box[0] - other[2]
+            if min(h1, h2) > 0.7 * max(h1, h2) and overlap > 0.6 * min(h1, h2) and gap < h1:
+                other[:] = [
+                    min(other[0], box[0]),
+                    min(other[1], box[1]),
+                    max(other[2], box[2]),
+                    max(other[3], box[3]),
+                ]
+                break
+        else:
+            merged.append(box)
+    return [np.array([[a, b], [c, b], [c, d], [a, d]], dtype=np.float32) for a, b, c, d in merged]

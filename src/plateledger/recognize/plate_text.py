@@ -1,0 +1,223 @@
+"""From the OCR lines of one plate crop to a plate read.
+
+* The issuing state is estimated from what the plate shows: a state name or a well-known slogan
+  printed on it (fuzzy-matched). Without such text the state is ``None``: no guess from layout.
+* Non-plate text is rejected: state names, slogans, dealer-frame words, camera timestamps and
+  dates, mostly lower-case words, and lines much smaller than the tallest text.
+* The plate is the tallest remaining line (the rule used by the baseline report). Candidates are
+  built from the per-position alternatives of the recogniser, the confusable corrections that
+  make the text fit a US state format (``plate_formats``) and, when the text fits no format but
+  the plate names its state, the text without its first or last glyph. Each candidate is scored
+  by the geometric mean of its character probabilities times a format prior; the best five are
+  kept.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import heapq
+import math
+import re
+from collections.abc import Sequence
+
+from plateledger.domain.plate_formats import PlateFormat, confusable_fixes, formats_for, state_name
+from plateledger.domain.types import US_STATES
+from plateledger.recognize.base import Candidate, PlateText
+from plateledger.recognize.ocr import OcrLine
+
+MIN_LENGTH, MAX_LENGTH = 2, 8
+MAX_CANDIDATES = 5
+_FLOOR = 0.01  # probability given to a character the recogniser did not propose at all
+_FIT_STATE, _FIT_ANY, _FIT_NONE = 1.0, 0.9, 0.7
+_MIN_RELATIVE_HEIGHT = 0.55
+_TRIM_PENALTY = 0.9
+
+SLOGANS: dict[str, str] = {
+    "SUNSHINESTATE": "FL",
+    "LANDOFLINCOLN": "IL",
+    "GARDENSTATE": "NJ",
+    "EMPIRESTATE": "NY",
+    "EXCELSIOR": "NY",
+    "LIVEFREEORDIE": "NH",
+    "LONESTARSTATE": "TX",
+    "PUREMICHIGAN": "MI",
+    "GREATLAKES": "MI",
+    "FAMOUSPOTATOES": "ID",
+    "GRANDCANYONSTATE": "AZ",
+    "FIRSTINFLIGHT": "NC",
+    "FIRSTINFREEDOM": "NC",
+    "VACATIONLAND": "ME",
+    "THEGREATFACESTATE": "SD",
+    "GREATFACESGREATPLACES": "SD",
+    "BIGSKYCOUNTRY": "MT",
+    "THEFIRSTSTATE": "DE",
+    "OCEANSTATE": "RI",
+    "GREENMOUNTAINSTATE": "VT",
+    "LANDOFENCHANTMENT": "NM",
+    "SILVERSTATE": "NV",
+    "BEAUTIFUL": "ID",
+    "ALOHASTATE": "HI",
+    "THELASTFRONTIER": "AK",
+    "VOLUNTEERSTATE": "TN",
+    "BLUEGRASSSTATE": "KY",
+    "SPORTSMANSPARADISE": "LA",
+    "PEACHSTATE": "GA",
+    "HEARTOFDIXIE": "AL",
+    "SHOWMESTATE": "MO",
+    "WILDWONDERFUL": "WV",
+    "10000LAKES": "MN",
+}
+_JUNK_WORDS = frozenset(
+    {
+        "DEALER", "MOTORS", "MOTOR", "AUTO", "AUTOS", "SALES", "WWW", "COM", "FORD", "TOYOTA",
+        "HONDA", "NISSAN", "CHEVROLET", "CHEVY", "DODGE", "JEEP", "BMW", "AUDI", "LEXUS", "KIA",
+        "HYUNDAI", "SUBARU", "MAZDA", "BUICK", "GMC", "ACURA", "VOLVO", "STATE", "USA", "AMERICA",
+        "COUNTY", "TRUCK", "CITY", "THE", "OF", "AND", "IN", "GOD", "WE", "TRUST", "PLATE",
+    }
+)  # fmt: skip
+# hh:mm:ss anywhere, hh:mm alone, or a date (a lone colon inside a plate is an emblem).
+_TIMESTAMP = re.compile(
+    r"\d{1,2}:\d{2}:\d{2}|^\W*\d{1,2}:\d{2}\W*$|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
+)
+
+
+def choose_plate(lines: Sequence[OcrLine]) -> PlateText | None:
+    """The plate read among the OCR lines of one crop, or ``None`` if none looks like a plate."""
+    state, state_conf = estimate_state(lines)
+    tallest = max((line.height for line in lines), default=0.0)
+    plausible = [
+        line
+        for line in lines
+        if line.height >= _MIN_RELATIVE_HEIGHT * tallest and not is_junk(line)
+    ]
+    if not plausible:
+        return None
+    line = max(plausible, key=lambda ln: (ln.height, len(ln.text)))
+    formats = formats_for(state) if state else ()
+    candidates = rank_candidates(line, formats)
+    best_text, best_conf, best_chars = candidates[0]
+    return PlateText(
+        text=best_text,
+        confidence=round(best_conf, 4),
+        char_confidences=tuple(round(c, 4) for c in best_chars),
+        candidates=tuple(Candidate(t, round(c, 4)) for t, c, _ in candidates),
+        state=state,
+        state_confidence=None if state_conf is None else round(state_conf, 3),
+        raw=line.raw,
+    )
+
+
+def is_junk(line: OcrLine) -> bool:
+    """Whether a line is not a plate serial (too short/long, words, timestamps, lower case)."""
+    if not MIN_LENGTH <= len(line.text) <= MAX_LENGTH:
+        return True
+    if _TIMESTAMP.search(line.raw):
+        return True
+    letters = [c for c in line.raw if c.isalpha()]
+    if letters and sum(c.islower() for c in letters) > 0.6 * len(letters):
+        return True
+    if line.text in _JUNK_WORDS or line.text in _state_names():
+        return True
+    return line.text.isalpha() and len(line.text) >= 5 and _match_state(line.text)[0] is not None
+
+
+def estimate_state(lines: Sequence[OcrLine]) -> tuple[str | None, float | None]:
+    """The issuing state named on the plate (name or slogan), with a confidence, or ``None``."""
+    best: tuple[str | None, float | None] = (None, None)
+    for line in lines:
+        letters = "".join(c for c in line.raw.upper() if c.isalnum())
+        if len(letters) < 4:
+            continue
+        code, score = _match_state(letters)
+        if code is not None and (best[1] is None or score > best[1]):
+            line_conf = sum(line.char_confidences) / max(1, len(line.char_confidences))
+            best = (code, score * line_conf)
+    return best
+
+
+def _match_state(letters: str) -> tuple[str | None, float]:
+    names = _state_names()
+    if letters in names:
+        return names[letters], 1.0
+    if letters in SLOGANS:
+        return SLOGANS[letters], 0.9
+    pool = {**names, **SLOGANS}
+    close = difflib.get_close_matches(letters, list(pool), n=1, cutoff=0.8)
+    if not close:
+        return None, 0.0
+    ratio = difflib.SequenceMatcher(None, letters, close[0]).ratio()
+    return pool[close[0]], ratio * (1.0 if close[0] in names else 0.9)
+
+
+@functools.cache
+def _state_names() -> dict[str, str]:
+    return {state_name(code).upper().replace(" ", ""): code for code in US_STATES}
+
+
+@functools.cache
+def _all_formats() -> tuple[PlateFormat, ...]:
+    seen: dict[str, PlateFormat] = {}
+    for code in US_STATES:
+        for fmt in formats_for(code):
+            seen.setdefault(fmt.pattern, fmt)
+    return tuple(seen.values())
+
+
+def rank_candidates(
+    line: OcrLine, state_formats: tuple[PlateFormat, ...]
+) -> list[tuple[str, float, tuple[float, ...]]]:
+    """Up to five ``(text, confidence, per-char confidences)``, best first."""
+    tables = [dict(alts) for alts in line.alternatives]
+    texts = set(_beam(line.alternatives, 12))
+    texts.add(line.text)
+    for fmts in (state_formats, _all_formats()):
+        for text in list(texts)[:12]:
+            if fmts and not any(f.matches(text) for f in fmts):
+                texts.update(confusable_fixes(text, fmts)[:4])
+    scored = [_score(text, tables, state_formats, 1.0) for text in texts]
+    # A stray glyph at either edge (a frame screw, a sticker) makes a plate fit no format; only
+    # trimmed when the plate names its state and the trimmed text fits that state's formats.
+    for text in list(texts)[:12] if state_formats else ():
+        if len(text) > 5 and not any(f.matches(text) for f in _all_formats()):
+            for trimmed, part in ((text[1:], tables[1:]), (text[:-1], tables[:-1])):
+                if any(f.matches(trimmed) for f in state_formats):
+                    scored.append(_score(trimmed, part, state_formats, _TRIM_PENALTY))
+    best: dict[str, tuple[str, float, tuple[float, ...]]] = {}
+    for item in scored:
+        if item[0] not in best or item[1] > best[item[0]][1]:
+            best[item[0]] = item
+    ranked = sorted(best.values(), key=lambda item: (-item[1], item[0]))
+    return ranked[:MAX_CANDIDATES]
+
+
+def _score(
+    text: str,
+    tables: Sequence[dict[str, float]],
+    state_formats: tuple[PlateFormat, ...],
+    penalty: float,
+) -> tuple[str, float, tuple[float, ...]]:
+    chars = tuple(tables[i].get(c, _FLOOR) for i, c in enumerate(text))
+    geo = math.exp(sum(math.log(max(p, 1e-6)) for p in chars) / max(1, len(chars)))
+    return text, geo * _format_prior(text, state_formats) * penalty, chars
+
+
+def _format_prior(text: str, state_formats: tuple[PlateFormat, ...]) -> float:
+    if state_formats and any(f.matches(text) for f in state_formats):
+        return _FIT_STATE
+    if any(f.matches(text) for f in _all_formats()):
+        return _FIT_ANY if state_formats else _FIT_STATE
+    return _FIT_NONE
+
+
+def _beam(alternatives: Sequence[Sequence[tuple[str, float]]], width: int) -> list[str]:
+    """The ``width`` most probable strings from per-position alternatives."""
+    beams: list[tuple[float, str]] = [(0.0, "")]
+    for alts in alternatives:
+        grown = [
+            (score + math.log(max(p, 1e-6)), text + char)
+            for score, text in beams
+            for char, p in alts
+        ]
+        beams = heapq.nlargest(width, grown)
+    return [text for _, text in beams]

@@ -1,0 +1,123 @@
+"""Group a vehicle's reads across video frames into one sighting, with multi-frame consensus.
+
+A read joins the open track whose last box overlaps it (IoU >= 0.2) or whose consensus plate is
+within one confusable-folded character of it; a track closes after ``max_gap`` frames without a
+read. The consensus plate is a per-position vote, weighted by character confidence, among the
+reads of the most common length (weighted by read confidence).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from plateledger.domain.plates import fold
+from plateledger.recognize.base import Box, Candidate, PlateText, Recognition
+
+_MIN_IOU = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One vehicle seen over several frames: the consensus read and its best single frame."""
+
+    plate: PlateText
+    best: Recognition
+    first_frame: int
+    last_frame: int
+    reads: int
+
+
+@dataclass
+class _Track:
+    reads: list[Recognition] = field(default_factory=list)
+
+    @property
+    def last(self) -> Recognition:
+        return self.reads[-1]
+
+
+def track(recognitions: Iterable[Recognition], max_gap: int = 15) -> Iterator[Sighting]:
+    """Sightings from reads in frame order (reads with ``plate`` None are ignored)."""
+    open_tracks: list[_Track] = []
+    for read in recognitions:
+        if read.plate is None:
+            continue
+        frame = read.frame or 0
+        for done in [t for t in open_tracks if frame - (t.last.frame or 0) > max_gap]:
+            open_tracks.remove(done)
+            yield consensus(done.reads)
+        target = next((t for t in open_tracks if _same_vehicle(t.last, read)), None)
+        if target is None:
+            open_tracks.append(_Track([read]))
+        else:
+            target.reads.append(read)
+    for remaining in open_tracks:
+        yield consensus(remaining.reads)
+
+
+def consensus(reads: list[Recognition]) -> Sighting:
+    """The multi-frame reading of one track (all reads must have a plate)."""
+    plates = [r.plate for r in reads if r.plate is not None]
+    lengths: defaultdict[int, float] = defaultdict(float)
+    for plate in plates:
+        lengths[len(plate.text)] += plate.confidence
+    length = max(lengths, key=lambda n: (lengths[n], n))
+    voters = [p for p in plates if len(p.text) == length]
+    chars: list[str] = []
+    confs: list[float] = []
+    for i in range(length):
+        votes: defaultdict[str, float] = defaultdict(float)
+        for plate in voters:
+            votes[plate.text[i]] += plate.char_confidences[i]
+        char, weight = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+        chars.append(char)
+        confs.append(weight / len(voters))  # disagreement and low confidence both lower it
+    text = "".join(chars)
+    totals: defaultdict[str, float] = defaultdict(float)
+    for plate in plates:
+        totals[plate.text] += plate.confidence
+    confidence = sum(confs) / len(confs)
+    others = sorted(((t, c / len(plates)) for t, c in totals.items() if t != text), key=_by_conf)
+    candidates = (Candidate(text, round(confidence, 4)),) + tuple(
+        Candidate(t, round(c, 4)) for t, c in others[:4]
+    )
+    states = Counter(p.state for p in plates if p.state)
+    state = states.most_common(1)[0][0] if states else None
+    state_conf = states[state] / len(plates) if state else None
+    best = max(reads, key=lambda r: r.plate.confidence if r.plate else 0.0)
+    plate = PlateText(
+        text,
+        round(confidence, 4),
+        tuple(round(c, 4) for c in confs),
+        candidates,
+        state,
+        None if state_conf is None else round(state_conf, 3),
+        best.plate.raw if best.plate else None,
+    )
+    frames = [r.frame or 0 for r in reads]
+    return Sighting(plate, best, min(frames), max(frames), len(reads))
+
+
+def _by_conf(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
+
+
+def _same_vehicle(previous: Recognition, read: Recognition) -> bool:
+    if _iou(previous.detection.bbox, read.detection.bbox) >= _MIN_IOU:
+        return True
+    if previous.plate is None or read.plate is None:
+        return False
+    a, b = fold(previous.plate.text), fold(read.plate.text)
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    return False
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union else 0.0

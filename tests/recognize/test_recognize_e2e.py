@@ -1,0 +1,150 @@
+"""End to end on synthetic PIL-rendered scenes: detector, OCR, state, colour, CLI, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+import typer
+from recognize_synth import needs_extra, render_scene, to_bgr
+from typer.testing import CliRunner
+
+from plateledger.cli.recognize_cmd import recognize_cmd
+from plateledger.errors import ValidationError
+
+pytestmark = needs_extra
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Any:
+    from plateledger.recognize.pipeline import Recognizer
+
+    return Recognizer.default(threads=1)
+
+
+@pytest.fixture
+def scene_file(tmp_path: Path) -> Path:
+    image, _ = render_scene("7ABC123", "California", seed=1)
+    path = tmp_path / "car.jpg"
+    image.save(path, quality=92)
+    return path
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command("recognize")(recognize_cmd)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps "recognize" as a sub-command
+        """Unused."""
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("text", "top", "body", "state", "colour"),
+    [
+        ("7ABC123", "California", (200, 30, 30), "CA", "red"),
+        ("KX4R92", "", (30, 60, 170), None, "blue"),
+        ("ABC1234", "TEXAS", (235, 235, 235), "TX", "white"),
+    ],
+)
+def test_exact_plate_state_and_colour(
+    recognizer: Any, text: str, top: str, body: tuple[int, int, int], state: str | None, colour: str
+) -> None:
+    image, box = render_scene(text, top, body, seed=3)
+    reads = recognizer.recognize(to_bgr(image), "synthetic")
+    assert len(reads) == 1
+    read = reads[0]
+    assert read.plate is not None
+    assert read.plate.text == text
+    assert read.plate.state == state
+    assert read.colour is not None and read.colour.name == colour
+    assert 0.0 < read.plate.confidence <= 1.0
+    x, y, w, h = read.detection.bbox
+    assert abs(x - box[0]) < 30 and abs(y - box[1]) < 30 and abs(w - box[2]) < 60
+
+
+def test_blank_image_has_no_reads(recognizer: Any) -> None:
+    assert recognizer.recognize(np.full((480, 640, 3), 120, np.uint8), "blank") == []
+
+
+def test_cli_prints_ndjson_read(scene_file: Path) -> None:
+    result = CliRunner().invoke(
+        _cli(), ["recognize", str(scene_file), "--camera", "cam-1", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(row) for row in result.stdout.splitlines()]
+    assert len(lines) == 1
+    read = lines[0]
+    assert read["plate"] == "7ABC123"
+    assert read["plate_state"] == "CA"
+    assert read["camera_id"] == "cam-1"
+    assert read["source"] == str(scene_file)
+    assert read["candidates"][0]["plate"] == "7ABC123"
+    assert len(read["bbox"]) == 4 and read["ts"].endswith("Z")
+    assert read["vehicle"]["color"] == "red"
+
+
+def test_cli_folder_and_image_without_plate(tmp_path: Path, scene_file: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (320, 240), (128, 128, 128)).save(tmp_path / "empty.png")
+    result = CliRunner().invoke(_cli(), ["recognize", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    sources = [orjson.loads(row)["source"] for row in result.stdout.splitlines()]
+    assert sources == [str(scene_file)]
+
+
+def test_corrupt_file_gives_clear_error_naming_it(tmp_path: Path) -> None:
+    from plateledger.recognize.images import load_image
+
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    with pytest.raises(ValidationError, match=r"broken\.jpg.*not a readable image"):
+        load_image(bad)
+    text = tmp_path / "notes.jpg"
+    text.write_text("hello")
+    result = CliRunner().invoke(_cli(), ["recognize", str(bad), str(text)])
+    assert result.exit_code == 2
+    assert "broken.jpg" in result.stderr and "notes.jpg" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_path_and_url_are_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_cli(), ["recognize", str(tmp_path / "nope.jpg")])
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    result = CliRunner().invoke(_cli(), ["recognize", "rtsp://cam.local/stream"])
+    assert result.exit_code == 2 and "not supported" in result.stderr
+
+
+def test_video_gives_one_sighting_with_the_exact_plate(tmp_path: Path) -> None:
+    from recognize_synth import write_video
+
+    video = tmp_path / "drive.avi"
+    write_video(str(video), "8GHJ305", "Florida")
+    result = CliRunner().invoke(_cli(), ["recognize", str(video), "--json", "--every", "4"])
+    assert result.exit_code == 0, result.output
+    sightings = [orjson.loads(row) for row in result.stdout.splitlines()]
+    assert len(sightings) == 1
+    sighting = sightings[0]
+    assert sighting["plate"] == "8GHJ305"
+    assert sighting["plate_state"] == "FL"
+    assert sighting["reads"] >= 3 and sighting["frame"] is not None
+    assert sighting["frames"][0] == 0
+
+
+def test_corrupt_video_gives_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage")
+    result = CliRunner().invoke(_cli(), ["recognize", str(bad)])
+    assert result.exit_code == 2
+    assert "broken.mp4" in result.stderr
+
+
+def test_post_needs_camera_and_token(scene_file: Path) -> None:
+    result = CliRunner().invoke(_cli(), ["recognize", str(scene_file), "--post", "http://x"])
+    assert result.exit_code == 2 and "--post needs --camera and --token" in result.stderr
