@@ -7,7 +7,7 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench bench-policy bench-recognition clean eval-classifier
+.PHONY: install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -30,13 +30,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) bench-policy
+bench: $(STAMP) bench-policy bench-audit
 	$(BIN)/python bench/run.py --reads $(READS) $(if $(DATA),--shared-data $(DATA),)
 
 bench-policy: $(STAMP)
 	$(BIN)/python bench/bench_hotlist.py
 	$(BIN)/python bench/bench_policy.py --networks 5000
 	$(BIN)/python bench/bench_classifier.py $(if $(DATA),--data $(DATA),)
+
+bench-audit: $(STAMP)
+	$(BIN)/python bench/bench_audit_store.py
+	$(BIN)/python bench/bench_merkle.py
+	$(BIN)/python bench/bench_oversight.py 1000000
 
 bench-recognition: $(STAMP)
 	$(BIN)/python bench/bench_recognition.py --data $(or $(DATA),../shared/data/plates)
