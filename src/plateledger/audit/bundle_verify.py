@@ -191,14 +191,7 @@ def _verify(
     vkey: str,
 ) -> BundleReport:
     """The checks of the module docstring, in order, over ``tree``."""
-    verifier = Verifier.from_vkey(vkey)
-    if not checkpoints:
-        raise VerificationError("bundle", "has no checkpoint")
-    cps = tuple(
-        open_note(note, verifier, what=f"checkpoint #{i}") for i, note in enumerate(checkpoints)
-    )
-    _check_history(cps)
-    n_consistency = _check_consistency(cps, list(consistency))
+    cps, n_consistency = _signed_history(checkpoints, consistency, vkey)
     n_inclusion = _check_inclusion(cps, list(inclusion), tree)
     _check_roots(cps, tree)
     return BundleReport(cps[0].origin, tree.size, cps, n_inclusion, n_consistency)
@@ -292,6 +285,18 @@ def verify_history(
     """A public bundle's check: every checkpoint is signed, they form one history linked by
     consistency proofs, and the last one covers exactly ``entries`` entries. Entry contents
     are not tied to the tree (public bundles carry no hashes of the unredacted entries)."""
+    cps, n_consistency = _signed_history(checkpoints, consistency, vkey)
+    if cps[-1].size != entries:
+        raise VerificationError(
+            "bundle", f"{entries} entries but the last checkpoint covers {cps[-1].size}"
+        )
+    return BundleReport(cps[0].origin, entries, cps, 0, n_consistency, hash_only=entries)
+
+
+def _signed_history(
+    checkpoints: Sequence[str], consistency: Iterable[ConsistencyProof], vkey: str
+) -> tuple[tuple[Checkpoint, ...], int]:
+    """Checks 1-4: the key, every checkpoint's signature, one history, consistency proofs."""
     verifier = Verifier.from_vkey(vkey)
     if not checkpoints:
         raise VerificationError("bundle", "has no checkpoint")
@@ -299,9 +304,4 @@ def verify_history(
         open_note(note, verifier, what=f"checkpoint #{i}") for i, note in enumerate(checkpoints)
     )
     _check_history(cps)
-    n_consistency = _check_consistency(cps, list(consistency))
-    if cps[-1].size != entries:
-        raise VerificationError(
-            "bundle", f"{entries} entries but the last checkpoint covers {cps[-1].size}"
-        )
-    return BundleReport(cps[0].origin, entries, cps, 0, n_consistency, hash_only=entries)
+    return cps, _check_consistency(cps, list(consistency))

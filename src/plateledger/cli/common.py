@@ -30,6 +30,10 @@ DataOpt = Annotated[
     ),
 ]
 
+TokenOpt = Annotated[
+    str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token (env PLATELEDGER_TOKEN).")
+]
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

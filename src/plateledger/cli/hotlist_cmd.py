@@ -14,13 +14,16 @@ import typer
 
 from plateledger.alerts import tables
 from plateledger.alerts.imports import parse_entries
-from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
+from plateledger.cli.common import (
+    DEFAULT_DATA,
+    DataOpt,
+    TokenOpt,
+    friendly,
+    open_platform,
+    print_json,
+)
 
 app = typer.Typer(help="Hotlists with governance: lists, entries, imports, subscriptions.")
-
-TokenOpt = Annotated[
-    str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token (env PLATELEDGER_TOKEN).")
-]
 
 
 @app.command("create")

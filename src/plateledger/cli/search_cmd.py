@@ -9,15 +9,12 @@ from typing import Annotated, Literal
 import typer
 
 from plateledger.api.schemas import search_body, timeline_out
-from plateledger.cli.common import DataOpt, friendly, open_platform, print_json
+from plateledger.cli.common import DataOpt, TokenOpt, friendly, open_platform, print_json
 from plateledger.domain.types import AgencyId, CameraId
 from plateledger.search.timeline import timeline
 from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
 from plateledger.store.base import BBox
 
-TokenOpt = Annotated[
-    str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token (env PLATELEDGER_TOKEN).")
-]
 PurposeOpt = Annotated[str, typer.Option(help="Purpose code, e.g. stolen_vehicle.")]
 CaseOpt = Annotated[str, typer.Option("--case-number", help="Case or incident number.")]
 ReasonOpt = Annotated[str, typer.Option(help="Free-text reason for the search.")]

@@ -11,13 +11,16 @@ from typing import Annotated
 import typer
 
 from plateledger.app import sharing
-from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
+from plateledger.cli.common import (
+    DEFAULT_DATA,
+    DataOpt,
+    TokenOpt,
+    friendly,
+    open_platform,
+    print_json,
+)
 
 app = typer.Typer(help="Sharing agreements (deny by default) and who can search what.")
-
-TokenOpt = Annotated[
-    str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token (env PLATELEDGER_TOKEN).")
-]
 
 
 @app.command("add")
