@@ -19,68 +19,46 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import mmap
 import os
-import struct
 import sys
 import threading
 import time
-import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from plateledger.audit.merkle import leaf_hash
-from plateledger.errors import DataDirInUseError, NotFoundError, StoreError, ValidationError
+from plateledger.audit.records import (
+    HASH_SIZE,
+    MAX_ENTRY_BYTES,
+    OVERHEAD,
+    READ_CHUNK,
+    U64,
+    AuditCorruptionError,
+    AuditWriteError,
+    Recovered,
+    big_endian,
+    decode_record,
+    encode_record,
+    fsync_dir,
+    mapped,
+    open_fd,
+    pwrite_all,
+    scan_records,
+    trusted_prefix,
+)
+from plateledger.errors import DataDirInUseError, NotFoundError, StoreError
+
+__all__ = [
+    "ENTRIES_FILE", "HASH_SIZE", "INDEX_FILE", "MAX_ENTRY_BYTES", "OVERHEAD",
+    "AuditCorruptionError", "AuditWriteError", "EntryLog", "decode_record", "encode_record",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 ENTRIES_FILE, INDEX_FILE = "entries.bin", "index.bin"
-HASH_SIZE = 32
-OVERHEAD = 4 + HASH_SIZE + 4
-MAX_ENTRY_BYTES = 16 << 20
-_U32, _U64 = struct.Struct(">I"), struct.Struct(">Q")
-_READ_CHUNK = 1 << 20
 
 OnCommit = Callable[[int, int], None]
-
-
-class AuditWriteError(StoreError):
-    """An audit entry could not be made durable: the audited action must fail."""
-
-    code = "audit_write_failed"
-    status = 503
-
-
-class AuditCorruptionError(StoreError):
-    """A record before the tail is damaged (or committed records are missing)."""
-
-    code = "audit_log_corrupt"
-
-    def __init__(self, index: int, offset: int, problem: str) -> None:
-        super().__init__(f"audit entry {index} at byte offset {offset}: {problem}",
-                         {"index": index, "offset": offset})  # fmt: skip
-        self.index, self.offset = index, offset
-
-
-def encode_record(data: bytes) -> bytes:
-    """One ``entries.bin`` record for ``data``."""
-    if len(data) > MAX_ENTRY_BYTES:
-        raise ValidationError(f"audit entry exceeds {MAX_ENTRY_BYTES} bytes", {"field": "entry"})
-    head, digest = _U32.pack(len(data)), leaf_hash(data)
-    crc = zlib.crc32(digest, zlib.crc32(data, zlib.crc32(head)))
-    return b"".join((head, data, digest, _U32.pack(crc)))
-
-
-def decode_record(buf: bytes, index: int, offset: int) -> tuple[bytes, bytes]:
-    """(entry, leaf hash) of the record that is exactly ``buf``; damage raises."""
-    if len(buf) < OVERHEAD or _U32.unpack_from(buf)[0] != len(buf) - OVERHEAD:
-        raise AuditCorruptionError(index, offset, "record length disagrees with index.bin")
-    if zlib.crc32(memoryview(buf)[:-4]) != _U32.unpack_from(buf, len(buf) - 4)[0]:
-        raise AuditCorruptionError(index, offset, "CRC mismatch")
-    return buf[4 : -4 - HASH_SIZE], buf[-4 - HASH_SIZE : -4]
 
 
 @dataclass(eq=False, slots=True)
@@ -92,24 +70,17 @@ class _Ticket:
     done: bool = False
 
 
-@dataclass(slots=True)
-class _Recovered:
-    offsets: array[int]
-    end: int  # byte length of the valid records
-    index_from: int  # index.bin entries from here on must be rewritten
-
-
 class EntryLog:
     """Append-only entry log in ``directory`` (see module doc). Thread-safe; one process only."""
 
     def __init__(self, directory: Path, *, on_commit: OnCommit | None = None, verify: bool = True,
                  max_delay: float = 0.002, max_batch_bytes: int = 4 << 20) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
-        self._fd, self._ifd = _open(directory / ENTRIES_FILE), -1
+        self._fd, self._ifd = open_fd(directory / ENTRIES_FILE), -1
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self._ifd = _open(directory / INDEX_FILE)
-            _fsync_dir(directory)
+            self._ifd = open_fd(directory / INDEX_FILE)
+            fsync_dir(directory)
             rec = self._recover(verify)
         except BaseException as exc:
             for fd in (self._ifd, self._fd):
@@ -159,7 +130,7 @@ class EntryLog:
         i = start
         while i < end:
             base, j = self._offsets[i], i + 1
-            while j < end and self._bound(j + 1) - base <= _READ_CHUNK:
+            while j < end and self._bound(j + 1) - base <= READ_CHUNK:
                 j += 1
             buf = os.pread(self._fd, self._bound(j) - base, base)
             for k in range(i, j):
@@ -259,7 +230,7 @@ class EntryLog:
             return
         try:
             payload = batch[0].payload if len(batch) == 1 else b"".join(t.payload for t in batch)
-            _pwrite_all(self._fd, payload, base)
+            pwrite_all(self._fd, payload, base)
             os.fsync(self._fd)
         except OSError as exc:
             self._fail(exc, base)
@@ -290,7 +261,7 @@ class EntryLog:
 
     def _write_index(self, new: array[int], first: int) -> None:
         try:
-            _pwrite_all(self._ifd, _be(new), first * _U64.size)
+            pwrite_all(self._ifd, big_endian(new), first * U64.size)
         except OSError as exc:  # the entries are durable; index.bin is rebuilt on reopen
             log.error("audit index write failed (%s); the log is closed for writing", exc.strerror)
             self._failed = exc
@@ -321,15 +292,17 @@ class EntryLog:
         buf = os.pread(self._fd, self._bound(index + 1) - offset, offset)
         return decode_record(buf, index, offset)
 
-    def _recover(self, verify: bool) -> _Recovered:
+    def _recover(self, verify: bool) -> Recovered:
         raw = os.pread(self._ifd, os.fstat(self._ifd).st_size, 0)
         offsets: array[int] = array("Q")
         offsets.frombytes(raw[: len(raw) - len(raw) % 8])
         if sys.byteorder == "little":
             offsets.byteswap()
         size = os.fstat(self._fd).st_size
-        with _mapped(self._fd, size) as buf:
-            rec = _scan(buf, size, offsets, 0 if verify else _trusted_prefix(buf, size, offsets))
+        with mapped(self._fd, size) as buf:
+            rec = scan_records(
+                buf, size, offsets, 0 if verify else trusted_prefix(buf, size, offsets)
+            )
         if rec.end < size:
             log.warning("audit log: dropped a torn tail of %d bytes at offset %d",
                         size - rec.end, rec.end)  # fmt: skip
@@ -337,90 +310,10 @@ class EntryLog:
             os.fsync(self._fd)
         if rec.index_from < len(offsets) or len(raw) != len(offsets) * 8:
             os.ftruncate(self._ifd, rec.index_from * 8)
-            _pwrite_all(self._ifd, _be(offsets[rec.index_from :]), rec.index_from * 8)
+            pwrite_all(self._ifd, big_endian(offsets[rec.index_from :]), rec.index_from * 8)
             os.fsync(self._ifd)
         return rec
 
 
-def _scan(buf: bytes | mmap.mmap, size: int, offsets: array[int], k: int) -> _Recovered:
-    """Validate records from entry ``k`` on, fixing ``offsets`` in place."""
-    pos = offsets[k] if k else 0
-    index_from = len(offsets)
-    while pos < size:
-        ok, end = _probe(buf, pos, size)
-        if not ok:
-            if k < len(offsets) - 1 or (0 < end < size and _probe(buf, end, size)[0]):
-                raise AuditCorruptionError(k, pos, "damaged record before the tail")
-            break
-        if k < len(offsets) and offsets[k] != pos:
-            del offsets[k:]  # index.bin disagrees: rebuild it from here
-        if k == len(offsets):
-            offsets.append(pos)
-            index_from = min(index_from, k)
-        pos, k = end, k + 1
-    if k < len(offsets) - 1:
-        raise AuditCorruptionError(k, offsets[k], "entries recorded in index.bin are missing")
-    if k < len(offsets):
-        del offsets[k:]
-        index_from = min(index_from, k)
-    return _Recovered(offsets, pos, index_from)
-
-
-def _trusted_prefix(buf: bytes | mmap.mmap, size: int, offsets: array[int]) -> int:
-    """Entries before the last indexed one, if the index tail is consistent (else 0: rescan)."""
-    n = len(offsets)
-    if n < 2 or offsets[n - 2] >= size:
-        return 0
-    ok, end = _probe(buf, offsets[n - 2], size)
-    return n - 1 if ok and end == offsets[n - 1] else 0
-
-
-def _probe(buf: bytes | mmap.mmap, pos: int, size: int) -> tuple[bool, int]:
-    """(CRC ok, record end) of the record at ``pos``; end is -1 if it is cut short."""
-    if pos + 4 > size:
-        return False, -1
-    length = _U32.unpack_from(buf, pos)[0]
-    end = pos + length + OVERHEAD
-    if length > MAX_ENTRY_BYTES or end > size:
-        return False, -1
-    return zlib.crc32(buf[pos : end - 4]) == _U32.unpack_from(buf, end - 4)[0], end
-
-
-@contextmanager
-def _mapped(fd: int, size: int) -> Iterator[bytes | mmap.mmap]:
-    """Read-only view of the first ``size`` bytes of ``fd``."""
-    if not size:
-        yield b""
-        return
-    with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as view:
-        yield view
-
-
 def _nbytes(tickets: list[_Ticket]) -> int:
     return sum(len(t.payload) for t in tickets)
-
-
-def _be(values: array[int]) -> bytes:
-    if sys.byteorder == "little":
-        values = array("Q", values)
-        values.byteswap()
-    return values.tobytes()
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
-
-
-def _open(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
