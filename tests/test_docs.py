@@ -32,3 +32,19 @@ def test_every_route_is_in_the_api_doc(platform: Platform) -> None:
         for method in route.methods
     }
     assert routes <= documented, f"undocumented routes: {sorted(routes - documented)}"
+
+
+def test_every_cli_command_takes_data() -> None:
+    """The issue's rule: every command accepts --data (or PLATELEDGER_DATA)."""
+    import typer
+
+    from plateledger.cli.main import app
+    from plateledger.cli.reference import _commands
+
+    root = typer.main.get_command(app)
+    missing = [
+        name
+        for name, cmd in _commands(root, "plateledger")
+        if "--data" not in [o for p in cmd.params for o in getattr(p, "opts", [])]
+    ]
+    assert missing == []

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from plateledger.cli.common import eprint, friendly
+from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly
 from plateledger.errors import PlateledgerError, ValidationError
 from plateledger.recognize.base import Recognition
 
@@ -76,6 +76,7 @@ def recognize_cmd(
     spool: Annotated[
         Path, typer.Option("--spool", help="Where undeliverable reads wait for the next run.")
     ] = Path("plateledger-spool"),
+    data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Read licence plates offline from images and video files.
 
@@ -84,6 +85,7 @@ def recognize_cmd(
     With --post URL --token T the reads are also sent to a plateledger server (retries with
     backoff; what cannot be delivered waits in --spool and is sent first next time).
     """
+    del data  # reads no data directory; accepted like on every command
     from plateledger.recognize.images import expand_sources
     from plateledger.recognize.pipeline import Recognizer
     from plateledger.recognize.uplink import Uplink
