@@ -20,6 +20,7 @@ from plateledger.api import (
     routes_sharing,
 )
 from plateledger.app.platform import Platform
+from plateledger.web import UI_PREFIX, root_redirect, ui_app
 
 API_PREFIX = "/api/v1"
 PORTAL_PREFIX = "/portal"
@@ -48,4 +49,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.
     app.mount(PORTAL_PREFIX, routes_portal.portal_app(platform))
+    # The web UI: a sub-app too (its pages are not API routes); `/` leads to it.
+    app.mount(UI_PREFIX, ui_app(platform))
+    app.add_route("/", root_redirect, include_in_schema=False)
     return app

@@ -68,7 +68,10 @@ def serve(
 
 
 def _serve(platform: Platform, port: int, host: str = "127.0.0.1") -> None:
-    console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    base = f"http://{host}:{port}"
+    console.print(
+        f"serving on {base}  (sign in at {base}/ui/ with a token below; API docs {base}/docs)"
+    )
     uvicorn.run(create_app(platform), host=host, port=port, log_level="warning")
 
 

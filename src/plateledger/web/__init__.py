@@ -1,0 +1,56 @@
+"""The web UI: server-rendered pages (Jinja2) on the same app, mounted at ``/ui``.
+
+Plain HTML forms, no JavaScript, no external resources. Sessions are signed cookies; every POST
+carries a CSRF token. The API keeps its bearer tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from plateledger.app.platform import Platform
+from plateledger.errors import PlateledgerError
+from plateledger.web import routes_auth, routes_holds, routes_search
+from plateledger.web.common import HERE, SECURITY_HEADERS, UI_PREFIX, SignInRequired, render
+from plateledger.web.common import signed_in_user as _signed_in_user
+from plateledger.web.session import Signer, load_secret
+
+__all__ = ["UI_PREFIX", "root_redirect", "ui_app"]
+
+
+def ui_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="plateledger UI", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.platform = platform
+    app.state.signer = Signer(load_secret(platform.data_dir))
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(PlateledgerError)
+    async def _error(request: Request, exc: PlateledgerError) -> Response:
+        if isinstance(exc, SignInRequired):
+            return RedirectResponse(f"{UI_PREFIX}/signin", 303)
+        held = exc.status == 202
+        user = _signed_in_user(request)
+        return render(request, "error.html", exc.status, user=user, message=exc.message, held=held)
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (routes_auth, routes_search, routes_holds):
+        app.include_router(module.router)
+    return app
+
+
+async def root_redirect(_: Request) -> Response:
+    """``/`` → the UI (a plain Starlette route: not part of the API)."""
+    response = RedirectResponse(f"{UI_PREFIX}/", 307)
+    response.headers.update(SECURITY_HEADERS)
+    return response

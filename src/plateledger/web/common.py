@@ -1,0 +1,129 @@
+"""Shared pieces of the web UI: templates, the signed-in user, CSRF-checked forms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from plateledger.app.platform import Platform
+from plateledger.domain.types import User
+from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
+from plateledger.web.session import CSRF_COOKIE, SESSION_COOKIE, Signer, new_nonce
+
+UI_PREFIX = "/ui"
+HERE = Path(__file__).resolve().parent
+MAX_FORM_BYTES = 64 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class SignInRequired(PlateledgerError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Form:
+    """A parsed url-encoded form body."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self._fields = fields
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self._fields.get(name)
+        return values[0].strip() if values else default
+
+    def opt(self, name: str) -> str | None:
+        return self.get(name) or None
+
+    def all(self, name: str) -> list[str]:
+        return [v.strip() for v in self._fields.get(name, []) if v.strip()]
+
+    def values(self) -> dict[str, str]:
+        return {k: v[0] for k, v in self._fields.items() if v and k != "csrf_token"}
+
+
+def platform_of(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def signer_of(request: Request) -> Signer:
+    signer: Signer = request.app.state.signer
+    return signer
+
+
+def signed_in_user(request: Request) -> User | None:
+    """The session's user, if the cookie is valid and its API token is still live."""
+    session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    user = platform_of(request).store.user_for_token_hash(session.token_hash, datetime.now(UTC))
+    if user is None or user.id != session.user_id:
+        return None
+    return user
+
+
+def require_user(request: Request, *roles: str) -> User:
+    user = signed_in_user(request)
+    if user is None:
+        raise SignInRequired("sign in first")
+    if roles and user.role not in roles:
+        raise ForbiddenError(
+            f"role {user.role!r} may not do this (needs one of: {', '.join(roles)})"
+        )
+    return user
+
+
+async def checked_form(request: Request, user: User | None) -> Form:
+    """The POSTed form, refused (403) unless it carries this browser's CSRF token."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise ValidationError("form too large")
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith("application/x-www-form-urlencoded"):
+        raise ForbiddenError("forms must be posted url-encoded with a CSRF token")
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    form = Form(fields)
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not signer_of(request).check_csrf(nonce, user.id if user else None, form.get("csrf_token")):
+        raise ForbiddenError("missing or invalid CSRF token: reload the page and try again")
+    return form
+
+
+def render(
+    request: Request, name: str, status: int = 200, user: User | None = None, **context: Any
+) -> HTMLResponse:
+    nonce = request.cookies.get(CSRF_COOKIE) or new_nonce()
+    csrf = signer_of(request).csrf_token(nonce, user.id if user else None)
+    html = templates.get_template(name).render(
+        prefix=UI_PREFIX, user=user, csrf_token=csrf, **context
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.cookies.get(CSRF_COOKIE) != nonce:
+        set_cookie(response, CSRF_COOKIE, nonce, request)
+    return response
+
+
+def set_cookie(response: HTMLResponse | Any, name: str, value: str, request: Request) -> None:
+    response.set_cookie(
+        name, value, path=UI_PREFIX, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip

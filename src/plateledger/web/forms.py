@@ -1,0 +1,104 @@
+"""Search form fields → the search model, and the policy preview (no search is logged)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from plateledger.app.platform import Platform
+from plateledger.domain.types import CameraId, User
+from plateledger.errors import ForbiddenError, ValidationError
+from plateledger.policy.base import AccessRequest, Decision
+from plateledger.policy.purposes import purpose as purpose_code
+from plateledger.search.types import Near, Purpose, SearchQuery
+from plateledger.search.validate import validate_purpose, validate_query
+from plateledger.web.common import Form
+
+MODES = ("exact", "wildcard", "fuzzy")
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    searched: tuple[Decision, ...]
+    excluded: tuple[Decision, ...]
+
+
+def parse_search(form: Form) -> tuple[SearchQuery, Purpose]:
+    mode = form.get("mode", "exact")
+    if mode not in MODES:
+        raise ValidationError(f"mode: unknown mode {mode!r}", {"field": "mode"})
+    near = None
+    if form.opt("near_lat") or form.opt("near_lon"):
+        near = Near(
+            _float(form, "near_lat"), _float(form, "near_lon"),
+            _float(form, "near_radius_km", "5"),
+        )  # fmt: skip
+    query = SearchQuery(
+        plate=form.opt("plate"),
+        mode=mode,  # type: ignore[arg-type]  # checked against MODES above
+        max_distance=_int(form, "max_distance", "1"),
+        time_from=_time(form, "time_from"),
+        time_to=_time(form, "time_to"),
+        cameras=tuple(CameraId(c) for c in form.all("camera")),
+        near=near,
+        plate_state=form.opt("plate_state"),
+        color=form.opt("color"),
+        vehicle_type=form.opt("vehicle_type"),
+        make=form.opt("make"),
+        limit=min(_int(form, "limit", "100"), 500),
+    )
+    validate_query(query)
+    return query, parse_purpose(form)
+
+
+def parse_purpose(form: Form) -> Purpose:
+    purpose = Purpose(form.get("purpose"), form.get("case_number"), form.get("reason"))
+    validate_purpose(purpose)
+    purpose_code(purpose.purpose)
+    return purpose
+
+
+def preview(platform: Platform, user: User, query: SearchQuery, purpose: Purpose) -> Preview:
+    """What policy would decide for each network, without logging or running anything."""
+    agencies = {a.id: a for a in platform.store.agencies()}
+    own = agencies.get(user.agency_id)
+    if own is None:
+        raise ForbiddenError(f"user {user.id} belongs to no registered agency")
+    pairs = [
+        (n, agencies[n.agency_id]) for n in platform.store.networks() if n.agency_id in agencies
+    ]
+    request = AccessRequest(
+        user, own, purpose.purpose, purpose.case_number, purpose.reason, None,
+        datetime.now(UTC), None, query.mode == "exact" and query.plate is not None,
+    )  # fmt: skip
+    decisions = platform.policy.evaluate(request, pairs)
+    return Preview(
+        tuple(d for d in decisions if d.decision == "allow"),
+        tuple(d for d in decisions if d.decision != "allow"),
+    )
+
+
+def _int(form: Form, name: str, default: str) -> int:
+    try:
+        return int(form.get(name) or default)
+    except ValueError:
+        raise ValidationError(f"{name}: not a whole number", {"field": name}) from None
+
+
+def _float(form: Form, name: str, default: str = "") -> float:
+    try:
+        return float(form.get(name) or default)
+    except ValueError:
+        raise ValidationError(f"{name}: not a number", {"field": name}) from None
+
+
+def _time(form: Form, name: str) -> datetime | None:
+    """A ``datetime-local`` value, read as UTC (the form says so)."""
+    text = form.get(name)
+    if not text:
+        return None
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{name}: not a date and time", {"field": name}) from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
