@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from plateledger.app.platform import Platform
+from plateledger.domain.types import User
 from plateledger.errors import PlateledgerError
 
 DEFAULT_DATA = Path("plateledger-data")
@@ -73,6 +74,13 @@ def open_platform(data: Path, component: str = "cli") -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+@contextmanager
+def acting_as(data: Path, token: str) -> Iterator[tuple[Platform, User]]:
+    """Open the data directory and authenticate the token: a command run as that user."""
+    with open_platform(data) as platform:
+        yield platform, platform.authenticate(token)
 
 
 def eprint(line: str) -> None:

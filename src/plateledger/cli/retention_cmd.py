@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from plateledger.app.retention import run_retention, windows
-from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
+from plateledger.cli.common import (
+    DEFAULT_DATA,
+    DataOpt,
+    acting_as,
+    friendly,
+    open_platform,
+    print_json,
+)
 from plateledger.errors import ForbiddenError
 
 app = typer.Typer(help="Retention: min(statute cap, agency setting), purges and legal holds.")
@@ -62,8 +69,7 @@ def hold(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Keep named reads past retention under a legal hold (supervisors and admins)."""
-    with open_platform(data) as platform:
-        user = platform.authenticate(token)
+    with acting_as(data, token) as (platform, user):
         if user.role not in ("supervisor", "admin"):
             raise ForbiddenError("legal holds are placed by supervisors or admins")
         n = platform.store.add_legal_hold(case_number, read_id, user.id, note)

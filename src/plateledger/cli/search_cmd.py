@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from plateledger.api.schemas import search_body, timeline_out
-from plateledger.cli.common import DataOpt, TokenOpt, friendly, open_platform, print_json
+from plateledger.cli.common import DataOpt, TokenOpt, acting_as, friendly, print_json
 from plateledger.domain.types import AgencyId, CameraId
 from plateledger.search.timeline import timeline
 from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
@@ -74,8 +74,7 @@ def search(
         limit=limit, offset=offset,
     )  # fmt: skip
     behalf = AgencyId(on_behalf_of) if on_behalf_of else None
-    with open_platform(data) as platform:
-        user = platform.authenticate(token)
+    with acting_as(data, token) as (platform, user):
         resp = platform.search.search(
             SearchRequest(user, query, Purpose(purpose, case_number, reason, behalf))
         )
@@ -94,7 +93,6 @@ def timeline_cmd(
 ) -> None:
     """A plate's timeline: first/last seen, per-camera counts, sightings."""
     behalf = AgencyId(on_behalf_of) if on_behalf_of else None
-    with open_platform(data) as platform:
-        user = platform.authenticate(token)
+    with acting_as(data, token) as (platform, user):
         t = timeline(platform.search, user, plate, Purpose(purpose, case_number, reason, behalf))
         print_json(timeline_out(t))

@@ -15,8 +15,8 @@ from plateledger.cli.common import (
     DEFAULT_DATA,
     DataOpt,
     TokenOpt,
+    acting_as,
     friendly,
-    open_platform,
     print_json,
 )
 
@@ -37,8 +37,7 @@ def add(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Share one of your networks with an agency, a state, a radius or nationally."""
-    with open_platform(data) as platform:
-        user = platform.authenticate(token)
+    with acting_as(data, token) as (platform, user):
         a = sharing.add_agreement(
             platform, user, network,
             sharing.AgreementIn(grantee_kind, grantee, radius_km, tuple(purpose or ()),
@@ -55,8 +54,7 @@ def list_(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """List a network's agreements, active or not."""
-    with open_platform(data) as platform:
-        user = platform.authenticate(token)
+    with acting_as(data, token) as (platform, user):
         sharing.owned_network(platform, user, network, admin=False)
         now = datetime.now(UTC)
         print_json(
@@ -77,8 +75,8 @@ def revoke(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Revoke an agreement (kept on record, no longer in force)."""
-    with open_platform(data) as platform:
-        sharing.revoke_agreement(platform, platform.authenticate(token), network, agreement)
+    with acting_as(data, token) as (platform, user):
+        sharing.revoke_agreement(platform, user, network, agreement)
         print_json({"revoked": agreement})
 
 
@@ -90,8 +88,8 @@ def access(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Who can search this network, for what, and why (computed by the policy engine)."""
-    with open_platform(data) as platform:
-        print_json(sharing.access(platform, platform.authenticate(token), network))
+    with acting_as(data, token) as (platform, user):
+        print_json(sharing.access(platform, user, network))
 
 
 @app.command("declare")
@@ -105,9 +103,9 @@ def declare(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """File your agency's written declaration for a state's data (e.g. Illinois 2-130)."""
-    with open_platform(data) as platform:
+    with acting_as(data, token) as (platform, user):
         d = sharing.file_declaration(
-            platform, platform.authenticate(token), state.upper(), "written_declaration",
+            platform, user, state.upper(), "written_declaration",
             (signed or datetime.now(UTC)).astimezone(UTC),
             expires.astimezone(UTC) if expires else None, document,
         )  # fmt: skip
