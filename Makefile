@@ -7,13 +7,14 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier
+.PHONY: install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier \
+	browser spark-up spark-down bench-national fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -e '.[dev,recognize]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,recognize,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,8 +22,31 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/plateledger demo --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# Debian's Chromium for the UI's browser tests (tests/browser). Installed when missing and we
+# can (root + apt); otherwise those tests skip locally — CI sets PLATELEDGER_REQUIRE_BROWSER=1.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
+		|| echo "chromium not installed: browser tests will be skipped"; }
+
+# A local standalone Spark cluster (master + 2 workers on loopback) from the pyspark wheel.
+spark-up: $(STAMP)
+	$(BIN)/python -m plateledger.scale.cluster up
+
+spark-down: $(STAMP)
+	$(BIN)/python -m plateledger.scale.cluster down
+
+NATIONAL_READS := $(if $(filter command line environment,$(origin READS)),$(READS),200000000)
+bench-national: $(STAMP)
+	$(BIN)/python bench/bench_national.py --reads $(NATIONAL_READS)
+
+# Deeper fuzzing than CI's light pass: schemathesis over every endpoint + property-based parsers.
+fuzz: $(STAMP)
+	PLATELEDGER_FUZZ=deep $(BIN)/python -m pytest -q tests/security -k fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
