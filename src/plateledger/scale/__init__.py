@@ -1,0 +1,1 @@
+"""Scale-out past one machine: the same searches on Apache Spark over the Parquet layout."""
