@@ -1,20 +1,29 @@
-"""Plate recognition accuracy and speed on the shared OpenALPR benchmark subsets (1 thread).
+"""Plate recognition accuracy and speed on the shared OpenALPR benchmark subsets.
 
-Prints, for us-dev and eu, exact-plate accuracy (strict and O≡0), within-one-character accuracy,
-detection recall (IoU >= 0.4 / overlap) and images per second including JPEG decode, next to the
-baseline report's figures (``shared/research/recognition-baseline.md``, measured on the full
-222-image ``endtoend/us`` and 108-image ``endtoend/eu`` sets). Scoring follows that report: the
-read scored is the highest-confidence prediction overlapping the labelled box.
+For each set (us-dev, eu) and each pipeline configuration (``previous``: the pipeline before the
+speed and accuracy work, run again here so that both are timed under the same machine load;
+``default``: today's default), prints exact-plate accuracy (strict and O≡0), within-one-character
+accuracy, detection recall (IoU >= 0.4 / overlap) and images per second including JPEG decode
+with one 1-thread process, one 2-thread process and two 1-thread worker processes, plus the
+median CPU milliseconds per image of the 1-thread run (a load-independent figure), next to the
+baseline report's figures (``shared/research/recognition-baseline.md``, full 222-image
+``endtoend/us`` and 108-image ``endtoend/eu``). Scoring follows that report: the read scored is
+the highest-confidence prediction overlapping the labelled box.
 
-    python bench/bench_recognition.py --data ../shared/data/plates [--sets us-dev,eu] [--imgsz 960]
+    python bench/bench_recognition.py --data ../shared/data/plates [--sets us-dev,eu]
+        [--configs previous,default] [--modes 1t,2t,2p] [--limit N]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -26,7 +35,14 @@ BASELINE = {
     "us-dev": {"recall": "94.6/98.2", "exact": 76.6, "exact_o0": 78.4, "le1": 87.8, "ips": 3.5},
     "eu": {"recall": "-/99.1", "exact": 80.6, "exact_o0": 93.5, "le1": 97.2, "ips": 3.5},
 }
+#: Recognizer.default keyword arguments of each configuration.
+CONFIGS: dict[str, dict[str, Any]] = {
+    "previous": {"rect": False, "recogniser": False},
+    "default": {},
+}
 Box = tuple[float, float, float, float]
+Label = tuple[str, Box, str]
+Read = tuple[tuple[int, int, int, int], str, float]
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -49,31 +65,81 @@ def overlaps(p: Box, g: Box) -> tuple[bool, bool]:
     return iou >= 0.4, iou >= 0.4 or (small > 0 and inter / small >= 0.6)
 
 
-def run_set(recognizer: Recognizer, folder: Path, limit: int | None) -> dict[str, float]:
-    labels = sorted(folder.glob("*.txt"))[:limit]
-    n = iou_hits = overlap_hits = exact = exact_o0 = le1 = le1_o0 = 0
-    for warm in labels[:2]:
-        recognizer.recognize(load_image(folder / warm.read_text().split("\t")[0]), "warm")
-    start = time.perf_counter()
-    for label in labels:
+def labels(folder: Path, limit: int | None) -> list[Label]:
+    rows = []
+    for label in sorted(folder.glob("*.txt"))[:limit]:
         name, x, y, w, h, truth = label.read_text().strip().split("\t")[:6]
         truth = "".join(c for c in truth.upper() if c.isalnum())
-        gt = (float(x), float(y), float(w), float(h))
-        reads = recognizer.recognize(load_image(folder / name), name)
+        rows.append((str(folder / name), (float(x), float(y), float(w), float(h)), truth))
+    return rows
+
+
+# Worker-process state (two 1-thread processes).
+_WORKER: Recognizer | None = None
+
+
+def _init_worker(config: dict[str, Any], warm: list[str]) -> None:
+    global _WORKER
+    _WORKER = Recognizer.default(threads=1, **config)
+    for path in warm:
+        _WORKER.recognize(load_image(Path(path)), "warm")
+
+
+def _worker_ready(_: int) -> int:
+    time.sleep(0.3)
+    return os.getpid()
+
+
+def _worker_read(path: str) -> tuple[list[Read], float]:
+    assert _WORKER is not None
+    return _read(_WORKER, path)
+
+
+def _read(recognizer: Recognizer, path: str) -> tuple[list[Read], float]:
+    cpu = time.process_time()
+    reads = recognizer.recognize(load_image(Path(path)), path)
+    out = [(r.detection.bbox, r.plate.text if r.plate else "", r.plate.confidence if r.plate else 0.0)
+           for r in reads]  # fmt: skip
+    return out, time.process_time() - cpu
+
+
+def run_mode(
+    mode: str, config: dict[str, Any], rows: list[Label]
+) -> tuple[list[list[Read]], float, list[float]]:  # noqa: E501
+    """Reads per image, wall seconds, CPU seconds per image."""
+    warm = [rows[0][0], rows[1][0]] if len(rows) > 1 else [rows[0][0]]
+    if mode == "2p":
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(2, _init_worker, (config, warm)) as pool:
+            pids: set[int] = set()
+            while len(pids) < 2:
+                pids.update(pool.map(_worker_ready, range(2), chunksize=1))
+            start = time.perf_counter()
+            results = pool.map(_worker_read, [r[0] for r in rows], chunksize=1)
+            elapsed = time.perf_counter() - start
+        return [r for r, _ in results], elapsed, [c for _, c in results]
+    recognizer = Recognizer.default(threads=2 if mode == "2t" else 1, **config)
+    for path in warm:
+        recognizer.recognize(load_image(Path(path)), "warm")
+    start = time.perf_counter()
+    results = [_read(recognizer, r[0]) for r in rows]
+    elapsed = time.perf_counter() - start
+    return [r for r, _ in results], elapsed, [c for _, c in results]
+
+
+def score(rows: list[Label], reads: list[list[Read]]) -> dict[str, float]:
+    n = iou_hits = overlap_hits = exact = exact_o0 = le1 = le1_o0 = 0
+    for (_, gt, truth), found in zip(rows, reads, strict=True):
         n += 1
-        matched = [(r, overlaps(r.detection.bbox, gt)) for r in reads]
+        matched = [(r, overlaps(r[0], gt)) for r in found]
         iou_hits += any(m[0] for _, m in matched)
         overlap_hits += any(m[1] for _, m in matched)
-        texts = sorted(
-            (r for r, m in matched if m[1] and r.plate),
-            key=lambda r: -(r.plate.confidence if r.plate else 0.0),
-        )
-        text = texts[0].plate.text if texts and texts[0].plate else ""
+        texts = sorted((r for r, m in matched if m[1] and r[1]), key=lambda r: -r[2])
+        text = texts[0][1] if texts else ""
         exact += text == truth
         exact_o0 += text.replace("O", "0") == truth.replace("O", "0")
         le1 += levenshtein(text, truth) <= 1
         le1_o0 += levenshtein(text.replace("O", "0"), truth.replace("O", "0")) <= 1
-    elapsed = time.perf_counter() - start
     pct = 100.0 / max(1, n)
     return {
         "n": n,
@@ -83,35 +149,56 @@ def run_set(recognizer: Recognizer, folder: Path, limit: int | None) -> dict[str
         "exact_o0": exact_o0 * pct,
         "le1": le1 * pct,
         "le1_o0": le1_o0 * pct,
-        "ips": n / elapsed,
     }
+
+
+def bench_set(
+    rows: list[Label], configs: list[str], modes: list[str]
+) -> Iterator[tuple[str, dict[str, float]]]:
+    results: dict[str, dict[str, float]] = {c: {} for c in configs}
+    for mode in modes:  # configurations back to back per mode: same machine load for both
+        for name in configs:
+            reads, elapsed, cpu = run_mode(mode, CONFIGS[name], rows)
+            if not results[name]:
+                results[name] = score(rows, reads)
+            results[name][f"ips_{mode}"] = len(rows) / elapsed
+            if mode == "1t":
+                results[name]["cpu_ms"] = 1000 * statistics.median(cpu)
+    yield from results.items()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/plates"))
     parser.add_argument("--sets", default="us-dev,eu")
-    parser.add_argument("--imgsz", type=int, default=None)
+    parser.add_argument("--configs", default="previous,default")
+    parser.add_argument("--modes", default="1t,2t,2p")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    recognizer = Recognizer.default(threads=1, imgsz=args.imgsz)
-    header = (
-        f"{'set':7} {'n':>4} {'recall IoU/ovl':>15} {'exact':>6} {'O≡0':>6} "
-        f"{'≤1':>6} {'≤1 O≡0':>7} {'img/s':>6}"
-    )
-    print(header)
+    if not (args.data / "us-dev").is_dir():
+        print(f"skipped: no benchmark data in {args.data} (needs us-dev/ and eu/)")
+        return
+    modes = args.modes.split(",")
+    cols = " ".join(f"{'img/s ' + m:>9}" for m in modes)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores; img/s are wall-clock)")
+    print(f"{'set':7} {'pipeline':9} {'n':>4} {'recall IoU/ovl':>15} {'exact':>6} {'O≡0':>6} "
+          f"{'≤1':>6} {'≤1 O≡0':>7} {'cpu ms':>7} {cols}")  # fmt: skip
     for name in args.sets.split(","):
-        result = run_set(recognizer, args.data / name, args.limit)
-        print(
-            f"{name:7} {result['n']:>4} {result['iou']:>7.1f}/{result['overlap']:<7.1f} "
-            f"{result['exact']:>6.1f} {result['exact_o0']:>6.1f} {result['le1']:>6.1f} "
-            f"{result['le1_o0']:>7.1f} {result['ips']:>6.2f}"
-        )
+        rows = labels(args.data / name, args.limit)
+        for config, r in bench_set(rows, args.configs.split(","), modes):
+            speeds = " ".join(f"{r.get('ips_' + m, 0.0):>9.2f}" for m in modes)
+            print(
+                f"{name:7} {config:9} {r['n']:>4} {r['iou']:>7.1f}/{r['overlap']:<7.1f} "
+                f"{r['exact']:>6.1f} {r['exact_o0']:>6.1f} {r['le1']:>6.1f} "
+                f"{r['le1_o0']:>7.1f} {r.get('cpu_ms', 0.0):>7.0f} {speeds}",
+                flush=True,
+            )
         base = BASELINE.get(name)
         if base:
             print(
-                f"{'  base':7} {'':>4} {base['recall']:>15} {base['exact']:>6.1f} "
-                f"{base['exact_o0']:>6.1f} {base['le1']:>6.1f} {'':>7} {base['ips']:>6.2f}"
+                f"{name:7} {'report':9} {'':>4} {base['recall']:>15} {base['exact']:>6.1f} "
+                f"{base['exact_o0']:>6.1f} {base['le1']:>6.1f} {'':>7} {'':>7} "
+                f"{base['ips']:>9.2f}  (baseline report, full endtoend set, 1 thread)"
             )
 
 

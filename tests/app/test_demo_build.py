@@ -7,6 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from plateledger.app.accounts import sign_in
 from plateledger.app.demo_build import build_demo
 from plateledger.app.platform import Platform
 from plateledger.errors import ConflictError
@@ -52,12 +53,14 @@ def test_counts_and_composition(built: Path) -> None:
 
 def test_credentials_file_and_tokens_work(built: Path) -> None:
     creds = orjson.loads((built / "demo-credentials.json").read_bytes())
-    assert {"user", "agency", "state", "agency_kind", "role", "token"} == set(creds[0])
+    assert {"user", "agency", "state", "agency_kind", "role", "token", "password"} == set(creds[0])
     assert (built / "demo-credentials.json").stat().st_mode & 0o077 == 0
     platform = Platform(built)
     try:
         for cred in creds[:5]:
             assert platform.authenticate(cred["token"]).id == cred["user"]
+        _, user = sign_in(platform, creds[0]["user"], creds[0]["password"])
+        assert user.id == creds[0]["user"]
     finally:
         platform.close()
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import pytest
+import typer
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -31,6 +32,20 @@ needs_extra = pytest.mark.skipif(
     bool(MISSING),
     reason=f"optional extra not installed ({', '.join(MISSING)}): pip install -e '.[recognize]'",
 )
+
+
+def cli_app() -> typer.Typer:
+    """A Typer app with ``recognize`` as a sub-command (as in ``plateledger recognize``)."""
+    from plateledger.cli.recognize_cmd import recognize_cmd
+
+    app = typer.Typer()
+    app.command("recognize")(recognize_cmd)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps "recognize" as a sub-command
+        """Unused."""
+
+    return app
 
 
 def to_bgr(image: Image.Image) -> npt.NDArray[np.uint8]:

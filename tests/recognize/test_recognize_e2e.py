@@ -8,11 +8,9 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
-import typer
-from recognize_synth import needs_extra, render_scene, to_bgr
+from recognize_synth import cli_app, needs_extra, render_scene, to_bgr
 from typer.testing import CliRunner
 
-from plateledger.cli.recognize_cmd import recognize_cmd
 from plateledger.errors import ValidationError
 
 pytestmark = needs_extra
@@ -31,17 +29,6 @@ def scene_file(tmp_path: Path) -> Path:
     path = tmp_path / "car.jpg"
     image.save(path, quality=92)
     return path
-
-
-def _cli() -> typer.Typer:
-    app = typer.Typer()
-    app.command("recognize")(recognize_cmd)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps "recognize" as a sub-command
-        """Unused."""
-
-    return app
 
 
 @pytest.mark.parametrize(
@@ -74,7 +61,7 @@ def test_blank_image_has_no_reads(recognizer: Any) -> None:
 
 def test_cli_prints_ndjson_read(scene_file: Path) -> None:
     result = CliRunner().invoke(
-        _cli(), ["recognize", str(scene_file), "--camera", "cam-1", "--json"]
+        cli_app(), ["recognize", str(scene_file), "--camera", "cam-1", "--json"]
     )
     assert result.exit_code == 0, result.output
     lines = [orjson.loads(row) for row in result.stdout.splitlines()]
@@ -93,7 +80,7 @@ def test_cli_folder_and_image_without_plate(tmp_path: Path, scene_file: Path) ->
     from PIL import Image
 
     Image.new("RGB", (320, 240), (128, 128, 128)).save(tmp_path / "empty.png")
-    result = CliRunner().invoke(_cli(), ["recognize", str(tmp_path), "--json"])
+    result = CliRunner().invoke(cli_app(), ["recognize", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     sources = [orjson.loads(row)["source"] for row in result.stdout.splitlines()]
     assert sources == [str(scene_file)]
@@ -108,17 +95,17 @@ def test_corrupt_file_gives_clear_error_naming_it(tmp_path: Path) -> None:
         load_image(bad)
     text = tmp_path / "notes.jpg"
     text.write_text("hello")
-    result = CliRunner().invoke(_cli(), ["recognize", str(bad), str(text)])
+    result = CliRunner().invoke(cli_app(), ["recognize", str(bad), str(text)])
     assert result.exit_code == 2
     assert "broken.jpg" in result.stderr and "notes.jpg" in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_missing_path_and_url_are_refused(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_cli(), ["recognize", str(tmp_path / "nope.jpg")])
+def test_missing_path_and_bad_url_are_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli_app(), ["recognize", str(tmp_path / "nope.jpg")])
     assert result.exit_code == 2 and "no such file" in result.stderr
-    result = CliRunner().invoke(_cli(), ["recognize", "rtsp://cam.local/stream"])
-    assert result.exit_code == 2 and "not supported" in result.stderr
+    result = CliRunner().invoke(cli_app(), ["recognize", str(tmp_path), "--zone", "1,2 3"])
+    assert result.exit_code == 2 and "zone" in result.stderr
 
 
 def test_video_gives_one_sighting_with_the_exact_plate(tmp_path: Path) -> None:
@@ -126,7 +113,7 @@ def test_video_gives_one_sighting_with_the_exact_plate(tmp_path: Path) -> None:
 
     video = tmp_path / "drive.avi"
     write_video(str(video), "8GHJ305", "Florida")
-    result = CliRunner().invoke(_cli(), ["recognize", str(video), "--json", "--every", "4"])
+    result = CliRunner().invoke(cli_app(), ["recognize", str(video), "--json", "--every", "4"])
     assert result.exit_code == 0, result.output
     sightings = [orjson.loads(row) for row in result.stdout.splitlines()]
     assert len(sightings) == 1
@@ -140,11 +127,20 @@ def test_video_gives_one_sighting_with_the_exact_plate(tmp_path: Path) -> None:
 def test_corrupt_video_gives_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage")
-    result = CliRunner().invoke(_cli(), ["recognize", str(bad)])
+    result = CliRunner().invoke(cli_app(), ["recognize", str(bad)])
     assert result.exit_code == 2
     assert "broken.mp4" in result.stderr
 
 
 def test_post_needs_camera_and_token(scene_file: Path) -> None:
-    result = CliRunner().invoke(_cli(), ["recognize", str(scene_file), "--post", "http://x"])
+    result = CliRunner().invoke(cli_app(), ["recognize", str(scene_file), "--post", "http://x"])
     assert result.exit_code == 2 and "--post needs --camera and --token" in result.stderr
+
+
+def test_zone_excludes_plates_outside_it(scene_file: Path) -> None:
+    lower = ["recognize", str(scene_file), "--json", "--zone", "0,0.5 1,0.5 1,1 0,1"]
+    result = CliRunner().invoke(cli_app(), lower)
+    assert result.exit_code == 0 and orjson.loads(result.stdout)["plate"] == "7ABC123"
+    upper = ["recognize", str(scene_file), "--json", "--zone", "0,0 1,0 1,0.5 0,0.5"]
+    result = CliRunner().invoke(cli_app(), upper)
+    assert result.exit_code == 0 and result.stdout == ""

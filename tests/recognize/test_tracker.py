@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plateledger.recognize.base import Candidate, Detection, PlateText, Recognition
-from plateledger.recognize.tracker import consensus, track
+from plateledger.recognize.tracker import Tracker, consensus, track
 
 
 def read(
@@ -54,3 +54,30 @@ def test_tracker_splits_vehicles_by_place_text_and_time() -> None:
 def test_unread_plates_are_ignored() -> None:
     empty = Recognition("v.mp4", Detection((1, 1, 9, 9), 0.5), None, None, 0)
     assert list(track([empty])) == []
+
+
+def test_settled_stationary_vehicle_is_not_read_again() -> None:
+    tracker = Tracker(max_gap=5)
+    box = (100, 200, 80, 40)
+    assert not tracker.stationary(box)
+    for frame in (0, 1, 2):
+        assert tracker.observe(frame, [read("7ABC123", frame)]) == []
+    assert tracker.stationary(box)  # three reads: settled
+    assert not tracker.stationary((400, 200, 80, 40))  # elsewhere: a different vehicle
+    for frame in range(3, 40):  # parked for a long time: only touched, never closed
+        tracker.touch(box, frame)
+        assert tracker.observe(frame, []) == []
+    tracker.keep_alive(44)
+    assert tracker.observe(45, []) == []
+    (sighting,) = tracker.observe(60, [])  # gone for more than max_gap frames
+    assert (sighting.plate.text, sighting.reads) == ("7ABC123", 3)
+
+
+def test_live_tracker_emits_once_when_settled() -> None:
+    tracker = Tracker(max_gap=5, emit_settled=True)
+    assert tracker.observe(0, [read("7ABC123", 0)]) == []
+    assert tracker.observe(1, [read("7ABC123", 1)]) == []
+    (sighting,) = tracker.observe(2, [read("7A8C123", 2)])
+    assert sighting.plate.text == "7ABC123" and sighting.reads == 3
+    assert tracker.observe(3, [read("7ABC123", 3)]) == []
+    assert tracker.observe(30, []) == [] and tracker.flush() == []

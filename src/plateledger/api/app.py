@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from plateledger import __version__
 from plateledger.api import (
     errors,
+    routes_accounts,
     routes_audit,
     routes_holds,
     routes_hotlists,
@@ -19,6 +20,8 @@ from plateledger.api import (
     routes_search,
     routes_sharing,
 )
+from plateledger.api.limits import Limits, LimitsMiddleware
+from plateledger.app.backup import BackupRequests
 from plateledger.app.platform import Platform
 from plateledger.web import UI_PREFIX, root_redirect, ui_app
 
@@ -26,12 +29,20 @@ API_PREFIX = "/api/v1"
 PORTAL_PREFIX = "/portal"
 
 
-def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
+def create_app(
+    platform: Platform, *, background: bool = True, limits: Limits | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if background:
+        backups = BackupRequests(platform) if background else None  # `plateledger backup`
+        if backups is not None:
             platform.start_background()
-        yield
+            backups.start()
+        try:
+            yield
+        finally:
+            if backups is not None:
+                backups.stop()
 
     app = FastAPI(
         title="plateledger",
@@ -42,9 +53,12 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     errors.install(app)
+    # Size and rate limits (413/429); env PLATELEDGER_* when not given. No CORS: cross-origin
+    # browsers get no Access-Control-* headers, so only same-origin pages can call the API.
+    app.add_middleware(LimitsMiddleware, limits=limits or Limits.from_env())
     for module in (
         routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
-        routes_hotlists,
+        routes_hotlists, routes_accounts,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.

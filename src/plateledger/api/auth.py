@@ -1,4 +1,10 @@
-"""Bearer-token authentication and role checks for every non-public endpoint."""
+"""Bearer-token authentication and permission checks for every non-public endpoint.
+
+Every authenticated route is checked against ``route_permissions.ROUTE_PERMISSIONS``: the
+caller's effective permissions (role permissions from ``app/roles.yaml``, narrowed by the
+token's scopes) must include the route's permission. ``require_permission`` adds a check to a
+route that is not in that table (as ``Investigator`` and ``Admin`` do).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from plateledger.api.route_permissions import ROUTE_PERMISSIONS, route_key
 from plateledger.app.platform import Platform
+from plateledger.app.tokens import Principal, anonymous
 from plateledger.domain.types import User
 from plateledger.errors import AuthenticationError, ForbiddenError
 
@@ -20,27 +28,76 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
-def current_user(
+def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User:
+) -> Principal:
+    """The caller: anonymous without a bearer token; an invalid token is refused (401)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
+        return anonymous()
+    return platform_of(request).identify(credentials.credentials)
+
+
+def _route_permission(request: Request) -> tuple[str, str | None]:
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or request.url.path
+    key = route_key(request.method, path)
+    return key, ROUTE_PERMISSIONS.get(key)
+
+
+def current_user(request: Request, who: Annotated[Principal, Depends(principal)]) -> User:
+    if who.user is None:
         raise AuthenticationError("missing bearer token (Authorization: Bearer <token>)")
-    return platform_of(request).authenticate(credentials.credentials)
+    key, needed = _route_permission(request)
+    if needed is None:
+        if who.narrowed:
+            raise ForbiddenError(f"this token's scopes do not cover {key}")
+    elif not who.can(needed):
+        raise ForbiddenError(_denial(who, needed))
+    return who.user
 
 
-def require_role(*roles: str) -> Callable[[User], User]:
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
-        if user.role not in roles:
-            raise ForbiddenError(
-                f"role {user.role!r} may not do this (needs one of: {', '.join(roles)})"
-            )
+def require_permission(*permissions: str) -> Callable[[Principal, User], User]:
+    """A dependency: the signed-in caller must hold every one of ``permissions``."""
+
+    def check(
+        who: Annotated[Principal, Depends(principal)],
+        user: Annotated[User, Depends(current_user)],
+    ) -> User:
+        for permission in permissions:
+            if not who.can(permission):
+                raise ForbiddenError(_denial(who, permission))
+        return user
+
+    return check
+
+
+def _denial(who: Principal, permission: str) -> str:
+    role = who.user.role if who.user else "public"
+    if who.token is not None and who.token.scopes is not None:
+        return (f"this needs permission {permission!r}: role {role!r} with token scopes "
+                f"{', '.join(who.token.scopes)} does not have it")  # fmt: skip
+    return f"role {role!r} may not do this (needs permission {permission!r})"
+
+
+def _unless_mapped(permission: str) -> Callable[[Request, Principal, User], User]:
+    """For a route missing from ROUTE_PERMISSIONS only: require ``permission``."""
+
+    def check(
+        request: Request,
+        who: Annotated[Principal, Depends(principal)],
+        user: Annotated[User, Depends(current_user)],
+    ) -> User:
+        if _route_permission(request)[1] is None and not who.can(permission):
+            raise ForbiddenError(_denial(who, permission))
         return user
 
     return check
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-Investigator = Annotated[User, Depends(require_role("officer", "supervisor"))]
-Admin = Annotated[User, Depends(require_role("admin"))]
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+# Routes in ROUTE_PERMISSIONS are checked there; these keep a check for any that are not.
+Investigator = Annotated[User, Depends(_unless_mapped("search.run"))]
+Admin = Annotated[User, Depends(_unless_mapped("users.manage"))]
 PlatformDep = Annotated[Platform, Depends(platform_of)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +18,57 @@ def error_body(code: str, message: str, details: object = None) -> dict[str, obj
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "machine-readable error code"},
+                "message": {"type": "string", "description": "names the field, row or file"},
+                "details": {"description": "JSON context: fields, rows, limits"},
+            },
+        }
+    },
+}
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI schema say what the API sends on failure: our error body for
+    validation errors (not FastAPI's ``{"detail": ...}``) and as every operation's default
+    response (401, 403, 404, 409, 413, 429, 202 held, ...)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                for media in response.get("content", {}).values():
+                    if media.get("schema", {}).get("$ref") == _FASTAPI_422:
+                        media["schema"] = _ERROR_REF
+            responses.setdefault(
+                "default",
+                {"description": "error", "content": {"application/json": {"schema": _ERROR_REF}}},
+            )
+    return schema
+
+
 def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(PlateledgerError)
     async def _domain(_: Request, exc: PlateledgerError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

@@ -19,7 +19,7 @@ from plateledger.alerts.delivery import sse_frame
 from plateledger.alerts.imports import parse_entries
 from plateledger.alerts.verify import statistics
 from plateledger.api.auth import Admin, CurrentUser, Investigator, PlatformDep
-from plateledger.errors import ForbiddenError
+from plateledger.errors import ForbiddenError, ValidationError
 
 router = APIRouter(tags=["hotlists"])
 KEEPALIVE_S = 15.0
@@ -124,11 +124,20 @@ def get_hotlist(hotlist_id: str, user: CurrentUser, platform: PlatformDep) -> di
     return _visible(platform, user, hotlist_id)
 
 
+def _set_fields(body: BaseModel, nullable: set[str]) -> dict[str, Any]:
+    """The fields a PATCH sets; ``null`` only where clearing a value means something."""
+    fields = body.model_dump(exclude_unset=True)
+    nulls = sorted(k for k, v in fields.items() if v is None and k not in nullable)
+    if nulls:
+        raise ValidationError(f"{', '.join(nulls)}: may not be null", {"field": nulls[0]})
+    return fields
+
+
 @router.patch("/hotlists/{hotlist_id}")
 def update_hotlist(
     hotlist_id: str, body: HotlistPatch, user: Admin, platform: PlatformDep
 ) -> dict[str, Any]:
-    fields = body.model_dump(exclude_unset=True)
+    fields = _set_fields(body, nullable={"refresh_hours"})
     return platform.hotlists.lists.update(user, hotlist_id, fields).to_dict(_now())
 
 
@@ -162,7 +171,7 @@ def list_entries(hotlist_id: str, user: CurrentUser, platform: PlatformDep) -> l
 def update_entry(
     hotlist_id: str, entry_id: str, body: EntryPatch, user: Admin, platform: PlatformDep
 ) -> dict[str, Any]:
-    fields = body.model_dump(exclude_unset=True)
+    fields = _set_fields(body, nullable={"state"})
     entry = platform.hotlists.lists.update_entry(user, hotlist_id, entry_id, fields)
     return entry.to_dict(_now())
 

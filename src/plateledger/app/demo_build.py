@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.app.accounts import set_password
 from plateledger.app.demo_hotlists import seed_hotlists
 from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import new_token
+from plateledger.app.tokens import OPERATOR, new_token
 from plateledger.demo import (
     DemoNetwork,
     HourProfile,
@@ -115,6 +117,8 @@ def _issue_credentials(
     creds = []
     for user in network.users:
         secret, token = new_token(user.id, "demo")
+        password = secrets.token_urlsafe(12)
+        set_password(platform, OPERATOR, user.id, password)
         platform.store.add_token(token)
         platform.log_event(
             "token_change", None,
@@ -130,6 +134,7 @@ def _issue_credentials(
                 "agency_kind": agency.kind,
                 "role": user.role,
                 "token": secret,
+                "password": password,
             }
         )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from plateledger.alerts import Hotlists
 from plateledger.app.retention import run_retention
-from plateledger.app.tokens import hash_token
+from plateledger.app.tokens import Principal, hash_token, principal_for_hash
 from plateledger.audit.events import AuditEvent, EventType
 from plateledger.audit.events import Outcome as EventOutcome
 from plateledger.audit.log import AuditLog
@@ -31,12 +31,13 @@ from plateledger.errors import AuthenticationError, PlateledgerError
 from plateledger.ingest import ParseResult, RowError, iter_file, parse_records
 from plateledger.policy.engine import PolicyState, PurposePolicy
 from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.scale.engine import open_read_store
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.plate_dictionary import PlateDictionary
 from plateledger.search.recorder import AuditedRecorder
 from plateledger.search.service import SearchLogEntry, SearchService
 from plateledger.search.types import Purpose
-from plateledger.store.base import PurgeReceipt
+from plateledger.store.base import PurgeReceipt, ReadStore
 from plateledger.store.duckdb_store import HOT_COMPACT_ROWS, DuckDBStore
 
 log = logging.getLogger(__name__)
@@ -98,13 +99,16 @@ class Platform:
         except Exception:
             self.store.close()
             raise
+        # Searches read through `reads`: the store itself, or Spark over the Parquet lake when
+        # <data>/engine.yaml says `engine: spark` (docs/scale.md). Policy and audit are unchanged.
+        self.reads: ReadStore = open_read_store(self.data_dir, self.store)
         self._dictionary: SharedDictionary | None = None
         self._dict_lock = threading.Lock()
         self._stop = threading.Event()
         self._compactor: threading.Thread | None = None
         self.policy = PurposePolicy(self.policy_state)
         recorder = AuditedRecorder(self.audit, self.store, component)
-        self.search = SearchService(self.store, self.policy, recorder, self.dictionary)
+        self.search = SearchService(self.reads, self.policy, recorder, self.dictionary)
         self.holds = StoreHoldBook(self.store, recorder)
         self.search.holds = self.holds
         self.hotlists = Hotlists(self.store, self.log_event)
@@ -132,7 +136,7 @@ class Platform:
     def dictionary(self) -> SharedDictionary:
         with self._dict_lock:
             if self._dictionary is None:
-                plates = self.store.distinct_plates()
+                plates = self.reads.distinct_plates()
                 self._dictionary = SharedDictionary(PlateDictionary(plates))
                 log.info("plate dictionary loaded: %d plates", len(plates))
             return self._dictionary
@@ -148,15 +152,21 @@ class Platform:
 
     # --- auth ----------------------------------------------------------------------------
     def authenticate(self, token: str) -> User:
+        user = self.identify(token).user
+        assert user is not None  # identify() raises for unknown tokens
+        return user
+
+    def identify(self, token: str) -> Principal:
+        """The token's user and effective permissions (its scopes narrow the role's)."""
         digest = hash_token(token)
-        user = self.store.user_for_token_hash(digest, datetime.now(UTC))
+        principal = principal_for_hash(self, digest)
         # Token use is audited off the request path (not write-ahead: nothing is read yet).
         subject: dict[str, object] = {"token": digest[:12]}  # a hash prefix, never the token
-        if user is None:
+        if principal is None:
             self._queue_event("login", None, subject, outcome="failure")
             raise AuthenticationError("invalid, expired or revoked token")
-        self._queue_event("token_use", user, subject)
-        return user
+        self._queue_event("token_use", principal.user, subject)
+        return principal
 
     def log_event(
         self,
@@ -324,6 +334,8 @@ class Platform:
         self.hotlists.close()
         try:
             self.audit.close()
+            if self.reads is not self.store:
+                self.reads.close()
         finally:
             self.store.close()
 

@@ -70,7 +70,8 @@ def serve(
 def _serve(platform: Platform, port: int, host: str = "127.0.0.1") -> None:
     base = f"http://{host}:{port}"
     console.print(
-        f"serving on {base}  (sign in at {base}/ui/ with a token below; API docs {base}/docs)"
+        f"serving on {base}  (sign in at {base}/ui/ with a user id and password, or a token, "
+        f"from above; API docs {base}/docs)"
     )
     uvicorn.run(create_app(platform), host=host, port=port, log_level="warning")
 
@@ -82,7 +83,9 @@ def _print_summary(s: DemoSummary) -> None:
         f"{s.users} users (hour profile: {s.profile_source})"
     )
     # Plain lines, never truncated: people copy these tokens.
-    eprint(f"demo users (also in {s.credentials_path}):")
+    eprint(f"demo users: user, state, role, password, API token (also in {s.credentials_path}):")
     width = max((len(c["user"]) for c in s.credentials), default=10)
     for c in s.credentials:
-        eprint(f"  {c['user']:<{width}}  {c['state']}  {c['role']:<10}  {c['token']}")
+        password = c.get("password", "-")
+        eprint(f"  {c['user']:<{width}}  {c['state']}  {c['role']:<10}  {password:<16}  "
+               f"{c['token']}")  # fmt: skip

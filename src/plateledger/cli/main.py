@@ -6,6 +6,7 @@ import typer
 
 from plateledger.cli import (
     audit_cmd,
+    backup_cmd,
     data_cmd,
     demo_cmd,
     hotlist_cmd,
@@ -16,8 +17,11 @@ from plateledger.cli import (
     portal_cmd,
     recognize_cmd,
     retention_cmd,
+    roles_cmd,
     search_cmd,
     sharing_cmd,
+    spark_cmd,
+    users_cmd,
 )
 from plateledger.cli.common import setup_logging
 
@@ -48,7 +52,11 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(hotlist_cmd.app, name="hotlist")
 app.add_typer(oversight_cmd.app, name="oversight")
 app.add_typer(portal_cmd.app, name="portal")
+app.add_typer(spark_cmd.app, name="spark")
 app.command("recognize")(recognize_cmd.recognize_cmd)
+backup_cmd.register(app)
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(roles_cmd.app, name="roles")
 
 
 @app.callback()

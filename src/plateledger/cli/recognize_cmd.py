@@ -1,11 +1,12 @@
-"""`plateledger recognize PATH...`: read plates from image files and folders, print reads."""
+"""`plateledger recognize PATH|URL...`: read plates from images, videos and cameras, print reads."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -13,6 +14,12 @@ import typer
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly
 from plateledger.errors import PlateledgerError, ValidationError
 from plateledger.recognize.base import Recognition
+
+if TYPE_CHECKING:
+    from plateledger.recognize.pipeline import Recognizer
+    from plateledger.recognize.tracker import Sighting
+
+Emit = Callable[[dict[str, Any]], None]
 
 
 def read_to_json(read: Recognition, ts: str, camera: str | None) -> dict[str, Any]:
@@ -43,15 +50,57 @@ def read_to_json(read: Recognition, ts: str, camera: str | None) -> dict[str, An
     }
 
 
-def _file_ts(path: Path) -> str:
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+def sighting_to_json(
+    sighting: Sighting, offset: float, ts: str, camera: str | None
+) -> dict[str, Any]:
+    """A tracked vehicle (video or camera): its consensus read at its best frame."""
+    read = dataclasses.replace(sighting.best, plate=sighting.plate)
+    obj = read_to_json(read, ts, camera)
+    obj |= {"offset_s": round(offset, 3), "reads": sighting.reads}
+    obj["frames"] = [sighting.first_frame, sighting.last_frame]
+    return obj
+
+
+def _iso(stamp: datetime) -> str:
     return stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _file_ts(path: Path) -> str:
+    return _iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+
+
+def _run_file(recognizer: Recognizer, path: Path, every: int, emit: Emit, show_all: bool) -> None:
+    from plateledger.recognize.video import is_video, video_sightings
+
+    if is_video(path):  # the camera id is set by ``emit``
+        for sighting, offset in video_sightings(recognizer, path, every):
+            emit(sighting_to_json(sighting, offset, _file_ts(path), None))
+        return
+    reads = recognizer.recognize_file(path)
+    ts = _file_ts(path)
+    for read in reads:
+        if read.plate is not None or show_all:
+            emit(read_to_json(read, ts, None))
+
+
+def _run_url(recognizer: Recognizer, url: str, options: Any, emit: Emit) -> None:
+    from plateledger.recognize.streams import iter_url_frames, redact
+    from plateledger.recognize.video import frame_sightings
+
+    started = datetime.now(UTC)
+    frames = iter_url_frames(url, options)
+    for sighting, offset in frame_sightings(recognizer, frames, redact(url), emit_settled=True):
+        emit(sighting_to_json(sighting, offset, _iso(started + timedelta(seconds=offset)), None))
 
 
 @friendly
 def recognize_cmd(
     sources: Annotated[
-        list[str], typer.Argument(help="Image files or folders (searched recursively).")
+        list[str],
+        typer.Argument(
+            help="Image or video files, folders (searched recursively), or camera URLs "
+            "(rtsp://, http(s):// MJPEG stream or JPEG snapshot)."
+        ),
     ],
     camera: Annotated[
         str | None, typer.Option("--camera", help="Camera id to put on every read.")
@@ -66,7 +115,27 @@ def recognize_cmd(
         int, typer.Option("--imgsz", help="Detector input size (multiple of 32).")
     ] = 960,
     threads: Annotated[int, typer.Option("--threads", help="Inference threads.")] = 1,
-    every: Annotated[int, typer.Option("--every", min=1, help="Video: read every N-th frame.")] = 3,
+    every: Annotated[
+        int, typer.Option("--every", min=1, help="Video and streams: read every N-th frame.")
+    ] = 3,
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            "--zone",
+            help="Only read plates inside this polygon, 'x,y x,y x,y...' in pixels or in "
+            "fractions of the frame (0..1).",
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.0, help="Snapshot URLs: seconds between fetches.")
+    ] = 1.0,
+    max_frames: Annotated[
+        int | None, typer.Option("--max-frames", min=1, help="Camera URLs: stop after N frames.")
+    ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", min=0.0, help="Camera URLs: stop after this many seconds."),
+    ] = None,
     post: Annotated[
         str | None, typer.Option("--post", help="plateledger server URL to send reads to.")
     ] = None,
@@ -78,57 +147,66 @@ def recognize_cmd(
     ] = Path("plateledger-spool"),
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
-    """Read licence plates offline from images and video files.
+    """Read licence plates offline from images, video files and camera URLs.
 
-    `ts` is the file's modification time (UTC). A video prints one read per sighting (a vehicle
-    tracked over several frames, multi-frame consensus), with its best frame and `offset_s`.
-    With --post URL --token T the reads are also sent to a plateledger server (retries with
-    backoff; what cannot be delivered waits in --spool and is sent first next time).
+    `ts` is the file's modification time (UTC), or the capture time for a camera URL. A video
+    or camera prints one read per sighting (a vehicle tracked over several frames, multi-frame
+    consensus), with its best frame and `offset_s`; a camera's sighting is printed once it has
+    three reads. Dropped camera connections are retried with backoff. With --post URL --token T
+    the reads are also sent to a plateledger server (retries with backoff; what cannot be
+    delivered waits in --spool and is sent first next time).
     """
     del data  # reads no data directory; accepted like on every command
     from plateledger.recognize.images import expand_sources
     from plateledger.recognize.pipeline import Recognizer
+    from plateledger.recognize.streams import StreamOptions, is_url
     from plateledger.recognize.uplink import Uplink
-    from plateledger.recognize.video import is_video, video_sightings
+    from plateledger.recognize.zone import Zone
 
     if post and not (camera and token):
         raise ValidationError("--post needs --camera and --token", {"field": "post"})
-    paths = list(expand_sources(sources))
+    urls = [s for s in sources if is_url(s)]
+    paths = list(expand_sources(s for s in sources if not is_url(s)))
+    area = Zone.parse(zone) if zone else None
+    recognizer = Recognizer.default(threads=threads, imgsz=imgsz, zone=area)
+    uplink = Uplink(post, token, spool) if post and token else None
     emitted: list[dict[str, Any]] = []
-    recognizer = Recognizer.default(threads=threads, imgsz=imgsz)
+
+    def emit(obj: dict[str, Any]) -> None:
+        obj["camera_id"] = camera
+        typer.echo(orjson.dumps(obj).decode() if json_out else _human(obj))
+        if uplink is not None and urls and obj["plate"]:
+            _report(uplink.post([obj]), spool)  # live: send each sighting as it comes
+        else:
+            emitted.append(obj)
+
     failures = 0
     for path in paths:
         try:
-            if is_video(path):
-                for sighting, offset in video_sightings(recognizer, path, every):
-                    read = dataclasses.replace(sighting.best, plate=sighting.plate)
-                    obj = read_to_json(read, _file_ts(path), camera)
-                    obj |= {"offset_s": round(offset, 3), "reads": sighting.reads}
-                    obj["frames"] = [sighting.first_frame, sighting.last_frame]
-                    emitted.append(_emit(obj, json_out))
-                continue
-            reads = recognizer.recognize_file(path)
+            _run_file(recognizer, path, every, emit, show_all)
         except PlateledgerError as exc:
             eprint(f"error ({exc.code}): {exc.message}")
             failures += 1
-            continue
-        ts = _file_ts(path)
-        for read in reads:
-            if read.plate is not None or show_all:
-                emitted.append(_emit(read_to_json(read, ts, camera), json_out))
-    if post and token:
-        result = Uplink(post, token, spool).post([o for o in emitted if o["plate"]])
-        eprint(
-            f"posted {result.sent} reads"
-            + (f"; {result.spooled} spooled in {spool} for the next run" if result.spooled else "")
-        )
+    options = StreamOptions(
+        every=every, interval_s=interval, max_frames=max_frames, duration_s=duration
+    )
+    for url in urls:
+        try:
+            _run_url(recognizer, url, options, emit)
+        except PlateledgerError as exc:
+            eprint(f"error ({exc.code}): {exc.message}")
+            failures += 1
+    if uplink is not None and emitted:
+        _report(uplink.post([o for o in emitted if o["plate"]]), spool)
     if failures:
         raise typer.Exit(2)
 
 
-def _emit(obj: dict[str, Any], json_out: bool) -> dict[str, Any]:
-    typer.echo(orjson.dumps(obj).decode() if json_out else _human(obj))
-    return obj
+def _report(result: Any, spool: Path) -> None:
+    eprint(
+        f"posted {result.sent} reads"
+        + (f"; {result.spooled} spooled in {spool} for the next run" if result.spooled else "")
+    )
 
 
 def _human(obj: dict[str, Any]) -> str:

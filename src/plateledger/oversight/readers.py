@@ -7,11 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import orjson
+
+from plateledger.errors import ValidationError
 
 Progress = Callable[[int], None]
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -28,16 +33,42 @@ def csv_rows(path: Path, progress: Progress | None = None) -> Iterator[list[str]
             progress(raw.tell())
 
 
-def xlsx_sheets(path: Path) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """(sheet name, its rows as text cells); datetimes are kept as ISO text."""
-    from openpyxl import load_workbook
+# What openpyxl raises on a damaged workbook (zip, deflate or XML damage, missing parts).
+_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, TypeError,
+                IndexError, AttributeError, OSError, EOFError)  # fmt: skip
 
-    book = load_workbook(path, read_only=True, data_only=True)
+
+def _bad_xlsx(path: Path, exc: Exception) -> ValidationError:
+    return ValidationError(
+        f"{path.name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+        {"file": str(path)},
+    )
+
+
+def xlsx_sheets(path: Path) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """(sheet name, its rows as text cells); datetimes are kept as ISO text. A damaged
+    workbook raises ``ValidationError`` naming the file (when opened or while reading)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
-        for sheet in book.worksheets:
-            yield sheet.title, (_cells(r) for r in sheet.iter_rows(values_only=True))
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheets = list(book.worksheets)
+    except (InvalidFileException, *_XLSX_ERRORS) as exc:
+        raise _bad_xlsx(path, exc) from None
+    try:
+        for sheet in sheets:
+            yield sheet.title, _sheet_rows(path, sheet)
     finally:
         book.close()
+
+
+def _sheet_rows(path: Path, sheet: Any) -> Iterator[list[str]]:
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield _cells(row)
+    except _XLSX_ERRORS as exc:
+        raise _bad_xlsx(path, exc) from None
 
 
 def _cells(row: tuple[Any, ...]) -> list[str]:
@@ -54,7 +85,13 @@ def _cells(row: tuple[Any, ...]) -> list[str]:
 
 def portal_json(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """(agency name, search-audit rows) of an archived transparency-portal snapshot."""
-    doc = orjson.loads(path.read_bytes())
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{path.name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            {"file": str(path), "line": exc.lineno},
+        ) from None
     if not isinstance(doc, dict):
         return "", []
     rows = doc.get("search_audit_csv") or doc.get("search_audit_rows") or []
@@ -71,10 +108,16 @@ def is_portal_json(path: Path) -> bool:
 def jsonl_entries(path: Path) -> Iterator[dict[str, Any]]:
     """Own audit entries: raw canonical entries or ``{"index": i, "entry": {...}}`` lines."""
     with path.open("rb") as f:
-        for line in f:
+        for number, line in enumerate(f, start=1):
             if not line.strip():
                 continue
-            doc = orjson.loads(line)
+            try:
+                doc = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise ValidationError(
+                    f"{path.name}: line {number}: malformed JSON ({exc.msg})",
+                    {"file": str(path), "row": number},
+                ) from None
             if isinstance(doc, dict):
                 entry = doc.get("entry", doc)
                 if isinstance(entry, dict):

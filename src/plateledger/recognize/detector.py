@@ -38,6 +38,7 @@ class YoloPlateDetector:
         conf: float = 0.25,
         iou: float = 0.45,
         threads: int = 1,
+        rect: bool = True,
     ) -> None:
         self._cv2 = require("cv2")
         model = resources.files("plateledger.recognize").joinpath("models", MODEL_FILE)
@@ -47,14 +48,16 @@ class YoloPlateDetector:
         self.imgsz = imgsz
         self.conf = conf
         self.iou = iou
+        self.rect = rect
 
     def detect(self, image: Image) -> list[Detection]:
         cv2 = self._cv2
         height, width = image.shape[:2]
         scale = min(self.imgsz / width, self.imgsz / height)
         new_w, new_h = round(width * scale), round(height * scale)
-        canvas = np.full((self.imgsz, self.imgsz, 3), 114, dtype=np.uint8)
-        top, left = (self.imgsz - new_h) // 2, (self.imgsz - new_w) // 2
+        out_w, out_h = (_ceil32(new_w), _ceil32(new_h)) if self.rect else (self.imgsz, self.imgsz)
+        canvas = np.full((out_h, out_w, 3), 114, dtype=np.uint8)
+        top, left = (out_h - new_h) // 2, (out_w - new_w) // 2
         resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
         canvas[top : top + new_h, left : left + new_w] = resized
         blob = canvas[:, :, ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32) / 255.0
@@ -79,3 +82,7 @@ class YoloPlateDetector:
                 detections.append(Detection(bbox, float(scores[index])))
         detections.sort(key=lambda d: d.confidence, reverse=True)
         return detections
+
+
+def _ceil32(n: int) -> int:
+    return -(-n // 32) * 32

@@ -19,13 +19,14 @@ _URL_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://")
 def expand_sources(sources: Iterable[str]) -> Iterator[Path]:
     """Files as given, folders expanded to their image and video files (sorted, recursive).
 
-    URLs and missing paths raise ``ValidationError`` naming the source.
+    Missing paths raise ``ValidationError`` naming the source; so do camera URLs, which are read
+    frame by frame with ``streams.iter_url_frames`` instead.
     """
     for source in sources:
         if source.lower().startswith(_URL_PREFIXES):
             raise ValidationError(
-                f"source {source!r}: camera and stream URLs are not supported yet "
-                "(only image and video files and folders)",
+                f"source {source!r}: a camera URL, not a file; read it with "
+                "plateledger.recognize.streams.iter_url_frames",
                 {"field": "source"},
             )
         path = Path(source)

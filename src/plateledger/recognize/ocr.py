@@ -8,8 +8,9 @@ Choosing the plate line among the lines is ``plate_text``'s job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,11 @@ from plateledger.recognize._deps import require
 from plateledger.recognize.base import Detection, Image, PlateText
 from plateledger.recognize.detector import ort_session
 
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+if TYPE_CHECKING:
+    from plateledger.recognize.crnn import CrnnPlateRecogniser
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_ALNUM = ALNUM
 _REC_HEIGHT = 48
 _CROP_WIDTH = 256
 _PAD_X, _PAD_Y = 0.08, 0.15
@@ -36,13 +41,21 @@ class OcrLine:
     alternatives: tuple[tuple[tuple[str, float], ...], ...]  # per character, best first
     height: float
     centre_y: float
+    #: T x 37 CTC probabilities: column 0 blank or a non-plate glyph, then ``ALNUM`` (see ``ctc``)
+    emissions: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
 
 class RapidOcrReader:
     """``PlateReader`` backend: RapidOCR detection + PP-OCRv6 recognition on the plate crop."""
 
-    def __init__(self, threads: int = 1, det_side: int = _DET_SIDE) -> None:
+    def __init__(
+        self,
+        threads: int = 1,
+        det_side: int = _DET_SIDE,
+        recogniser: CrnnPlateRecogniser | None = None,
+    ) -> None:
         self._cv2 = require("cv2")
+        self._crnn = recogniser
         rapidocr = require("rapidocr")
         params = {
             "Global.log_level": "error",
@@ -68,7 +81,8 @@ class RapidOcrReader:
     def read(self, image: Image, detection: Detection) -> PlateText | None:
         from plateledger.recognize.plate_text import choose_plate
 
-        return choose_plate(self.lines(image, detection))
+        second = self._crnn.run(image, detection) if self._crnn is not None else None
+        return choose_plate(self.lines(image, detection), second)
 
     def lines(self, image: Image, detection: Detection) -> list[OcrLine]:
         """All text lines in the padded, normalised crop of ``detection``."""
@@ -151,7 +165,8 @@ class RapidOcrReader:
                 confs.append(float(row[k - 2]))
                 alts.append(tuple((_ALNUM[j], float(row[j])) for j in order))
             t = end
-        return OcrLine(raw, "".join(chars), tuple(confs), tuple(alts), height, centre)
+        emissions = np.concatenate([prob[:, :1] + other[:, None], alnum], axis=1)
+        return OcrLine(raw, "".join(chars), tuple(confs), tuple(alts), height, centre, emissions)
 
 
 def _merge_rows(quads: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:

@@ -7,16 +7,21 @@ from pathlib import Path
 
 from plateledger.recognize.base import (
     AttributeEstimator,
+    Detection,
     Detector,
     Image,
     PlateReader,
     Recognition,
 )
 from plateledger.recognize.images import expand_sources, load_image
+from plateledger.recognize.zone import Zone
 
 
 class Recognizer:
-    """Runs a ``Detector``, a ``PlateReader`` and an optional ``AttributeEstimator``."""
+    """Runs a ``Detector``, a ``PlateReader`` and an optional ``AttributeEstimator``.
+
+    With a ``zone``, plates whose centre lies outside it are dropped before they are read.
+    """
 
     def __init__(
         self,
@@ -24,30 +29,59 @@ class Recognizer:
         reader: PlateReader,
         attributes: AttributeEstimator | None = None,
         max_plates: int = 4,
+        zone: Zone | None = None,
     ) -> None:
         self.detector = detector
         self.reader = reader
         self.attributes = attributes
         self.max_plates = max_plates
+        self.zone = zone
 
     @classmethod
-    def default(cls, threads: int = 1, imgsz: int | None = None) -> Recognizer:
-        """The default onnxruntime backends (needs the ``recognize`` extra)."""
+    def default(
+        cls,
+        threads: int = 1,
+        imgsz: int | None = None,
+        zone: Zone | None = None,
+        rect: bool = True,
+        recogniser: bool | None = None,
+    ) -> Recognizer:
+        """The default onnxruntime backends (needs the ``recognize`` extra).
+
+        ``rect``: letterbox the detector input to the image's aspect ratio rather than a square.
+        ``recogniser``: also run plateledger's own plate recogniser (``crnn``) and fuse both
+        readings; ``None`` uses it when its weights ship with this installation.
+        """
+        from plateledger.recognize import crnn
         from plateledger.recognize.colour import HsvColourEstimator
         from plateledger.recognize.detector import DEFAULT_IMGSZ, YoloPlateDetector
         from plateledger.recognize.ocr import RapidOcrReader
 
-        detector = YoloPlateDetector(imgsz=imgsz or DEFAULT_IMGSZ, threads=threads)
-        return cls(detector, RapidOcrReader(threads=threads), HsvColourEstimator())
+        detector = YoloPlateDetector(imgsz=imgsz or DEFAULT_IMGSZ, threads=threads, rect=rect)
+        use_crnn = crnn.available() if recogniser is None else recogniser
+        second = crnn.CrnnPlateRecogniser(threads=threads) if use_crnn else None
+        reader = RapidOcrReader(threads=threads, recogniser=second)
+        return cls(detector, reader, HsvColourEstimator(), zone=zone)
+
+    def detect(self, image: Image) -> list[Detection]:
+        """The plates to read in ``image``, best first (inside the zone, at most ``max_plates``)."""
+        detections = self.detector.detect(image)
+        if self.zone is not None:
+            height, width = image.shape[:2]
+            detections = [d for d in detections if self.zone.contains(d.bbox, width, height)]
+        return detections[: self.max_plates]
+
+    def read(
+        self, image: Image, detection: Detection, source: str, frame: int | None = None
+    ) -> Recognition:
+        """Read one detected plate and the vehicle's attributes."""
+        plate = self.reader.read(image, detection)
+        colour = self.attributes.colour(image, detection) if self.attributes else None
+        return Recognition(source, detection, plate, colour, frame)
 
     def recognize(self, image: Image, source: str, frame: int | None = None) -> list[Recognition]:
         """Every detected plate, read or not (``plate`` is ``None`` when nothing legible)."""
-        results = []
-        for detection in self.detector.detect(image)[: self.max_plates]:
-            plate = self.reader.read(image, detection)
-            colour = self.attributes.colour(image, detection) if self.attributes else None
-            results.append(Recognition(source, detection, plate, colour, frame))
-        return results
+        return [self.read(image, d, source, frame) for d in self.detect(image)]
 
     def recognize_file(self, path: Path) -> list[Recognition]:
         return self.recognize(load_image(path), str(path))

@@ -20,11 +20,15 @@ import heapq
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from plateledger.domain.plate_formats import PlateFormat, confusable_fixes, formats_for, state_name
 from plateledger.domain.types import US_STATES
 from plateledger.recognize.base import Candidate, PlateText
 from plateledger.recognize.ocr import OcrLine
+
+if TYPE_CHECKING:
+    from plateledger.recognize.crnn import CrnnOutput
 
 MIN_LENGTH, MAX_LENGTH = 2, 8
 MAX_CANDIDATES = 5
@@ -32,6 +36,7 @@ _FLOOR = 0.01  # probability given to a character the recogniser did not propose
 _FIT_STATE, _FIT_ANY, _FIT_NONE = 1.0, 0.9, 0.7
 _MIN_RELATIVE_HEIGHT = 0.55
 _TRIM_PENALTY = 0.9
+_CRNN_STATE_MIN = 0.5  # below this the layout-based state is not reported
 
 SLOGANS: dict[str, str] = {
     "SUNSHINESTATE": "FL",
@@ -82,20 +87,34 @@ _TIMESTAMP = re.compile(
 )
 
 
-def choose_plate(lines: Sequence[OcrLine]) -> PlateText | None:
-    """The plate read among the OCR lines of one crop, or ``None`` if none looks like a plate."""
+def choose_plate(lines: Sequence[OcrLine], crnn: CrnnOutput | None = None) -> PlateText | None:
+    """The plate read among the OCR lines of one crop, or ``None`` if none looks like a plate.
+
+    With ``crnn`` (plateledger's own recogniser on the same plate), candidates from both
+    recognisers are scored together by their CTC likelihood under each (``fusion``), and the
+    issuing state falls back to the one the recogniser tells from the plate's layout.
+    """
     state, state_conf = estimate_state(lines)
+    if state is None and crnn is not None and crnn.state_confidence >= _CRNN_STATE_MIN:
+        state, state_conf = crnn.state, crnn.state_confidence
     tallest = max((line.height for line in lines), default=0.0)
     plausible = [
         line
         for line in lines
         if line.height >= _MIN_RELATIVE_HEIGHT * tallest and not is_junk(line)
     ]
-    if not plausible:
-        return None
-    line = max(plausible, key=lambda ln: (ln.height, len(ln.text)))
     formats = formats_for(state) if state else ()
-    candidates = rank_candidates(line, formats)
+    line = max(plausible, key=lambda ln: (ln.height, len(ln.text))) if plausible else None
+    if crnn is not None:
+        from plateledger.recognize.fusion import fuse
+
+        candidates = fuse(line, crnn, formats)
+    elif line is not None:
+        candidates = rank_candidates(line, formats)
+    else:
+        candidates = []
+    if not candidates:
+        return None
     best_text, best_conf, best_chars = candidates[0]
     return PlateText(
         text=best_text,
@@ -104,7 +123,7 @@ def choose_plate(lines: Sequence[OcrLine]) -> PlateText | None:
         candidates=tuple(Candidate(t, round(c, 4)) for t, c, _ in candidates),
         state=state,
         state_confidence=None if state_conf is None else round(state_conf, 3),
-        raw=line.raw,
+        raw=line.raw if line is not None else None,
     )
 
 
@@ -169,12 +188,7 @@ def rank_candidates(
 ) -> list[tuple[str, float, tuple[float, ...]]]:
     """Up to five ``(text, confidence, per-char confidences)``, best first."""
     tables = [dict(alts) for alts in line.alternatives]
-    texts = set(_beam(line.alternatives, 12))
-    texts.add(line.text)
-    for fmts in (state_formats, _all_formats()):
-        for text in list(texts)[:12]:
-            if fmts and not any(f.matches(text) for f in fmts):
-                texts.update(confusable_fixes(text, fmts)[:4])
+    texts = candidate_pool(line.text, line.alternatives, state_formats)
     scored = [_score(text, tables, state_formats, 1.0) for text in texts]
     # A stray glyph at either edge (a frame screw, a sticker) makes a plate fit no format; only
     # trimmed when the plate names its state and the trimmed text fits that state's formats.
@@ -189,6 +203,21 @@ def rank_candidates(
             best[item[0]] = item
     ranked = sorted(best.values(), key=lambda item: (-item[1], item[0]))
     return ranked[:MAX_CANDIDATES]
+
+
+def candidate_pool(
+    text: str,
+    alternatives: Sequence[Sequence[tuple[str, float]]],
+    state_formats: tuple[PlateFormat, ...],
+) -> set[str]:
+    """The recogniser's most probable strings plus their confusable fixes that fit a format."""
+    texts = set(_beam(alternatives, 12))
+    texts.add(text)
+    for fmts in (state_formats, _all_formats()):
+        for item in list(texts)[:12]:
+            if fmts and not any(f.matches(item) for f in fmts):
+                texts.update(confusable_fixes(item, fmts)[:4])
+    return texts
 
 
 def _score(

@@ -1,9 +1,15 @@
 """Group a vehicle's reads across video frames into one sighting, with multi-frame consensus.
 
-A read joins the open track whose last box overlaps it (IoU >= 0.2) or whose consensus plate is
-within one confusable-folded character of it; a track closes after ``max_gap`` frames without a
-read. The consensus plate is a per-position vote, weighted by character confidence, among the
-reads of the most common length (weighted by read confidence).
+A read joins the open track whose last box overlaps it (IoU >= 0.2) or whose last plate is
+within one confusable-folded character of it; a track closes after ``max_gap`` frames in which it
+was not seen. The consensus plate is a per-position vote, weighted by character confidence, among
+the reads of the most common length (weighted by read confidence).
+
+Stationary vehicles are not re-read every frame: once a track has ``settle_reads`` reads, a
+detection whose box stays where the track's last box was (IoU >= 0.8) only keeps the track alive
+(``Tracker.stationary`` says so before the OCR runs), and a frame in which nothing moved keeps every
+open track alive (``Tracker.keep_alive``). With ``emit_settled`` (live cameras), a track's sighting
+is emitted as soon as it settles instead of when it closes, and only once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from plateledger.domain.plates import fold
 from plateledger.recognize.base import Box, Candidate, PlateText, Recognition
 
 _MIN_IOU = 0.2
+_STATIONARY_IOU = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,29 +39,80 @@ class Sighting:
 @dataclass
 class _Track:
     reads: list[Recognition] = field(default_factory=list)
+    seen: int = 0  # last frame the vehicle was seen (read, or kept alive)
+    box: Box = (0, 0, 0, 0)
+    emitted: bool = False
 
     @property
     def last(self) -> Recognition:
         return self.reads[-1]
 
 
+class Tracker:
+    """Incremental tracker: feed it each processed frame's reads in frame order."""
+
+    def __init__(
+        self, max_gap: int = 15, settle_reads: int = 3, emit_settled: bool = False
+    ) -> None:
+        self.max_gap = max_gap
+        self.settle_reads = settle_reads
+        self.emit_settled = emit_settled
+        self._open: list[_Track] = []
+
+    def stationary(self, box: Box) -> bool:
+        """Whether ``box`` is a settled vehicle that has not moved: no need to read it again."""
+        return any(
+            len(t.reads) >= self.settle_reads and _iou(t.box, box) >= _STATIONARY_IOU
+            for t in self._open
+        )
+
+    def touch(self, box: Box, frame: int) -> None:
+        """A stationary vehicle was seen at ``frame`` without being read."""
+        for t in self._open:
+            if _iou(t.box, box) >= _STATIONARY_IOU:
+                t.seen = max(t.seen, frame)
+
+    def keep_alive(self, frame: int) -> None:
+        """Nothing moved in ``frame``: every open track is still there."""
+        for t in self._open:
+            t.seen = max(t.seen, frame)
+
+    def observe(self, frame: int, reads: Iterable[Recognition]) -> list[Sighting]:
+        """Add the reads of ``frame``; the sightings that are now due (closed or settled)."""
+        due = self._close_before(frame)
+        for read in reads:
+            if read.plate is None:
+                continue
+            target = next((t for t in self._open if _same_vehicle(t.last, read)), None)
+            if target is None:
+                target = _Track()
+                self._open.append(target)
+            target.reads.append(read)
+            target.seen = max(target.seen, frame)
+            target.box = read.detection.bbox
+            if self.emit_settled and not target.emitted and len(target.reads) >= self.settle_reads:
+                target.emitted = True
+                due.append(consensus(target.reads))
+        return due
+
+    def flush(self) -> list[Sighting]:
+        """Close every open track (end of the video or stream)."""
+        done = [consensus(t.reads) for t in self._open if not t.emitted]
+        self._open = []
+        return done
+
+    def _close_before(self, frame: int) -> list[Sighting]:
+        closing = [t for t in self._open if frame - t.seen > self.max_gap]
+        self._open = [t for t in self._open if t not in closing]
+        return [consensus(t.reads) for t in closing if not t.emitted]
+
+
 def track(recognitions: Iterable[Recognition], max_gap: int = 15) -> Iterator[Sighting]:
     """Sightings from reads in frame order (reads with ``plate`` None are ignored)."""
-    open_tracks: list[_Track] = []
+    tracker = Tracker(max_gap=max_gap)
     for read in recognitions:
-        if read.plate is None:
-            continue
-        frame = read.frame or 0
-        for done in [t for t in open_tracks if frame - (t.last.frame or 0) > max_gap]:
-            open_tracks.remove(done)
-            yield consensus(done.reads)
-        target = next((t for t in open_tracks if _same_vehicle(t.last, read)), None)
-        if target is None:
-            open_tracks.append(_Track([read]))
-        else:
-            target.reads.append(read)
-    for remaining in open_tracks:
-        yield consensus(remaining.reads)
+        yield from tracker.observe(read.frame or 0, [read])
+    yield from tracker.flush()
 
 
 def consensus(reads: list[Recognition]) -> Sighting:

@@ -61,9 +61,10 @@ class DuckDBStore(PolicyTables, Purges):
 
     def __init__(self, data_dir: Path, *, memory_limit: str | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = self.data_dir / DB_FILE
         self._con = _open(self.path, memory_limit)
+        _make_private(self.data_dir, self.path)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         migrate(self._con)
@@ -374,6 +375,15 @@ def _open(path: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open {path}: {exc}", {"path": str(path)}) from exc
     con.execute(f"USE {writer.DB_ALIAS}")
     return con
+
+
+def _make_private(directory: Path, db: Path) -> None:
+    """Reads, token hashes and keys are for the service user only: directory 0700, file 0600."""
+    try:
+        directory.chmod(0o700)
+        db.chmod(0o600)
+    except PermissionError:  # not the owner (a shared mount): say so, keep serving
+        log.warning("cannot make %s private (chmod 0700): not its owner", directory)
 
 
 def _quote(path: Path) -> str:

@@ -173,6 +173,23 @@ def _hotlists(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _accounts(con: duckdb.DuckDBPyConnection) -> None:
+    # Passwords (argon2 hashes), consecutive failures, lockout and disabled accounts; token ids,
+    # scopes (NULL: all of the user's permissions) and kinds (api, session).
+    con.execute(
+        """
+        CREATE TABLE user_credentials (
+            user_id VARCHAR PRIMARY KEY, password_hash VARCHAR, password_set_at TIMESTAMP,
+            failed_count INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            disabled BOOLEAN NOT NULL DEFAULT FALSE);
+        ALTER TABLE tokens ADD COLUMN token_id VARCHAR;
+        ALTER TABLE tokens ADD COLUMN scopes VARCHAR[];
+        ALTER TABLE tokens ADD COLUMN kind VARCHAR DEFAULT 'api';
+        UPDATE tokens SET token_id = substr(token_hash, 1, 16);
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -186,6 +203,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_sharing", _sharing),
     Migration("0005_retention", _retention),
     Migration("0006_hotlists", _hotlists),
+    Migration("0007_accounts", _accounts),
 )
 
 

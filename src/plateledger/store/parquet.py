@@ -7,15 +7,23 @@ DuckDB and Spark can both prune on plate and time. Columns are the ingest schema
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from plateledger.errors import ValidationError
 from plateledger.store.read_query import CONF_SCALE
 from plateledger.store.schema import INGEST_SCHEMA
+
+PLATES_DIR = "_plates"
+ROW_GROUP_ROWS = 100_000
 
 
 def _f32(column: str) -> str:
@@ -23,7 +31,7 @@ def _f32(column: str) -> str:
 
 
 EXPORT_SELECT = f"""
-SELECT r.read_id, n.agency_id AS owner, n.id AS network_id, c.id AS camera_id,
+SELECT CAST(r.read_id AS BIGINT) AS read_id, n.agency_id AS owner, n.id AS network_id, c.id AS camera_id,
        r.ts AT TIME ZONE 'UTC' AS ts, r.plate, coalesce(r.plate_raw, r.plate) AS plate_raw,
        r.plate_state, {_f32("r.state_conf")} AS state_confidence, {_f32("r.conf")} AS confidence,
        list_transform(r.candidates, lambda x: {{'plate': x.plate, 'confidence': {_f32("x.conf")}}})
@@ -38,18 +46,73 @@ JOIN cameras c ON c.key = r.camera_key
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
-    """Write every read to ``out_dir`` in the Hive layout; returns the number of reads."""
+    """Write every read to ``out_dir`` in the Hive layout, plus the per-day plate dictionary
+    ``_plates/day=<YYYY-MM-DD>/plates.parquet``; returns the number of reads. Partitions of an
+    earlier export in ``out_dir`` are replaced."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    row = con.execute("SELECT count(*) FROM reads").fetchone()
-    hot = con.execute("SELECT count(*) FROM reads_hot").fetchone()
-    total = (int(row[0]) if row else 0) + (int(hot[0]) if hot else 0)
-    target = str(out_dir).replace("'", "''")
-    con.execute(
-        f"COPY (SELECT * FROM ({EXPORT_SELECT}) ORDER BY owner, day, plate, ts) TO '{target}' "
-        "(FORMAT parquet, PARTITION_BY (owner, day), COMPRESSION zstd, "
-        "ROW_GROUP_SIZE 100000, OVERWRITE_OR_IGNORE true)"
-    )
+    for old in [*out_dir.glob("owner=*"), out_dir / PLATES_DIR]:
+        if old.is_dir():
+            shutil.rmtree(old)
+    # DuckDB's partitioned COPY does not keep the ORDER BY inside each file, so the sorted
+    # stream is cut into partitions here: one file per (owner, day), rows in (plate, ts) order.
+    reader = con.sql(
+        f"SELECT * FROM ({EXPORT_SELECT}) ORDER BY owner, day, plate, ts, read_id"
+    ).to_arrow_reader(ROW_GROUP_ROWS)
+    total = write_partitions(reader, out_dir, ("owner", "day"))
+    plates = con.sql(
+        f"SELECT DISTINCT day, plate FROM ({EXPORT_SELECT}) ORDER BY day, plate"
+    ).to_arrow_reader(ROW_GROUP_ROWS)
+    write_partitions(plates, out_dir / PLATES_DIR, ("day",), "plates.parquet")
     return total
+
+
+def write_partitions(
+    batches: Iterable[pa.RecordBatch],
+    out_dir: Path,
+    keys: Sequence[str],
+    file_name: str = "data_0.parquet",
+) -> int:
+    """Write a stream sorted by ``keys`` as ``k1=v1/k2=v2/<file_name>`` (zstd, row-group
+    statistics, ``ROW_GROUP_ROWS``-row groups); the key columns live in the path only."""
+    writer: pq.ParquetWriter | None = None
+    current: tuple[str, ...] | None = None
+    total = 0
+    try:
+        for batch in batches:
+            total += batch.num_rows
+            for key, part in _runs(batch, keys):
+                if key != current:
+                    if writer is not None:
+                        writer.close()
+                    target = out_dir.joinpath(
+                        *(f"{k}={quote(v, safe='')}" for k, v in zip(keys, key, strict=True))
+                    )
+                    target.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(target / file_name, part.schema, compression="zstd",
+                                              write_statistics=True)  # fmt: skip
+                    current = key
+                assert writer is not None
+                writer.write_batch(part, row_group_size=ROW_GROUP_ROWS)
+    finally:
+        if writer is not None:
+            writer.close()
+    return total
+
+
+def _runs(
+    batch: pa.RecordBatch, keys: Sequence[str]
+) -> Iterator[tuple[tuple[str, ...], pa.RecordBatch]]:
+    """Consecutive stretches of equal key values in a key-sorted batch, key columns dropped."""
+    if batch.num_rows == 0:
+        return
+    cols = [pc.cast(batch.column(k), pa.string()) for k in keys]
+    joined = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x00")
+    change = pc.not_equal(joined[1:], joined[:-1])
+    starts = [0, *(int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()), batch.num_rows]
+    data = batch.select([n for n in batch.schema.names if n not in keys])
+    for lo, hi in itertools.pairwise(starts):
+        key = tuple(str(c[lo].as_py()) for c in cols)
+        yield key, data.slice(lo, hi - lo)
 
 
 def import_parquet_tables(
@@ -58,7 +121,14 @@ def import_parquet_tables(
     """Stream the reads of a Parquet file or Hive directory as ingest-schema batches."""
     if not path.exists():
         raise ValidationError(f"no such file or directory: {path}", {"file": str(path)})
-    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    pattern = str(path)
+    if path.is_dir():  # the reads of a lake (not its plate dictionary), or any Parquet below
+        lake = any(path.glob("owner=*"))
+        pattern = (
+            str(path / "owner=*" / "day=*" / "*.parquet")
+            if lake
+            else str(path / "**" / "*.parquet")
+        )
     try:
         relation = con.read_parquet(pattern, hive_partitioning=path.is_dir())
     except duckdb.Error as exc:

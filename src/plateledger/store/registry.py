@@ -100,8 +100,10 @@ def load_users(con: duckdb.DuckDBPyConnection) -> list[User]:
 
 
 def add_token(con: duckdb.DuckDBPyConnection, token: Token) -> None:
+    """Store an unscoped API token (scopes and session tokens: ``store.accounts``)."""
     con.execute(
-        "INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO tokens (token_hash, user_id, label, created_at, expires_at, "
+        "revoked, token_id, scopes, kind) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'api')",
         [
             token.token_hash,
             token.user_id,
@@ -109,6 +111,7 @@ def add_token(con: duckdb.DuckDBPyConnection, token: Token) -> None:
             token.created_at,
             token.expires_at,
             token.revoked,
+            token.token_hash[:16],
         ],
     )
 
@@ -118,7 +121,8 @@ def user_for_token_hash(
 ) -> User | None:
     row = con.execute(
         "SELECT u.id, u.agency_id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id "
-        "WHERE t.token_hash = ? AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > ?)",
+        "WHERE t.token_hash = ? AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > ?) "
+        "AND NOT EXISTS (SELECT 1 FROM user_credentials c WHERE c.user_id = u.id AND c.disabled)",
         [token_hash, now],
     ).fetchone()
     if row is None:

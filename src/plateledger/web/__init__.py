@@ -14,7 +14,16 @@ from fastapi.staticfiles import StaticFiles
 
 from plateledger.app.platform import Platform
 from plateledger.errors import PlateledgerError
-from plateledger.web import routes_auth, routes_holds, routes_search
+from plateledger.web import (
+    routes_admin,
+    routes_admin_sharing,
+    routes_admin_users,
+    routes_alerts,
+    routes_audit,
+    routes_auth,
+    routes_holds,
+    routes_search,
+)
 from plateledger.web.common import HERE, SECURITY_HEADERS, UI_PREFIX, SignInRequired, render
 from plateledger.web.common import signed_in_user as _signed_in_user
 from plateledger.web.session import Signer, load_secret
@@ -44,7 +53,9 @@ def ui_app(platform: Platform) -> FastAPI:
         return render(request, "error.html", exc.status, user=user, message=exc.message, held=held)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (routes_auth, routes_search, routes_holds):
+    for module in (routes_auth, routes_search, routes_holds, routes_alerts):
+        app.include_router(module.router)
+    for module in (routes_admin, routes_admin_sharing, routes_admin_users, routes_audit):
         app.include_router(module.router)
     return app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from plateledger.app.platform import Platform
+from plateledger.app.tokens import Principal, principal_for_hash
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
 from plateledger.web.session import CSRF_COOKIE, SESSION_COOKIE, Signer, new_nonce
@@ -70,21 +70,36 @@ def signer_of(request: Request) -> Signer:
     return signer
 
 
-def signed_in_user(request: Request) -> User | None:
-    """The session's user, if the cookie is valid and its API token is still live."""
+def signed_in_principal(request: Request) -> Principal | None:
+    """The session's user and permissions, if the cookie is valid and its token still live
+    (API token or password session token: revoking either ends the session)."""
     session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    user = platform_of(request).store.user_for_token_hash(session.token_hash, datetime.now(UTC))
-    if user is None or user.id != session.user_id:
+    who = principal_for_hash(platform_of(request), session.token_hash)
+    if who is None or who.user is None or who.user.id != session.user_id:
         return None
-    return user
+    return who
 
 
-def require_user(request: Request, *roles: str) -> User:
-    user = signed_in_user(request)
-    if user is None:
+def signed_in_user(request: Request) -> User | None:
+    who = signed_in_principal(request)
+    return who.user if who is not None else None
+
+
+def require_user(request: Request, *needs: str) -> User:
+    """The signed-in user, holding every permission named in ``needs`` (names with a dot,
+    from roles.yaml). A need without a dot is a role name (pages written before roles became
+    data): the user's role must be one of those."""
+    who = signed_in_principal(request)
+    if who is None or who.user is None:
         raise SignInRequired("sign in first")
+    user = who.user
+    missing = [n for n in needs if "." in n and not who.can(n)]
+    if missing:
+        raise ForbiddenError(f"role {user.role!r} may not do this (needs permission "
+                             f"{missing[0]!r})")  # fmt: skip
+    roles = [n for n in needs if "." not in n]
     if roles and user.role not in roles:
         raise ForbiddenError(
             f"role {user.role!r} may not do this (needs one of: {', '.join(roles)})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,9 +13,13 @@ from plateledger.policy.base import AccessRequest, Decision
 from plateledger.policy.purposes import purpose as purpose_code
 from plateledger.search.types import Near, Purpose, SearchQuery
 from plateledger.search.validate import validate_purpose, validate_query
+from plateledger.store.base import BBox
 from plateledger.web.common import Form
 
 MODES = ("exact", "wildcard", "fuzzy")
+PAGE_SIZE = 50
+BBOX_FIELDS = ("bbox_min_lat", "bbox_min_lon", "bbox_max_lat", "bbox_max_lon")
+PAGING_FIELDS = frozenset({"csrf_token", "action", "offset"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +46,43 @@ def parse_search(form: Form) -> tuple[SearchQuery, Purpose]:
         time_to=_time(form, "time_to"),
         cameras=tuple(CameraId(c) for c in form.all("camera")),
         near=near,
+        bbox=parse_bbox(form),
         plate_state=form.opt("plate_state"),
         color=form.opt("color"),
         vehicle_type=form.opt("vehicle_type"),
         make=form.opt("make"),
-        limit=min(_int(form, "limit", "100"), 500),
+        limit=min(_int(form, "limit", str(PAGE_SIZE)), 500),
+        offset=_int(form, "offset", "0"),
     )
     validate_query(query)
     return query, parse_purpose(form)
+
+
+def parse_bbox(form: Form) -> BBox | None:
+    """The drawn (or typed) box: all four edges or none, in range, south < north, west < east."""
+    given = [name for name in BBOX_FIELDS if form.opt(name)]
+    if not given:
+        return None
+    if len(given) < len(BBOX_FIELDS):
+        missing = next(name for name in BBOX_FIELDS if name not in given)
+        raise ValidationError(f"{missing}: give all four edges of the box", {"field": missing})
+    min_lat, min_lon, max_lat, max_lon = (_float(form, name) for name in BBOX_FIELDS)
+    for name, value, bound in zip(BBOX_FIELDS, (min_lat, min_lon, max_lat, max_lon),
+                                  (90, 180, 90, 180), strict=True):  # fmt: skip
+        if not -bound <= value <= bound:
+            raise ValidationError(f"{name}: must be between -{bound} and {bound}", {"field": name})
+    if min_lat >= max_lat:
+        raise ValidationError("bbox_min_lat: south edge must be below the north edge",
+                              {"field": "bbox_min_lat"})  # fmt: skip
+    if min_lon >= max_lon:
+        raise ValidationError("bbox_min_lon: west edge must be left of the east edge",
+                              {"field": "bbox_min_lon"})  # fmt: skip
+    return BBox(min_lat, min_lon, max_lat, max_lon)
+
+
+def carried_fields(form: Form) -> list[tuple[str, str]]:
+    """The query's fields, as hidden inputs for the next/previous page (plate in the body)."""
+    return [(k, v) for k in form.values() if k not in PAGING_FIELDS for v in form.all(k)]
 
 
 def parse_purpose(form: Form) -> Purpose:
@@ -87,9 +121,12 @@ def _int(form: Form, name: str, default: str) -> int:
 
 def _float(form: Form, name: str, default: str = "") -> float:
     try:
-        return float(form.get(name) or default)
+        value = float(form.get(name) or default)
     except ValueError:
         raise ValidationError(f"{name}: not a number", {"field": name}) from None
+    if not math.isfinite(value):
+        raise ValidationError(f"{name}: not a finite number", {"field": name})
+    return value
 
 
 def _time(form: Form, name: str) -> datetime | None:

@@ -1,18 +1,26 @@
-"""Sign-in with an API token (until issue #9 adds passwords) and sign-out."""
+"""Sign-in (user id and password, or an API token) and sign-out.
+
+A password sign-in creates a short-lived session token (kind ``session``, revocable, expiring);
+a token sign-in uses the API token itself. Either way the session cookie holds only the
+token's SHA-256 hash, and the session ends when that token is revoked or expires.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from plateledger.app import accounts
 from plateledger.app.tokens import hash_token
 from plateledger.errors import AuthenticationError
+from plateledger.store import accounts as account_db
 from plateledger.web.common import (
     UI_PREFIX,
     checked_form,
     platform_of,
     render,
     set_cookie,
+    signed_in_principal,
     signed_in_user,
     signer_of,
 )
@@ -36,11 +44,16 @@ def signin_form(request: Request) -> HTMLResponse:
 @router.post("/signin")
 async def signin(request: Request) -> Response:
     form = await checked_form(request, None)
+    platform = platform_of(request)
     token = form.get("token")
     try:
-        user = platform_of(request).authenticate(token)
-    except AuthenticationError:
-        return render(request, "signin.html", 401, error="That token is not valid.")
+        if token:
+            user = platform.authenticate(token)
+        else:
+            token, user = accounts.sign_in(platform, form.get("user_id"), form.get("password"))
+    except AuthenticationError as exc:
+        message = "That token is not valid." if form.get("token") else exc.message
+        return render(request, "signin.html", 401, error=message, user_id=form.get("user_id"))
     response = RedirectResponse(f"{UI_PREFIX}/", 303)
     set_cookie(response, SESSION_COOKIE, signer_of(request).session_cookie(user.id,
                hash_token(token)), request)  # fmt: skip
@@ -49,7 +62,10 @@ async def signin(request: Request) -> Response:
 
 @router.post("/signout")
 async def signout(request: Request) -> Response:
-    await checked_form(request, signed_in_user(request))
+    who = signed_in_principal(request)
+    await checked_form(request, who.user if who else None)
+    if who is not None and who.token is not None and who.token.kind == "session":
+        account_db.revoke_token(platform_of(request).store, who.token.token_id)
     response = RedirectResponse(f"{UI_PREFIX}/signin", 303)
     response.delete_cookie(SESSION_COOKIE, path=UI_PREFIX)
     return response

@@ -9,13 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.domain.types import User
+from plateledger.domain.types import Camera, User
 from plateledger.errors import HeldForApproval, ValidationError
 from plateledger.policy.purposes import selectable_purposes
 from plateledger.search.timeline import timeline
-from plateledger.search.types import SearchRequest
+from plateledger.search.types import SearchRequest, SearchResponse, Timeline
 from plateledger.web.common import Form, checked_form, platform_of, render, require_user
-from plateledger.web.forms import parse_purpose, parse_search, preview
+from plateledger.web.forms import (
+    carried_fields,
+    parse_bbox,
+    parse_purpose,
+    parse_search,
+    preview,
+)
+from plateledger.web.map import MapView, Place, camera_places, extent_of, sighting_map
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -33,12 +40,55 @@ def _names(request: Request) -> dict[str, Any]:
 def _form_page(
     request: Request, user: User, form: Form | None, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    cameras = platform_of(request).visible_cameras(user)
+    cameras = sorted(platform_of(request).visible_cameras(user), key=lambda c: c.id)
     return render(
         request, "search.html", status, user=user, purposes=selectable_purposes(),
-        cameras=sorted(cameras, key=lambda c: c.id), values=form.values() if form else {},
-        chosen_cameras=set(form.all("camera")) if form else set(), **_names(request), **extra,
+        cameras=cameras, values=form.values() if form else {},
+        chosen_cameras=set(form.all("camera")) if form else set(),
+        place_map=_place_map(request, user, cameras, form), **_names(request), **extra,
     )  # fmt: skip
+
+
+def _place_map(request: Request, user: User, cameras: list[Camera], form: Form | None) -> MapView:
+    """The box-drawing map: every camera the user may pick, zoomed to the box already given,
+    else to the cameras chosen, else to the user's own agency's cameras."""
+    places = [Place(c.id, c.lat, c.lon, c.name, 0) for c in cameras]
+    box = None
+    if form is not None:
+        try:
+            box = parse_bbox(form)
+        except ValidationError:
+            box = None
+    if box is not None:
+        pad_lat, pad_lon = (box.max_lat - box.min_lat) / 2, (box.max_lon - box.min_lon) / 2
+        extent = (box.min_lat - pad_lat, box.min_lon - pad_lon,
+                  box.max_lat + pad_lat, box.max_lon + pad_lon)  # fmt: skip
+        return sighting_map(places, extent=extent)
+    chosen = set(form.all("camera")) if form is not None else set()
+    focus = [p for p in places if p.key in chosen]
+    if not focus:
+        own = platform_of(request).cameras_of_agency(user.agency_id)
+        focus = [p for p in places if p.key in own]
+    return sighting_map(places, extent=extent_of(focus) if focus else None)
+
+
+def _hits_map(request: Request, response: SearchResponse) -> MapView:
+    """Sightings of this page of results: fixed cameras at their site, mobile units where the
+    read was taken."""
+    cameras = platform_of(request).store.cameras()
+    fixed = [(h.read.camera_id, 1) for h in response.hits if h.read.lat is None]
+    places = camera_places(fixed, cameras)
+    names = {c.id: c.name for c in cameras}
+    for h in response.hits:
+        r = h.read
+        if r.lat is not None and r.lon is not None:
+            places.append(Place(r.camera_id, r.lat, r.lon, names.get(r.camera_id, r.camera_id), 1))
+    return sighting_map(places)
+
+
+def _timeline_map(request: Request, t: Timeline) -> MapView:
+    cameras = platform_of(request).store.cameras()
+    return sighting_map(camera_places([(c.camera_id, c.count) for c in t.per_camera], cameras))
 
 
 @router.get("/search")
@@ -73,7 +123,8 @@ async def search(request: Request) -> HTMLResponse:
     log.info("ui search %s by %s: %d hits", response.search_id, user.id, len(response.hits))
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
-        **_names(request),
+        carried=carried_fields(form), offset=query.offset, page_size=query.limit,
+        hits_map=_hits_map(request, response), **_names(request),
     )  # fmt: skip
 
 
@@ -86,4 +137,7 @@ async def plate_timeline(request: Request) -> HTMLResponse:
     if not plate:
         raise ValidationError("plate: required", {"field": "plate"})
     result = await run_in_threadpool(timeline, platform_of(request).search, user, plate, purpose)
-    return render(request, "timeline.html", user=user, t=result, purpose=purpose, **_names(request))
+    return render(
+        request, "timeline.html", user=user, t=result, purpose=purpose,
+        timeline_map=_timeline_map(request, result), **_names(request),
+    )  # fmt: skip

@@ -1,0 +1,84 @@
+"""The permission each API route needs (names from ``app/roles.yaml``).
+
+Checked for every authenticated request by ``api.auth.current_user``, against the caller's
+effective permissions (role, narrowed by token scopes). Object-level rules (own agency, own
+search, the owner of a list) are checked by the services behind the routes. A route missing
+here is refused to scoped tokens and checked by its own dependency only; the authorization
+matrix test (tests/security/test_auth_matrix.py) fails for any route not listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+V1 = "/api/v1"
+
+# Routes anyone may call (no token): the permission the `public` role grants for them.
+PUBLIC_ROUTES: Mapping[str, str] = {
+    f"GET {V1}/health": "meta.read",
+    f"GET {V1}/audit/public-key": "audit.verify",
+    f"GET {V1}/audit/checkpoint": "audit.verify",
+}
+
+ROUTE_PERMISSIONS: Mapping[str, str] = {
+    f"GET {V1}/agencies": "registry.read",
+    f"GET {V1}/cameras": "registry.read",
+    f"POST {V1}/reads": "reads.ingest",
+    f"POST {V1}/searches": "search.run",
+    f"GET {V1}/plates/{{plate}}/timeline": "search.run",
+    f"GET {V1}/searches/{{search_id}}/hold": "holds.read",
+    f"POST {V1}/searches/{{search_id}}/approve": "holds.decide",
+    f"POST {V1}/searches/{{search_id}}/reject": "holds.decide",
+    f"POST {V1}/searches/{{search_id}}/resume": "search.run",
+    f"POST {V1}/networks/{{network_id}}/sharing": "sharing.manage",
+    f"GET {V1}/networks/{{network_id}}/sharing": "sharing.read",
+    f"DELETE {V1}/networks/{{network_id}}/sharing/{{agreement_id}}": "sharing.manage",
+    f"GET {V1}/networks/{{network_id}}/access": "sharing.read",
+    f"POST {V1}/agencies/{{agency_id}}/declarations": "sharing.manage",
+    f"PUT {V1}/agencies/{{agency_id}}/policy": "sharing.manage",
+    f"GET {V1}/audit/entries/{{index}}": "audit.read",
+    f"GET {V1}/audit/entries/{{index}}/proof": "audit.read",
+    f"GET {V1}/audit/consistency": "audit.read",
+    f"GET {V1}/audit/networks/{{network_id}}": "audit.read",
+    f"GET {V1}/audit/organizations/{{agency_id}}": "audit.read",
+    f"GET {V1}/hotlists": "hotlists.read",
+    f"POST {V1}/hotlists": "hotlists.manage",
+    f"GET {V1}/hotlists/stats": "hotlists.stats",
+    f"GET {V1}/hotlists/events": "hotlists.manage",
+    f"GET {V1}/hotlists/{{hotlist_id}}": "hotlists.read",
+    f"PATCH {V1}/hotlists/{{hotlist_id}}": "hotlists.manage",
+    f"DELETE {V1}/hotlists/{{hotlist_id}}": "hotlists.manage",
+    f"POST {V1}/hotlists/{{hotlist_id}}/entries": "hotlists.manage",
+    f"GET {V1}/hotlists/{{hotlist_id}}/entries": "hotlists.read",
+    f"PATCH {V1}/hotlists/{{hotlist_id}}/entries/{{entry_id}}": "hotlists.manage",
+    f"POST {V1}/hotlists/{{hotlist_id}}/entries/{{entry_id}}/expire": "hotlists.manage",
+    f"POST {V1}/hotlists/{{hotlist_id}}/import": "hotlists.manage",
+    f"POST {V1}/hotlists/{{hotlist_id}}/subscriptions": "hotlists.manage",
+    f"DELETE {V1}/hotlists/{{hotlist_id}}/subscriptions": "hotlists.manage",
+    f"GET {V1}/alerts": "alerts.read",
+    f"GET {V1}/alerts/stream": "alerts.read",
+    f"GET {V1}/alerts/{{alert_id}}": "alerts.read",
+    f"POST {V1}/alerts/{{alert_id}}/verify": "alerts.verify",
+    f"POST {V1}/alerts/{{alert_id}}/disposition": "alerts.verify",
+    f"POST {V1}/webhooks": "webhooks.manage",
+    # accounts (api/routes_accounts.py)
+    f"GET {V1}/me": "account.read",
+    f"POST {V1}/me/password": "account.self",
+    f"GET {V1}/me/tokens": "account.self",
+    f"POST {V1}/me/tokens": "account.self",
+    f"DELETE {V1}/me/tokens/{{token_id}}": "account.self",
+    f"GET {V1}/roles": "registry.read",
+    f"GET {V1}/users": "users.read",
+    f"POST {V1}/users": "users.manage",
+    f"POST {V1}/users/{{user_id}}/password": "users.manage",
+    f"POST {V1}/users/{{user_id}}/lock": "users.manage",
+    f"POST {V1}/users/{{user_id}}/unlock": "users.manage",
+    f"GET {V1}/users/{{user_id}}/tokens": "users.read",
+    f"POST {V1}/users/{{user_id}}/tokens": "users.manage",
+    f"DELETE {V1}/users/{{user_id}}/tokens/{{token_id}}": "users.manage",
+}
+
+
+def route_key(method: str, path: str) -> str:
+    """``"GET /api/v1/hotlists/{hotlist_id}"`` for a route path with or without the prefix."""
+    return f"{method.upper()} {path if path.startswith(V1) else V1 + path}"

@@ -1,0 +1,170 @@
+"""Browsing the audit log for auditors and agency admins: filtered, paged listing and one entry
+with everything needed to check it independently (canonical bytes, inclusion proof, the signed
+checkpoint it is proved against, and the log's public key).
+
+Scope is the API's (``GET /api/v1/audit/entries/{index}``): auditors see every entry; an agency
+admin sees entries written for the agency's users or about its networks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from plateledger.app.platform import Platform
+from plateledger.audit.checkpoint import Checkpoint, split_note
+from plateledger.audit.merkle import leaf_hash
+from plateledger.domain.types import User
+from plateledger.errors import ForbiddenError, ValidationError
+from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
+
+ROLES = ("auditor", "admin")
+PAGE_SIZE = 50
+ACCESS_EVENTS = frozenset({"token_use", "login"})
+SEARCH_EVENTS = frozenset({"search", "timeline", "denial", "hold"})
+
+
+def check_role(user: User) -> None:
+    if user.role not in ROLES:
+        raise ForbiddenError(f"role {user.role!r} may not read the audit log")
+
+
+def visibility(platform: Platform, user: User) -> Callable[[dict[str, Any]], bool]:
+    """Auditors see every entry; an agency sees entries by its users or about its networks."""
+    owned = {n.id for n in platform.store.networks() if n.agency_id == user.agency_id}
+
+    def visible(entry: dict[str, Any]) -> bool:
+        if user.role == "auditor":
+            return True
+        return entry.get("agency_id") == user.agency_id or bool(owned & set(entry["networks"]))
+
+    return visible
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    user: str = ""
+    agency: str = ""
+    purpose_class: str = ""
+    flagged: bool = False
+    denied: bool = False
+    access_events: bool = False  # token use and sign-in failures (numerous)
+
+    def __post_init__(self) -> None:
+        if self.purpose_class and self.purpose_class not in PURPOSE_CLASSES:
+            raise ValidationError(
+                f"purpose_class: unknown class {self.purpose_class!r}", {"field": "purpose_class"}
+            )
+        for name in ("user", "agency"):
+            if len(getattr(self, name)) > 100:
+                raise ValidationError(f"{name}: at most 100 characters", {"field": name})
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    index: int
+    entry: dict[str, Any]
+    purpose_class: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: tuple[Row, ...]
+    page: int
+    has_next: bool
+    log_size: int
+
+
+def purpose_class_of(entry: dict[str, Any]) -> str | None:
+    subject = entry.get("subject")
+    code = subject.get("purpose") if isinstance(subject, dict) else None
+    found = load_purposes().get(code) if isinstance(code, str) else None
+    return found.purpose_class if found else None
+
+
+def flags_of(entry: dict[str, Any]) -> tuple[str, ...]:
+    subject = entry.get("subject")
+    decisions = subject.get("decisions") if isinstance(subject, dict) else None
+    out: dict[str, None] = {}
+    for d in decisions if isinstance(decisions, list) else ():
+        if isinstance(d, dict):
+            out.update(dict.fromkeys(str(f) for f in d.get("flags") or ()))
+    return tuple(out)
+
+
+def _matches(row: Row, f: Filters) -> bool:
+    e = row.entry
+    if not f.access_events and e.get("event_type") in ACCESS_EVENTS:
+        return False
+    if f.user and e.get("user_id") != f.user:
+        return False
+    if f.agency and e.get("agency_id") != f.agency:
+        return False
+    if f.purpose_class and row.purpose_class != f.purpose_class:
+        return False
+    if f.flagged and not row.flags:
+        return False
+    return not f.denied or e.get("outcome") == "denied" or e.get("event_type") == "denial"
+
+
+def _newest_first(platform: Platform) -> Iterator[Row]:
+    for index in range(platform.audit.size - 1, -1, -1):
+        entry = orjson.loads(platform.audit.entry(index))
+        yield Row(index, entry, purpose_class_of(entry), flags_of(entry))
+
+
+def browse(platform: Platform, user: User, filters: Filters, page: int = 1) -> Page:
+    """One page (newest first) of the entries the user may see that pass the filters."""
+    check_role(user)
+    if page < 1:
+        raise ValidationError("page: 1 or more", {"field": "page"})
+    skip, rows, visible = (page - 1) * PAGE_SIZE, [], visibility(platform, user)
+    for row in _newest_first(platform):
+        if not _matches(row, filters) or not visible(row.entry):
+            continue
+        if skip:
+            skip -= 1
+            continue
+        rows.append(row)
+        if len(rows) > PAGE_SIZE:
+            break
+    return Page(tuple(rows[:PAGE_SIZE]), page, len(rows) > PAGE_SIZE, platform.audit.size)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryProof:
+    """An entry and the material to verify it: everything as the API publishes it."""
+
+    index: int
+    canonical: bytes
+    entry: dict[str, Any]
+    leaf_hash: bytes
+    tree_size: int
+    proof: tuple[bytes, ...]
+    checkpoint_note: str  # signed note, as GET /api/v1/audit/checkpoint serves it
+    checkpoint: Checkpoint
+    public_key: str  # vkey line, as GET /api/v1/audit/public-key serves it (without newline)
+
+
+def entry_proof(platform: Platform, user: User, index: int) -> EntryProof:
+    """One visible entry with its inclusion proof under the latest signed checkpoint."""
+    check_role(user)
+    data = platform.audit.entry(index)
+    entry = orjson.loads(data)
+    if not visibility(platform, user)(entry):
+        raise ForbiddenError("this entry is about another agency")
+    note = platform.audit.checkpoint()
+    text, _ = split_note(note)
+    checkpoint = Checkpoint.from_body(text)
+    if index >= checkpoint.size:  # appended after the latest checkpoint: sign a new one
+        note = platform.audit.checkpoint()
+        checkpoint = Checkpoint.from_body(split_note(note)[0])
+    proof = platform.audit.inclusion(index, checkpoint.size)
+    return EntryProof(
+        index, data, entry, leaf_hash(data), checkpoint.size, tuple(proof), note, checkpoint,
+        platform.audit.public_key(),
+    )  # fmt: skip

@@ -1,0 +1,144 @@
+"""Roles, permissions and token scopes, loaded from ``app/roles.yaml`` (data, not code).
+
+The file is read strictly (duplicate or unknown keys, unknown permissions, cycles in
+``includes`` and roles the domain does not know all fail with the file and key named) and
+once per process: the API, the web UI and the CLI all ask :func:`role_table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from plateledger.domain.types import ROLES
+from plateledger.errors import ValidationError
+from plateledger.policy.data_file import PolicyDataError, Reader, load_document
+
+DATA_FILE = "roles.yaml"
+PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleInfo:
+    name: str
+    description: str
+    permissions: frozenset[str]  # includes resolved
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeInfo:
+    name: str
+    description: str
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleTable:
+    permissions: Mapping[str, str]  # name -> what it allows
+    roles: Mapping[str, RoleInfo]
+    scopes: Mapping[str, ScopeInfo]
+    every_token: frozenset[str] = frozenset()
+
+    @property
+    def public(self) -> frozenset[str]:
+        return self.roles[PUBLIC].permissions
+
+    def of_role(self, role: str) -> frozenset[str]:
+        info = self.roles.get(role)
+        return info.permissions if info is not None else self.public
+
+    def effective(self, role: str, scopes: Iterable[str] | None) -> frozenset[str]:
+        """A principal's permissions: the role's, narrowed by token scopes (public always)."""
+        granted = self.of_role(role)
+        if scopes is None:
+            return granted
+        allowed: set[str] = set(self.public | self.every_token)
+        for scope in scopes:
+            allowed |= self.scopes[scope].permissions
+        return granted & frozenset(allowed)
+
+    def check_scopes(self, role: str, scopes: Iterable[str]) -> tuple[str, ...]:
+        """Validated, sorted scope names for a token of ``role``; names the scope at fault."""
+        names = tuple(sorted(set(scopes)))
+        if not names:
+            raise ValidationError("scopes: give at least one scope", {"field": "scopes"})
+        for name in names:
+            if name not in self.scopes:
+                known = ", ".join(self.scopes)
+                raise ValidationError(
+                    f"scopes: unknown scope {name!r} (known: {known})", {"field": "scopes"}
+                )
+            if not self.scopes[name].permissions & self.of_role(role):
+                raise ValidationError(
+                    f"scopes: scope {name!r} grants role {role!r} nothing", {"field": "scopes"}
+                )
+        return names
+
+
+@cache
+def role_table() -> RoleTable:
+    text = resources.files("plateledger.app").joinpath(DATA_FILE).read_text("utf-8")
+    return parse_roles(text, DATA_FILE)
+
+
+def parse_roles(text: str, source: str) -> RoleTable:
+    """Parse and validate a roles document (raises ``PolicyDataError`` naming the key)."""
+    r = Reader(source)
+    doc = r.mapping(
+        load_document(text, source), "", ("permissions", "roles", "scopes", "every_token")
+    )
+    perms = r.mapping(doc["permissions"], "permissions")
+    if not perms:
+        raise r.fail("permissions", "must list at least one permission")
+    described = {r.string(k, "permissions"): r.string(v, f"permissions.{k}") for k, v in
+                 perms.items()}  # fmt: skip
+    roles = _roles(r, doc["roles"], described)
+    scopes = _scopes(r, doc["scopes"], described)
+    every = frozenset(r.choices(doc["every_token"], "every_token", described, "permission"))
+    in_scopes = frozenset().union(*(s.permissions for s in scopes.values()))
+    orphans = sorted(set(described) - in_scopes - every - roles[PUBLIC].permissions)
+    if orphans:
+        raise r.fail("scopes", f"permission {orphans[0]!r} is in no scope")
+    return RoleTable(described, roles, scopes, every)
+
+
+def _roles(r: Reader, value: Any, known: Mapping[str, str]) -> dict[str, RoleInfo]:
+    raw = r.mapping(value, "roles", (PUBLIC, *ROLES))
+    parsed: dict[str, tuple[str, list[str], list[str]]] = {}
+    for name, body in raw.items():
+        where = f"roles.{name}"
+        m = r.mapping(body, where, ("description", "permissions"), ("includes",))
+        includes = r.choices(m.get("includes", []), f"{where}.includes", raw, "role")
+        permissions = r.choices(m["permissions"], f"{where}.permissions", known, "permission")
+        parsed[name] = (r.string(m["description"], f"{where}.description"), includes, permissions)
+
+    def resolve(name: str, seen: tuple[str, ...]) -> frozenset[str]:
+        if name in seen:
+            raise r.fail(f"roles.{seen[0]}.includes", f"cycle {' -> '.join((*seen, name))}")
+        _, includes, permissions = parsed[name]
+        out = set(permissions)
+        for other in includes:
+            out |= resolve(other, (*seen, name))
+        return frozenset(out)
+
+    return {name: RoleInfo(name, parsed[name][0], resolve(name, ())) for name in parsed}
+
+
+def _scopes(r: Reader, value: Any, known: Mapping[str, str]) -> dict[str, ScopeInfo]:
+    raw = r.mapping(value, "scopes")
+    if not raw:
+        raise r.fail("scopes", "must list at least one scope")
+    out = {}
+    for name, body in raw.items():
+        where = f"scopes.{name}"
+        m = r.mapping(body, where, ("description", "permissions"))
+        permissions = r.choices(m["permissions"], f"{where}.permissions", known, "permission")
+        out[name] = ScopeInfo(name, r.string(m["description"], f"{where}.description"),
+                              frozenset(permissions))  # fmt: skip
+    return out
+
+
+__all__ = ["PUBLIC", "PolicyDataError", "RoleInfo", "RoleTable", "ScopeInfo", "role_table"]

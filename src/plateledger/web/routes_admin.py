@@ -1,0 +1,176 @@
+"""Admin pages of one agency: overview, cameras, retention and legal holds, hotlists.
+
+Sharing and "who can search our data" are in ``routes_admin_sharing``; users and tokens in
+``routes_admin_users``. Every page is for the agency's admin only and shows the agency's own
+things only; every change goes through the platform operation the API and CLI use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from plateledger.app import admin_views
+from plateledger.domain.types import User
+from plateledger.errors import ValidationError
+from plateledger.web.common import UI_PREFIX, Form, checked_form, platform_of, render, require_user
+
+router = APIRouter(prefix="/admin")
+ADMIN = "admin"
+# Changes need the permission too, so a session signed in with a narrowed token cannot make them.
+POLICY = (ADMIN, "sharing.manage")  # retention and legal holds: the agency's data policy
+HOTLISTS = (ADMIN, "hotlists.manage")
+SECTIONS = (
+    ("cameras", "Cameras"),
+    ("retention", "Retention and legal holds"),
+    ("sharing", "Sharing and declarations"),
+    ("access", "Who can search our data"),
+    ("users", "Users and tokens"),
+    ("hotlists", "Hotlists"),
+)
+
+
+def admin_page(
+    request: Request, user: User, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    agency = admin_views.own_agency(platform_of(request), user)
+    return render(
+        request, template, status, user=user, agency=agency, sections=SECTIONS,
+        done=request.query_params.get("done"), **context,
+    )  # fmt: skip
+
+
+async def form_or_error(
+    request: Request,
+    user: User,
+    change: Callable[[Form], Awaitable[Response]],
+    page: Callable[[Request, User, int, str], HTMLResponse],
+) -> Response:
+    """Run a change from a CSRF-checked form; bad input re-renders the page naming the field."""
+    form = await checked_form(request, user)
+    try:
+        return await change(form)
+    except ValidationError as exc:
+        return page(request, user, 422, exc.message)
+
+
+def done(section: str, what: str) -> RedirectResponse:
+    return RedirectResponse(f"{UI_PREFIX}/admin/{section}?done={quote(what)}", 303)
+
+
+def int_field(form: Form, name: str, *, optional: bool = False) -> int | None:
+    text = form.get(name)
+    if not text and optional:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(f"{name}: not a whole number", {"field": name}) from None
+
+
+def time_field(form: Form, name: str) -> datetime | None:
+    """A ``date`` or ``datetime-local`` value, read as UTC (the forms say so)."""
+    text = form.get(name)
+    if not text:
+        return None
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{name}: not a date", {"field": name}) from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+@router.get("")
+def overview(request: Request) -> HTMLResponse:
+    user = require_user(request, ADMIN)
+    return admin_page(request, user, "admin.html")
+
+
+@router.get("/cameras")
+def cameras(request: Request) -> HTMLResponse:
+    user = require_user(request, ADMIN)
+    rows = admin_views.agency_cameras(platform_of(request), user)
+    return admin_page(request, user, "admin_cameras.html", rows=rows)
+
+
+def _retention_page(
+    request: Request, user: User, status: int = 200, error: str = ""
+) -> HTMLResponse:
+    platform = platform_of(request)
+    return admin_page(
+        request, user, "admin_retention.html", status, error=error,
+        view=admin_views.retention_view(platform, user),
+        holds=admin_views.legal_holds(platform, user),
+    )  # fmt: skip
+
+
+@router.get("/retention")
+def retention(request: Request) -> HTMLResponse:
+    return _retention_page(request, require_user(request, ADMIN))
+
+
+@router.post("/retention")
+async def set_retention(request: Request) -> Response:
+    user = require_user(request, *POLICY)
+
+    async def change(form: Form) -> Response:
+        days = int_field(form, "retention_days", optional=True)
+        await run_in_threadpool(admin_views.set_retention, platform_of(request), user, days)
+        return done("retention", "retention")
+
+    return await form_or_error(request, user, change, _retention_page)
+
+
+@router.post("/legal-holds")
+async def place_hold(request: Request) -> Response:
+    user = require_user(request, *POLICY)
+
+    async def change(form: Form) -> Response:
+        ids = []
+        for part in form.get("read_ids").replace(",", " ").split():
+            if not part.isdigit():
+                raise ValidationError("read_ids: read ids are whole numbers", {"field": "read_ids"})
+            ids.append(int(part))
+        await run_in_threadpool(
+            admin_views.place_legal_hold, platform_of(request), user,
+            form.get("case_number")[:100], ids, form.get("note")[:2000],
+        )  # fmt: skip
+        return done("retention", "hold")
+
+    return await form_or_error(request, user, change, _retention_page)
+
+
+def _hotlists_page(
+    request: Request, user: User, status: int = 200, error: str = ""
+) -> HTMLResponse:
+    rows = admin_views.agency_hotlists(platform_of(request), user)
+    return admin_page(request, user, "admin_hotlists.html", status, rows=rows, error=error)
+
+
+@router.get("/hotlists")
+def hotlists(request: Request) -> HTMLResponse:
+    return _hotlists_page(request, require_user(request, ADMIN))
+
+
+@router.post("/hotlists/{hotlist_id}/subscription")
+async def subscription(request: Request, hotlist_id: str) -> Response:
+    user = require_user(request, *HOTLISTS)
+
+    async def change(form: Form) -> Response:
+        lists = platform_of(request).hotlists.lists
+        action = form.get("action")
+        if action == "subscribe":
+            await run_in_threadpool(lists.subscribe, user, hotlist_id)
+        elif action == "unsubscribe":
+            await run_in_threadpool(lists.unsubscribe, user, hotlist_id)
+        else:
+            raise ValidationError("action: subscribe or unsubscribe", {"field": "action"})
+        return done("hotlists", action)
+
+    return await form_or_error(request, user, change, _hotlists_page)

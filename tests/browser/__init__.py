@@ -1,0 +1,1 @@
+"""Browser tests: the web UI driven through Debian's Chromium with Playwright."""
