@@ -75,14 +75,14 @@ def labels(folder: Path, limit: int | None) -> list[Label]:
 
 
 # Worker-process state (two 1-thread processes).
-_WORKER: Recognizer | None = None
+_WORKER: list[Recognizer] = []
 
 
 def _init_worker(config: dict[str, Any], warm: list[str]) -> None:
-    global _WORKER
-    _WORKER = Recognizer.default(threads=1, **config)
+    recognizer = Recognizer.default(threads=1, **config)
     for path in warm:
-        _WORKER.recognize(load_image(Path(path)), "warm")
+        recognizer.recognize(load_image(Path(path)), "warm")
+    _WORKER.append(recognizer)
 
 
 def _worker_ready(_: int) -> int:
@@ -91,21 +91,22 @@ def _worker_ready(_: int) -> int:
 
 
 def _worker_read(path: str) -> tuple[list[Read], float]:
-    assert _WORKER is not None
-    return _read(_WORKER, path)
+    return _read(_WORKER[0], path)
 
 
 def _read(recognizer: Recognizer, path: str) -> tuple[list[Read], float]:
     cpu = time.process_time()
     reads = recognizer.recognize(load_image(Path(path)), path)
-    out = [(r.detection.bbox, r.plate.text if r.plate else "", r.plate.confidence if r.plate else 0.0)
-           for r in reads]  # fmt: skip
+    out = [
+        (r.detection.bbox, r.plate.text if r.plate else "", r.plate.confidence if r.plate else 0.0)
+        for r in reads
+    ]
     return out, time.process_time() - cpu
 
 
 def run_mode(
     mode: str, config: dict[str, Any], rows: list[Label]
-) -> tuple[list[list[Read]], float, list[float]]:  # noqa: E501
+) -> tuple[list[list[Read]], float, list[float]]:
     """Reads per image, wall seconds, CPU seconds per image."""
     warm = [rows[0][0], rows[1][0]] if len(rows) > 1 else [rows[0][0]]
     if mode == "2p":

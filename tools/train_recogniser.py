@@ -114,7 +114,7 @@ def greedy(logits: torch.Tensor) -> list[str]:
     for row in best:
         chars, prev = [], BLANK
         for k in row:
-            if k != BLANK and k != prev:
+            if k not in (BLANK, prev):
                 chars.append(ALPHABET[k - 1])
             prev = k
         out.append("".join(chars))
@@ -171,7 +171,46 @@ class _Softmaxed(nn.Module):
         return chars.softmax(-1), state.softmax(-1)
 
 
-def main() -> None:
+def sample_batch(
+    rng: random.Random,
+    train: list[tuple[Image.Image, str, str]],
+    synthetic: list[tuple[Image.Image, str]],
+    states: list[str],
+    size: int,
+    real_share: float,
+) -> tuple[torch.Tensor, list[str], torch.Tensor]:
+    """Augmented images, their serials, and state targets (-100: synthetic, no state)."""
+    images, texts, state_ids = [], [], []
+    for _ in range(size):
+        if rng.random() < real_share:
+            image, text, state = rng.choice(train)
+            state_ids.append(states.index(state))
+        else:
+            image, text = rng.choice(synthetic)
+            state_ids.append(-100)
+        images.append(augment(rng, image, IN_W, IN_H))
+        texts.append(text)
+    return to_tensor(images), texts, torch.tensor(state_ids)
+
+
+def batch_loss(
+    model: Crnn, images: torch.Tensor, texts: list[str], state: torch.Tensor
+) -> torch.Tensor:
+    """CTC loss on the serial plus 0.3 x cross-entropy on the state (real crops only)."""
+    logits, state_logits = model(images)
+    log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # T x B x C
+    targets = torch.tensor([ALPHABET.index(c) + 1 for t in texts for c in t])
+    lengths = torch.tensor([len(t) for t in texts])
+    steps = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
+    loss = nn.functional.ctc_loss(
+        log_probs, targets, steps, lengths, blank=BLANK, zero_infinity=True
+    )
+    if (state >= 0).any():
+        loss = loss + 0.3 * nn.functional.cross_entropy(state_logits, state, ignore_index=-100)
+    return loss
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--crops", type=Path, required=True)
     parser.add_argument("--exclude-labels", type=Path, nargs="*", default=[])
@@ -182,7 +221,11 @@ def main() -> None:
     parser.add_argument("--real-share", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--synthetic", type=int, default=3000)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -193,34 +236,14 @@ def main() -> None:
     print(f"synthetic plates: {len(synthetic)}", flush=True)
     model = Crnn(len(states))
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    ctc = nn.CTCLoss(blank=BLANK, zero_infinity=True)
     deadline = time.monotonic() + args.minutes * 60
     started, step, best = time.monotonic(), 0, -1.0
     while time.monotonic() < deadline:
         progress = (time.monotonic() - started) / (args.minutes * 60)
         for group in optimiser.param_groups:
             group["lr"] = 1e-3 if progress < 0.6 else 3e-4 if progress < 0.85 else 1e-4
-        images, texts, state_ids = [], [], []
-        for _ in range(args.batch):
-            if rng.random() < args.real_share:
-                image, text, state = rng.choice(train)
-                state_ids.append(states.index(state))
-            else:
-                image, text = rng.choice(synthetic)
-                state_ids.append(-100)  # synthetic: no state target
-            images.append(augment(rng, image, IN_W, IN_H))
-            texts.append(text)
-        logits, state_logits = model(to_tensor(images))
-        log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # T x B x C
-        targets = torch.tensor([ALPHABET.index(c) + 1 for t in texts for c in t])
-        lengths = torch.tensor([len(t) for t in texts])
-        steps = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
-        loss = ctc(log_probs, targets, steps, lengths)
-        state_target = torch.tensor(state_ids)
-        if (state_target >= 0).any():
-            loss = loss + 0.3 * nn.functional.cross_entropy(
-                state_logits, state_target, ignore_index=-100
-            )
+        batch = sample_batch(rng, train, synthetic, states, args.batch, args.real_share)
+        loss = batch_loss(model, *batch)
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)

@@ -52,7 +52,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 20_000
 DEMO_READS = int(os.environ.get("PLATELEDGER_BROWSER_READS", "20000"))
-SERVER_START_S = 180
+SERVER_START_S = 300
 USER_FIELDS = "input[name='user_id'], input[name='username'], input[name='user']"
 FAILED = pytest.StashKey[bool]()
 
@@ -232,6 +232,25 @@ def sign_in(server: DemoServer) -> Callable[[Page, str], None]:
         expect(page).not_to_have_url(re.compile(r"/signin"))
 
     return do
+
+
+CHICAGO = "il-chicago-pd"
+
+
+def chicago_plate(server: DemoServer) -> str:
+    """A plate that recurs on Chicago's cameras (the demo's Chicago stolen-vehicle list)."""
+    lists = [h for h in server.hotlists if h["owner"] == CHICAGO and h["plates"]]
+    assert lists, "the demo has no Chicago hotlist (demo-hotlists.json)"
+    return str(lists[0]["plates"][0])
+
+
+def fill_search(page: Page, plate: str, purpose: str, case_number: str, reason: str) -> None:
+    """Fill the search form's plate (exact match) and its purpose, case number and reason."""
+    page.get_by_label("Plate", exact=True).fill(plate)
+    page.get_by_label("Match", exact=True).select_option("exact")
+    page.get_by_label("Purpose", exact=True).select_option(purpose)
+    page.get_by_label("Case number", exact=True).fill(case_number)
+    page.get_by_label("Reason", exact=True).fill(reason)
 
 
 def _optimise(src: Path, dest: Path) -> None:

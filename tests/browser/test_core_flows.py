@@ -9,26 +9,17 @@ from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
-from browser.conftest import USER_FIELDS, DemoServer, token_field
+from browser.conftest import (
+    CHICAGO,
+    USER_FIELDS,
+    DemoServer,
+    chicago_plate,
+    fill_search,
+    token_field,
+)
 
-CHICAGO = "il-chicago-pd"
 HOUSTON = "tx-houston-pd"
 STOLEN_REASON = "stolen vehicle report 24-1187: silver sedan taken from a driveway overnight"
-
-
-def chicago_plate(server: DemoServer) -> str:
-    """A plate that recurs on Chicago's cameras (the demo's Chicago stolen-vehicle list)."""
-    lists = [h for h in server.hotlists if h["owner"] == CHICAGO and h["plates"]]
-    assert lists, "the demo has no Chicago hotlist (demo-hotlists.json)"
-    return str(lists[0]["plates"][0])
-
-
-def fill_search(page: Page, plate: str, purpose: str, case_number: str, reason: str) -> None:
-    page.get_by_label("Plate", exact=True).fill(plate)
-    page.get_by_label("Match", exact=True).select_option("exact")
-    page.get_by_label("Purpose", exact=True).select_option(purpose)
-    page.get_by_label("Case number", exact=True).fill(case_number)
-    page.get_by_label("Reason", exact=True).fill(reason)
 
 
 def row_of(table: Locator, network: str) -> Locator:

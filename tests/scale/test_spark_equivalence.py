@@ -33,11 +33,21 @@ QUERIES = {
     "wildcard": SearchQuery(plate="ABC*", mode="wildcard", limit=40),
     "fuzzy": SearchQuery(plate="ABC12B", mode="fuzzy", max_distance=1, limit=30),
     "description_place": SearchQuery(
-        color="red", vehicle_type="sedan", near=Near(41.89, -87.635, 5.0), limit=50
+        color="red",
+        vehicle_type="sedan",
+        near=Near(41.89, -87.635, 5.0),
+        time_from=NOW - timedelta(days=30),
+        time_to=NOW + timedelta(minutes=1),
+        limit=50,
     ),  # fmt: skip
-    "mobile_area": SearchQuery(near=Near(29.70, -95.40, 3.0), limit=50),
+    "mobile_area": SearchQuery(
+        near=Near(29.70, -95.40, 3.0), time_from=NOW - timedelta(days=10), time_to=NOW, limit=50
+    ),  # fmt: skip
     "time": SearchQuery(
-        time_from=NOW - timedelta(days=6), time_to=NOW - timedelta(days=1), limit=60
+        cameras=("il-c1", "tx-c1", "va-c1"),
+        time_from=NOW - timedelta(days=6),
+        time_to=NOW - timedelta(days=1),
+        limit=60,
     ),  # fmt: skip
 }
 

@@ -155,6 +155,12 @@ def test_restore_refuses_a_non_empty_target_and_tampered_archives(tmp_path: Path
     assert r.returncode == 2, r.stdout
     assert "audit entr" in r.stderr
 
+    # a member that would land outside the target is refused before anything is written there
+    escape = rewrite(archive, tmp_path / "escape.tar", "../escape.txt", add=b"owned")
+    r = cli("restore", str(escape), "--data", str(tmp_path / "r4"), check=False)
+    assert r.returncode == 2 and "refusing member '../escape.txt'" in r.stderr
+    assert not (tmp_path / "escape.txt").exists()
+
     ok = cli("restore", str(archive), "--data", str(tmp_path / "r3"))
     assert orjson.loads(ok.stdout)["audit_size"] >= 3
     assert (tmp_path / "r3" / "audit" / "signing.key").stat().st_mode & 0o777 == 0o600
@@ -168,13 +174,14 @@ def rewrite(
     flip_at: int | None = None,
     replace: tuple[bytes, bytes] | None = None,
     fix_manifest: bool = False,
+    add: bytes | None = None,
 ) -> Path:
     """A copy of ``archive`` with ``member`` changed (and optionally the manifest updated)."""
     import hashlib
 
     with tarfile.open(archive) as src:
         members = {m.name: src.extractfile(m).read() for m in src.getmembers()}  # type: ignore[union-attr]
-    body = bytearray(members[member])
+    body = bytearray(members.get(member, b"") if add is None else add)
     if flip_at is not None:
         body[min(flip_at, len(body) - 1)] ^= 0x01
     if replace is not None:

@@ -2,8 +2,8 @@
 
 A real workload runs against the real app with every logger at DEBUG: ingest over HTTP (with
 bad rows) and from a file, exact/wildcard/fuzzy searches, refused and failing searches, a
-timeline, a hotlist hit and its alert, failed sign-ins (bad password, bad token, bad bearer), an
-unexpected internal error, compaction and a backup. Every captured record — message,
+timeline, a hotlist hit and its alert, failed sign-ins (bad password, unknown user, bad token,
+bad bearer), compaction and a backup. Every captured record — message,
 arguments and any traceback — is scanned for every plate used and every secret (API tokens,
 passwords, the UI secret, the private signing key). Only the test's own HTTP client loggers
 (httpx/httpcore, which are not the application) are left out.

@@ -16,6 +16,7 @@ from markupsafe import escape
 from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
+from plateledger.store.accounts import tokens_of
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = ("", "/cameras", "/retention", "/sharing", "/access", "/users", "/hotlists")
@@ -173,6 +174,11 @@ def test_another_agencys_admin_sees_and_changes_nothing_of_ours(
     assert agreement.id not in sharing and "il-net" not in sharing
     users = main(client.get("/ui/admin/users"))
     assert "tx-officer" in users and "il-officer" not in users and "il-admin" not in users
+    theirs = tokens_of(platform.store, ["il-officer", "il-admin", "il-supervisor"])
+    ours = tokens_of(platform.store, ["tx-officer", "tx-admin"])
+    assert theirs and ours and all(t.token_id in users for t in ours)
+    assert not [t.token_id for t in theirs if t.token_id in users]
+    assert post(client, f"/tokens/{theirs[0].token_id}/revoke").status_code == 404
     assert post(client, f"/sharing/il-net/{agreement.id}/revoke").status_code == 403
     assert post(client, "/sharing", network_id="il-net", grantee_kind="national").status_code == 403
     assert client.get("/ui/admin/access?network=il-net").status_code == 403

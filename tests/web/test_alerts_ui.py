@@ -4,6 +4,7 @@ rules, CSRF, agency isolation, and the live SSE stream on a real server."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -89,8 +90,9 @@ def test_queue_shows_the_crop_the_entry_and_the_checklist(
 
 
 def test_a_full_check_makes_the_alert_actionable_then_it_is_confirmed(
-    client: TestClient, platform: Platform
+    client: TestClient, platform: Platform, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     alert_id = ingest(client, platform)
     sign_in(client, platform, "il-officer")
     token = csrf(client.get("/ui/alerts").text)
@@ -110,6 +112,7 @@ def test_a_full_check_makes_the_alert_actionable_then_it_is_confirmed(
     hit = tables.load_hit(platform.store, alert_id)
     assert hit and (hit["status"], hit["disposition"]) == ("closed", "confirmed")
     assert "No open alerts." in closed.text and "Closed alerts (1)" in closed.text
+    assert alert_id in caplog.text and "ABC1234" not in caplog.text  # ids in logs, no plates
 
 
 def test_a_failed_check_cannot_be_confirmed_and_a_misread_suppresses(

@@ -190,3 +190,21 @@ def test_oversight_checks_over_the_agencys_own_log(client: TestClient, platform:
     assert "fed-officer" in held and "il-officer" in held and "tx-officer" not in held
     assert 'href="/portal/il-test-pd"' in whole.text and 'href="/portal/tx-test-pd"' in whole.text
     assert client.get("/ui/audit/oversight?agency=nope").status_code == 404
+
+
+def test_admin_and_audit_pages_load_nothing_external(
+    client: TestClient, platform: Platform
+) -> None:
+    sign_in(client, platform, "il-admin")
+    paths = ["/ui/audit", "/ui/audit/entries/0", "/ui/audit/oversight"] + [
+        f"/ui/admin{p}" for p in ("", "/cameras", "/retention", "/sharing", "/access", "/users",
+                                  "/hotlists")
+    ]  # fmt: skip
+    for path in paths:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert not re.search(r"https?://|//[a-z]", page.text), path
+        scripts = re.findall(r"<script[^>]*>", page.text)
+        assert scripts in ([], ['<script src="/ui/static/proof.js">']), path
+        assert "style=" not in page.text and "<style" not in page.text, path  # CSP: no inline

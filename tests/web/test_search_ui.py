@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -170,8 +171,9 @@ def test_bad_input_is_refused_naming_the_field_and_keeping_the_form(
 
 
 def test_pages_are_separate_logged_searches_carrying_the_query(
-    client: TestClient, platform: Platform
+    client: TestClient, platform: Platform, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     signed_in(client, platform)
     first = run(client, limit="2", **CHICAGO_BOX)
     assert "results 1–2" in first.text and "Next page" in first.text
@@ -185,6 +187,7 @@ def test_pages_are_separate_logged_searches_carrying_the_query(
     assert "Previous page" in second.text and owners(second) == {"Test PD (IL)"}
     rows = platform.store.execute("SELECT count(*) FROM search_log", [])
     assert rows[0][0] == 2  # each page is logged as its own search
+    assert "KLM456" not in caplog.text  # plate text never reaches the logs
 
 
 def test_search_posts_need_csrf_and_a_signed_in_investigator(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
@@ -107,9 +107,17 @@ class Lake:
 
     # --- planning ------------------------------------------------------------------------
     def plan(
-        self, scope: Scope, filters: ReadFilters, owner_of: Mapping[NetworkId, AgencyId]
+        self,
+        scope: Scope,
+        filters: ReadFilters,
+        owner_of: Mapping[NetworkId, AgencyId],
+        *,
+        plates: Sequence[str] | None = None,
+        area_owners: frozenset[str] | None = None,
     ) -> ReadPlan | None:
         """Allowed owners x days within each owner's retention, within the query's time window.
+        With ``plates``, only the (owner, day) partitions whose plate dictionary lists one of
+        them; with ``area_owners`` (the owners of the cameras asked for), only those owners.
         None when nothing may be read."""
         allowed = {
             net: utc(cut) if cut is not None else EPOCH
@@ -127,14 +135,33 @@ class Lake:
         if filters.time_to is not None:
             hi = (utc(filters.time_to) - timedelta(microseconds=1)).date()
         index = self.index()
-        files = [
-            f
-            for owner in sorted(first_day)
-            for day, day_files in sorted(index.get(owner, {}).items())
+        owners = [o for o in sorted(first_day) if area_owners is None or o in area_owners]
+        parts = [
+            (owner, day)
+            for owner in owners
+            for day in sorted(index.get(owner, {}))
             if max(lo, first_day[owner]) <= day <= hi
-            for f in day_files
         ]
-        return ReadPlan(tuple(files), tuple(sorted(first_day)), allowed)
+        if plates is not None:
+            seen = self.plate_partitions(plates, {day for _, day in parts})
+            parts = [(o, d) for o, d in parts if d not in seen or o in seen[d]]
+        files = tuple(f for owner, day in parts for f in index[owner][day])
+        return ReadPlan(files, tuple(sorted(first_day)), allowed)
+
+    def plate_partitions(self, plates: Sequence[str], days: set[date]) -> dict[date, set[str]]:
+        """For each day that has a dictionary: the owners whose reads include one of the plates
+        (row-group statistics on the plate-sorted dictionary keep these reads small)."""
+        out: dict[date, set[str]] = {}
+        wanted = sorted(set(plates))
+        for day in days:
+            path = f"{self.base}/{PLATES_DIR}/day={day.isoformat()}/plates.parquet"
+            try:
+                table = pq.read_table(path, columns=["owner"], filesystem=self.fs,
+                                      filters=[("plate", "in", wanted)])  # fmt: skip
+            except FileNotFoundError:
+                continue  # no dictionary for that day: every owner's file stays in the plan
+            out[day] = set(table.column("owner").to_pylist())
+        return out
 
     # --- plate dictionary ----------------------------------------------------------------
     def plates(self) -> pa.Array:
@@ -149,16 +176,20 @@ class Lake:
 
     def write_day_dictionary(self, day: date) -> None:
         """Rebuild one day's plate dictionary from the partitions left for that day."""
-        files = [f for days in self.index().values() for f in days.get(day, [])]
         target = f"{self.base}/{PLATES_DIR}/day={day.isoformat()}"
-        self.fs.delete_dir_contents(target, missing_dir_ok=True)
-        if not files:
-            self.fs.delete_dir(target) if self._exists(target) else None
+        rows: list[pa.Table] = []
+        for owner, days in sorted(self.index().items()):
+            for f in days.get(day, []):
+                read = pq.read_table(f, columns=["plate"], filesystem=self.fs)
+                plates = pc.unique(read.column("plate").combine_chunks())
+                owners = pa.array([owner] * len(plates), pa.string())
+                rows.append(pa.table({"plate": plates, "owner": owners}))
+        if self._exists(target):
+            self.fs.delete_dir(target)
+        if not rows:
             return
-        plates = pa.chunked_array(
-            [pq.read_table(f, columns=["plate"], filesystem=self.fs).column(0) for f in files]
-        )
-        table = pa.table({"plate": pc.unique(plates.combine_chunks()).sort()})
+        table = pa.concat_tables(rows).group_by(["plate", "owner"]).aggregate([])
+        table = table.sort_by([("plate", "ascending"), ("owner", "ascending")])
         self.fs.create_dir(target)
         pq.write_table(table, f"{target}/plates.parquet", filesystem=self.fs, compression="zstd")
 

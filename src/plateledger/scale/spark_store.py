@@ -48,9 +48,15 @@ class SparkReadStore(LocalDelegate):
             return self._session
 
     # --- planning ------------------------------------------------------------------------
-    def plan(self, filters: ReadFilters, scope: Scope) -> ReadPlan | None:
+    def plan(
+        self, filters: ReadFilters, scope: Scope, plates: Sequence[str] | None = None
+    ) -> ReadPlan | None:
         owner_of = {n.id: n.agency_id for n in self.local.networks()}
-        plan = self.lake.plan(scope, filters, owner_of)
+        area_owners = None
+        if filters.cameras is not None and filters.bbox is None:  # fixed cameras only
+            networks = {c.network_id for c in self.local.cameras() if c.id in filters.cameras}
+            area_owners = frozenset(str(owner_of[n]) for n in networks if n in owner_of)
+        plan = self.lake.plan(scope, filters, owner_of, plates=plates, area_owners=area_owners)
         with self._lock:
             self.last_plan = plan
             self.queries += 1
@@ -64,7 +70,7 @@ class SparkReadStore(LocalDelegate):
     ) -> DataFrame | None:
         if plates is not None and not plates:
             return None
-        plan = self.plan(filters, scope)
+        plan = self.plan(filters, scope, plates)
         if plan is None or not plan.files:
             return None
         spark = self.spark  # the session first: column expressions need a running one

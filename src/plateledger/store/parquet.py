@@ -47,8 +47,9 @@ JOIN cameras c ON c.key = r.camera_key
 
 def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
     """Write every read to ``out_dir`` in the Hive layout, plus the per-day plate dictionary
-    ``_plates/day=<YYYY-MM-DD>/plates.parquet``; returns the number of reads. Partitions of an
-    earlier export in ``out_dir`` are replaced."""
+    ``_plates/day=<YYYY-MM-DD>/plates.parquet`` (distinct plate, owner; sorted by plate), which
+    the Spark planner uses to open only the owners' files a plate occurs in. Returns the number
+    of reads. Partitions of an earlier export in ``out_dir`` are replaced."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob("owner=*"), out_dir / PLATES_DIR]:
         if old.is_dir():
@@ -60,7 +61,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
     ).to_arrow_reader(ROW_GROUP_ROWS)
     total = write_partitions(reader, out_dir, ("owner", "day"))
     plates = con.sql(
-        f"SELECT DISTINCT day, plate FROM ({EXPORT_SELECT}) ORDER BY day, plate"
+        f"SELECT DISTINCT day, plate, owner FROM ({EXPORT_SELECT}) ORDER BY day, plate, owner"
     ).to_arrow_reader(ROW_GROUP_ROWS)
     write_partitions(plates, out_dir / PLATES_DIR, ("day",), "plates.parquet")
     return total

@@ -13,9 +13,10 @@ from plateledger.domain.types import Camera, User
 from plateledger.errors import HeldForApproval, ValidationError
 from plateledger.policy.purposes import selectable_purposes
 from plateledger.search.timeline import timeline
-from plateledger.search.types import SearchRequest, SearchResponse, Timeline
+from plateledger.search.types import Purpose, SearchRequest, SearchResponse, Timeline
 from plateledger.web.common import Form, checked_form, platform_of, render, require_user
 from plateledger.web.forms import (
+    PAGE_SIZE,
     carried_fields,
     parse_bbox,
     parse_purpose,
@@ -121,10 +122,18 @@ async def search(request: Request) -> HTMLResponse:
             **_names(request),
         )  # fmt: skip
     log.info("ui search %s by %s: %d hits", response.search_id, user.id, len(response.hits))
+    return results_page(request, user, response, purpose, form, query.offset, query.limit)
+
+
+def results_page(
+    request: Request, user: User, response: SearchResponse, purpose: Purpose,
+    form: Form | None = None, offset: int = 0, page_size: int = PAGE_SIZE,
+) -> HTMLResponse:  # fmt: skip
+    """The results page (table, map, paging when ``form`` holds the query to page through)."""
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
-        carried=carried_fields(form), offset=query.offset, page_size=query.limit,
-        hits_map=_hits_map(request, response), **_names(request),
+        carried=carried_fields(form) if form is not None else None, offset=offset,
+        page_size=page_size, hits_map=_hits_map(request, response), **_names(request),
     )  # fmt: skip
 
 
