@@ -3,7 +3,7 @@
 // Returns facts, not verdicts: the Python test decides what fails.
 () => {
   const NATIVE = "a[href], button, input:not([type=hidden]), select, textarea, summary, " +
-    "[tabindex], [role=button], [role=link], [role=checkbox], [role=tab], [role=menuitem], " +
+    "[tabindex]:not([tabindex^='-']), [role=button], [role=link], [role=checkbox], [role=tab], [role=menuitem], " +
     "[role=switch], [role=slider], [contenteditable=''], [contenteditable=true]";
   const shown = (el) => {
     if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) return false;
@@ -28,17 +28,31 @@
     n += 1;
   }
 
-  // Mouse-only: something that looks clickable (pointer/crosshair cursor) yet cannot take focus
-  // and is not inside or labelling something that can.
+  // Mouse-only: something that looks clickable (pointer/crosshair cursor, not inherited) yet
+  // cannot take focus and is not inside or labelling something that can. A mouse surface (the
+  // map one draws a box on) passes when it names, in data-keyboard-alternative, the ids of the
+  // keyboard-reachable controls that do the same thing.
   const mouseOnly = [];
   const focusableAncestor = "a[href], button, summary, label, select, input, textarea, [tabindex]";
   for (const el of document.body.querySelectorAll("*")) {
     const cursor = getComputedStyle(el).cursor;
     if (cursor !== "pointer" && cursor !== "crosshair") continue;
     if (!shown(el) || el.tabIndex >= 0) continue;
-    const holder = el.parentElement && el.parentElement.closest(focusableAncestor);
+    const parent = el.parentElement;
+    if (parent && getComputedStyle(parent).cursor === cursor) continue; // inherited
+    const holder = parent && parent.closest(focusableAncestor);
     if (el.matches(focusableAncestor) || (holder && (holder.tabIndex >= 0 || holder.tagName === "LABEL"))) continue;
-    if (el.closest("[data-keyboard-alternative]")) continue;
+    const surface = el.closest("[data-keyboard-alternative]");
+    if (surface) {
+      const ids = surface.dataset.keyboardAlternative.split(/\s+/).filter(Boolean);
+      const missing = ids.filter((id) => {
+        const target = document.getElementById(id);
+        return !target || target.disabled || target.tabIndex < 0 || !shown(target);
+      });
+      if (ids.length && !missing.length) continue;
+      mouseOnly.push(`${describe(el)} (keyboard alternative missing: ${missing.join(" ") || "none named"})`);
+      continue;
+    }
     mouseOnly.push(describe(el));
   }
 

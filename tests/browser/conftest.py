@@ -14,8 +14,9 @@ Fixtures:
   ``new_page()`` opens further independent contexts (another user at the same time).
 - ``sign_in(page, user_id)``: signs in through whatever the sign-in page offers (password when
   the credentials file has one and the form asks for it, else the API token).
-- ``shot(page, name, doc=False)``: saves ``test-artifacts/browser/<name>.png``; with ``doc=True``
-  and ``UPDATE_UI_SCREENSHOTS=1`` also writes the optimised ``docs/img/ui-<name>.png``.
+- ``shot(page, name, doc=False, at=None)``: saves ``test-artifacts/browser/<name>.png`` (full
+  page); with ``doc=True`` and ``UPDATE_UI_SCREENSHOTS=1`` also writes the optimised 1280x800
+  viewport as ``docs/img/ui-<name>.png``, scrolled to start at the locator ``at`` if given.
 """
 
 from __future__ import annotations
@@ -266,11 +267,13 @@ def _optimise(src: Path, dest: Path) -> None:
 def shot() -> Callable[..., Path]:
     """Save a screenshot as a test artifact (and, for docs, under docs/img when asked)."""
 
-    def take(page: Page, name: str, doc: bool = False) -> Path:
+    def take(page: Page, name: str, doc: bool = False, at: Locator | None = None) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{_slug(name)}.png"
         page.screenshot(path=path, full_page=True)
         if doc and os.environ.get("UPDATE_UI_SCREENSHOTS") == "1":
+            if at is not None:  # the docs image starts at this element
+                at.evaluate("e => e.scrollIntoView({block: 'start'})")
             viewport = ARTIFACTS / f"{_slug(name)}.viewport.png"
             page.screenshot(path=viewport, full_page=False)
             DOC_IMAGES.mkdir(parents=True, exist_ok=True)

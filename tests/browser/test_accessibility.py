@@ -47,6 +47,15 @@ FOCUS_PROBE = """() => {
 }"""
 
 
+STILL_SHOWN = """() => [...document.querySelectorAll("[data-a11y]")]
+  .filter((e) => e.checkVisibility({ visibilityProperty: true }))
+  .map((e) => e.dataset.a11y)"""
+
+
+MAIN_HAS_TAB_STOPS = """() => [...document.querySelectorAll("main [data-a11y]")]
+  .some((e) => e.tabIndex >= 0 && e.checkVisibility({ visibilityProperty: true }))"""
+
+
 def unnamed_controls(page: Page) -> list[str]:
     """Controls Chromium's accessibility tree gives no name (what a screen reader would say)."""
     cdp = page.context.new_cdp_session(page)
@@ -92,8 +101,11 @@ def tab_walk(page: Page, facts: dict[str, Any]) -> list[str]:
             reached.add(focus["idx"])
     walked_all = stops < MAX_TAB_STOPS
     radios = {i["radio"] for i in facts["interactive"] if str(i["idx"]) in reached and i["radio"]}
+    present = set(page.evaluate(STILL_SHOWN))  # scripts may have replaced some since
     for item in facts["interactive"]:
         if str(item["idx"]) in reached or (item["radio"] and item["radio"] in radios):
+            continue
+        if str(item["idx"]) not in present:
             continue
         if walked_all or item["tabindex"] < 0:
             problems.append(f"not reachable with Tab: {item['desc']}")
@@ -109,7 +121,11 @@ def skip_link_works(page: Page) -> list[str]:
     if box is None or box["x"] < 0 or box["y"] < 0:
         return ["the skip link stays off-screen when focused"]
     page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
+    if page.evaluate("() => location.hash") != "#main":
+        return ["the skip link does not lead to #main"]
+    if not page.evaluate(MAIN_HAS_TAB_STOPS):
+        return []  # nothing to focus in <main>: the next Tab rightly goes past it
+    page.keyboard.press("Tab")  # the Tab start point moved to <main>
     focus = page.evaluate(FOCUS_PROBE)
     if focus is None or not focus["inMain"]:
         return ["after the skip link, Tab does not go into <main>"]
@@ -209,3 +225,32 @@ def test_search_flow_pages_are_accessible(
     expect(page.get_by_role("heading", name="Held for approval")).to_be_visible()
     problems += audit_page(page)
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+BROKEN_PAGE = """<!doctype html><html><head><title>broken</title>
+<style>button:focus { outline: none; } .faint { color: #aaa; } .click { cursor: pointer; }</style>
+</head><body><h1>One</h1><h1>Two</h1><main id="main">
+<p class="faint">Grey text on white</p>
+<input id="x" name="unlabelled"><input id="x" name="twin" aria-label="Twin">
+<div class="click">Click me</div>
+<button>Go</button>
+</main></body></html>"""
+
+
+def test_the_checks_find_known_problems(new_page: Callable[..., Page]) -> None:
+    """The audit is not vacuous: a page with known faults shows each of them."""
+    page = new_page(LAPTOP)
+    page.set_content(BROKEN_PAGE)
+    report = "\n".join(audit_page(page))
+    for expected in (
+        "Grey text on white: 2.32:1 < 4.5:1",
+        "unnamed textbox",
+        "clickable with a mouse only: <div> Click me",
+        "duplicate id: x",
+        "2 <h1> elements",
+        "missing lang",
+        "no visible focus ring on <button> 'Go'",
+        "first Tab stop is <input>",
+        "no skip link",
+    ):
+        assert expected in report, f"{expected!r} not reported in:\n{report}"

@@ -87,7 +87,7 @@ def test_lawful_search_previews_policy_then_shows_results_and_timeline(
     expect(page.get_by_role("heading", name="Policy preview")).to_be_visible()
     searched = page.get_by_role("table", name="Networks that will be searched")
     expect(row_of(searched, f"{CHICAGO}-net")).to_contain_text("allow")
-    shot(page, "search-preview", doc=True)
+    shot(page, "search-preview", doc=True, at=page.get_by_role("heading", name="Policy preview"))
 
     page.get_by_role("button", name="Run search").click()
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
@@ -97,7 +97,7 @@ def test_lawful_search_previews_policy_then_shows_results_and_timeline(
     expect(rows.first).to_contain_text("Chicago Police Department")
     expect(rows.first).to_contain_text("exact plate match")
     expect(rows.filter(has_text="No reads matched")).to_have_count(0)
-    shot(page, "search-results", doc=True)
+    shot(page, "search-results", doc=True, at=hits)
 
     rows.first.get_by_role("button", name=re.compile(r"^Timeline")).click()
     expect(page.get_by_role("heading", name=f"Timeline of {plate}")).to_be_visible()
@@ -135,8 +135,7 @@ def test_ice_warrant_search_from_texas_shows_the_excluded_networks_and_the_law(
     ).to_contain_text(
         "No reads matched"
     )  # the plate is only ever seen on Chicago's cameras, which the law keeps out of reach
-    excluded.scroll_into_view_if_needed()
-    shot(page, "search-excluded", doc=True)
+    shot(page, "search-excluded", doc=True, at=excluded)
 
 
 def test_vague_reason_is_held_then_approved_by_a_supervisor_and_resumed(

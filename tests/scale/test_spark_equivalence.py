@@ -148,7 +148,7 @@ def test_audit_entry_of_a_spark_search_matches_a_local_one(spark_platform: Platf
     entries, ids = [], []
     for service in (spark, local):
         response = service.search(SearchRequest(user, SearchQuery(plate="KLM456"), PURPOSE))
-        event = parse_event(audit.entry(audit.size() - 1))
+        event = parse_event(audit.entry(audit.size - 1))
         assert event.subject["search_id"] == response.search_id
         entries.append(event)
         ids.append(response.search_id)
@@ -157,7 +157,7 @@ def test_audit_entry_of_a_spark_search_matches_a_local_one(spark_platform: Platf
     )
     assert spark_event == local_event
     logged = platform.store.execute(
-        "SELECT at, kind, user_id, purpose, query, decisions FROM search_log "
+        "SELECT created_at, kind, user_id, purpose, query_json, decisions_json FROM search_log "
         "WHERE search_id IN (?, ?)", ids,
     )  # fmt: skip
     assert len(logged) == 2

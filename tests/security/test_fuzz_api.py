@@ -32,6 +32,7 @@ from plateledger.app.platform import Platform
 
 DEEP = os.environ.get("PLATELEDGER_FUZZ") == "deep"
 MAX_EXAMPLES = int(os.environ.get("PLATELEDGER_FUZZ_EXAMPLES", "60" if DEEP else "4"))
+pytestmark = pytest.mark.timeout(3 * 3600 if DEEP else 900)  # a hang fails, never blocks CI
 ROLES = ("il-officer", "il-supervisor", "il-admin", "tx-auditor", "tx-admin", "fed-officer")
 # The SSE stream never ends by design; its only input is the token (tested in tests/alerts).
 SKIP_OPERATIONS = {("GET", "/api/v1/alerts/stream")}
@@ -72,6 +73,7 @@ def _seed(platform: Platform, client: TestClient) -> dict[str, list[str]]:
         "search_id": [str(search.json().get("search_id", "x"))],
         "plate": ["FZ0001", "HOT123"],
         "index": ["0", "1"],
+        "user_id": ["il-officer", "il-supervisor", "tx-admin", "fed-officer"],
     }
 
 

@@ -22,7 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from plateledger.alerts.imports import parse_entries
@@ -276,6 +276,7 @@ def test_fuzz_oversight_own_jsonl(workdir: Path, content: bytes) -> None:
         st.text(max_size=8), max_size=3)),
     default=st.one_of(st.none(), st.just(NOW)),
 )  # fmt: skip
+@example(text='plate,reason\n"A"\rB,x\n', fmt="csv", mapping=None, default=NOW)  # found by deep
 def test_fuzz_hotlist_import(
     text: str, fmt: str, mapping: dict[str, str] | None, default: datetime | None
 ) -> None:

@@ -59,8 +59,11 @@ def parse_entries(
 
 
 def _csv(text: str, mapping: dict[str, str]) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or ())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = set(reader.fieldnames or ())
+    except csv.Error as exc:
+        raise ValidationError(f"header: not CSV ({exc})", {"field": "text", "row": 0}) from None
     columns: dict[str, str] = {}
     for field in FIELDS:
         for name in (mapping.get(field), field, NCIC_KEYS[field]):
@@ -74,10 +77,14 @@ def _csv(text: str, mapping: dict[str, str]) -> list[dict[str, Any]]:
     if "vehicle" in header and "vehicle" not in mapping:
         vehicle = ["vehicle"]
     out = []
-    for raw in reader:
-        row: dict[str, Any] = {f: (raw.get(c) or "").strip() for f, c in columns.items()}
-        row["vehicle"] = " ".join((raw.get(c) or "").strip() for c in vehicle).strip()
-        out.append(row)
+    try:
+        for raw in reader:
+            row: dict[str, Any] = {f: (raw.get(c) or "").strip() for f, c in columns.items()}
+            row["vehicle"] = " ".join((raw.get(c) or "").strip() for c in vehicle).strip()
+            out.append(row)
+    except csv.Error as exc:
+        n = len(out) + 1
+        raise ValidationError(f"row {n}: not CSV ({exc})", {"field": "text", "row": n}) from None
     return out
 
 

@@ -87,9 +87,18 @@ def set_password(platform: Platform, actor: User, user_id: str, password: str) -
 
 
 def change_own_password(platform: Platform, user: User, current: str, new: str) -> None:
+    """A wrong current password counts toward the lockout like a failed sign-in, so a stolen
+    token cannot be used to guess the password."""
     creds = db.credentials(platform.store, user.id)
-    if creds is None or creds.password_hash is None or not _verify(creds.password_hash, current):
-        raise ForbiddenError("current_password: does not match")
+    now = _now()
+    refusal = _refusal(creds, now)
+    if refusal is not None:
+        _failed(platform, user, {"reason": refusal, "via": "password_change"})
+        raise ForbiddenError("current_password: does not match (or the account is locked)")
+    assert creds is not None and creds.password_hash is not None
+    if not _verify(creds.password_hash, current):
+        _bad_password(platform, user, now)
+        raise ForbiddenError("current_password: does not match (or the account is locked)")
     set_password(platform, user, user.id, new)
 
 

@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 
 from plateledger.app.platform import Platform
@@ -116,11 +117,14 @@ def _snapshot_store(platform: Platform, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     quoted = str(target).replace("'", "''")
     store = platform.store
-    store.execute(f"ATTACH '{quoted}' AS backup_copy (ROW_GROUP_SIZE 8192)")
     try:
-        store.execute(f"COPY FROM DATABASE {DB_ALIAS} TO backup_copy")
-    finally:
-        store.execute("DETACH backup_copy")
+        store.execute(f"ATTACH '{quoted}' AS backup_copy (ROW_GROUP_SIZE 8192)")
+        try:
+            store.execute(f"COPY FROM DATABASE {DB_ALIAS} TO backup_copy")
+        finally:
+            store.execute("DETACH backup_copy")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot copy the store: {exc}", {"path": str(target)}) from None
     os.chmod(target, 0o600)
 
 

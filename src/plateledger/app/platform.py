@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from plateledger.alerts import Hotlists
 from plateledger.app.retention import run_retention
+from plateledger.app.roles import role_table
 from plateledger.app.tokens import Principal, hash_token, principal_for_hash
 from plateledger.audit.events import AuditEvent, EventType
 from plateledger.audit.events import Outcome as EventOutcome
@@ -90,6 +91,7 @@ class SharedDictionary:
 
 class Platform:
     def __init__(self, data_dir: Path, *, component: str = "api") -> None:
+        role_table()  # roles.yaml is validated at startup: a bad file stops here, named
         self.component = component
         self._events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-events")
         self.data_dir = Path(data_dir)

@@ -1,6 +1,8 @@
 """Vehicle colour from HSV statistics of the body around the plate (no vehicle detector).
 
-The region is the vehicle body just above and beside the plate (two plate widths wide, two plate
+Lighting is taken out first with the plate as a white reference (its background is white or a
+light colour on most plates): the region is scaled so the plate background reads light grey, and
+its colour cast removed when the background is near-neutral. The region is the vehicle body just above and beside the plate (two plate widths wide, two plate
 heights above it to half a plate height below), with the plate box itself masked out. Each pixel
 is named by simple HSV rules (black / white / silver / grey / red / orange / yellow / green /
 blue / purple); the answer is the most common name. Its confidence is that name's share of the
@@ -18,6 +20,8 @@ from plateledger.recognize.base import Detection, Image, VehicleColour
 
 _MIN_SHARE = 0.35
 _FULL_CONFIDENCE_PIXELS = 4000
+_TARGET_WHITE, _MIN_WHITE, _MAX_WHITE_CAST = 230.0, 60.0, 0.4
+_MIN_GAIN, _MAX_GAIN = 0.7, 2.5
 # Hue upper bounds (OpenCV hue, 0..180) and their names.
 _HUES = ((8, "red"), (22, "orange"), (34, "yellow"), (85, "green"), (130, "blue"), (160, "purple"))
 
@@ -32,6 +36,7 @@ class HsvColourEstimator:
         region, mask = _body_region(image, detection)
         if region.size == 0 or not mask.any():
             return VehicleColour("unknown", 0.0)
+        region = _white_balanced(region, _plate_white(image, detection))
         hsv = self._cv2.cvtColor(region, self._cv2.COLOR_BGR2HSV)[mask]
         names = _name_pixels(hsv)
         labels, counts = np.unique(names, return_counts=True)
@@ -42,6 +47,33 @@ class HsvColourEstimator:
         if share[best] < _MIN_SHARE:
             return VehicleColour("unknown", round(confidence, 3))
         return VehicleColour(str(labels[best]), round(confidence, 3))
+
+
+def _plate_white(image: Image, detection: Detection) -> np.ndarray | None:
+    """The plate background's colour (BGR): the 80th percentile of the plate's middle."""
+    x, y, w, h = detection.bbox
+    inner = image[y + h // 6 : y + h - h // 6, x + w // 8 : x + w - w // 8]
+    if inner.size == 0:
+        return None
+    return np.percentile(inner.reshape(-1, 3), 80, axis=0).astype(np.float32)
+
+
+def _white_balanced(region: Image, white: np.ndarray | None) -> Image:
+    """Lighting taken out, with the plate as the white reference.
+
+    Brightness is scaled so the plate background reads as light grey (230); the colour cast is
+    removed too when the background is near-neutral (a coloured plate, such as a yellow one, only
+    corrects brightness). Dark plates (night, backlight) give no usable reference.
+    """
+    if white is None or float(white.mean()) < _MIN_WHITE:
+        return region
+    if (float(white.max()) - float(white.min())) / float(white.max()) > _MAX_WHITE_CAST:
+        gains = np.full(3, _TARGET_WHITE / float(white.mean()), np.float32)
+    else:
+        gains = _TARGET_WHITE / np.maximum(white, 1.0)
+    gains = np.clip(gains, _MIN_GAIN, _MAX_GAIN)
+    balanced: Image = np.clip(region.astype(np.float32) * gains, 0, 255).astype(np.uint8)
+    return balanced
 
 
 def _body_region(image: Image, detection: Detection) -> tuple[Image, np.ndarray]:

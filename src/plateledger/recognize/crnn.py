@@ -43,10 +43,14 @@ def available() -> bool:
 
 
 class CrnnPlateRecogniser:
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, path: str | None = None) -> None:
+        """The shipped weights, or the ONNX file at ``path`` (evaluating a training run)."""
         self._cv2 = require("cv2")
-        with resources.as_file(model_file()) as path:
-            self._session = ort_session(str(path), threads)
+        if path is not None:
+            self._session = ort_session(path, threads)
+        else:
+            with resources.as_file(model_file()) as shipped:
+                self._session = ort_session(str(shipped), threads)
         meta = self._session.get_modelmeta().custom_metadata_map
         self.alphabet: str = meta["alphabet"]
         self.states: list[str] = meta["states"].split(",")

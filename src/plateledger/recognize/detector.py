@@ -38,7 +38,7 @@ class YoloPlateDetector:
         conf: float = 0.25,
         iou: float = 0.45,
         threads: int = 1,
-        rect: bool = True,
+        rect: bool = False,
     ) -> None:
         self._cv2 = require("cv2")
         model = resources.files("plateledger.recognize").joinpath("models", MODEL_FILE)

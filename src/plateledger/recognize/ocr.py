@@ -18,6 +18,7 @@ import numpy.typing as npt
 from plateledger.recognize._deps import require
 from plateledger.recognize.base import Detection, Image, PlateText
 from plateledger.recognize.detector import ort_session
+from plateledger.recognize.emblem import drop_emblems
 
 if TYPE_CHECKING:
     from plateledger.recognize.crnn import CrnnPlateRecogniser
@@ -43,6 +44,8 @@ class OcrLine:
     centre_y: float
     #: T x 37 CTC probabilities: column 0 blank or a non-plate glyph, then ``ALNUM`` (see ``ctc``)
     emissions: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    #: where each character's peak lies across the line image, 0..1 (empty when unknown)
+    positions: tuple[float, ...] = ()
 
 
 class RapidOcrReader:
@@ -97,9 +100,10 @@ class RapidOcrReader:
         images = [self._warp(crop, quad) for quad in quads]
         probs = self._recognise(images)
         lines = []
-        for quad, prob in zip(quads, probs, strict=True):
+        for quad, line_image, (prob, span) in zip(quads, images, probs, strict=True):
             height = float(quad[:, 1].max() - quad[:, 1].min())
-            lines.append(self._decode(prob, height, float(quad[:, 1].mean())))
+            line = self._decode(prob, span, height, float(quad[:, 1].mean()))
+            lines.append(drop_emblems(line, line_image))
         return lines
 
     def _crop(self, image: Image, detection: Detection) -> Image:
@@ -125,7 +129,8 @@ class RapidOcrReader:
         )
         return out
 
-    def _recognise(self, images: list[Image]) -> list[npt.NDArray[np.float32]]:
+    def _recognise(self, images: list[Image]) -> list[tuple[npt.NDArray[np.float32], float]]:
+        """Per line: the recogniser's T x vocab probabilities, and the steps the line spans."""
         cv2 = self._cv2
         widths = [max(8, round(_REC_HEIGHT * im.shape[1] / im.shape[0])) for im in images]
         max_width = max(320, *widths)
@@ -134,9 +139,14 @@ class RapidOcrReader:
             resized = cv2.resize(im, (min(width, max_width), _REC_HEIGHT)).astype(np.float32)
             batch[i, :, :, : resized.shape[1]] = resized.transpose(2, 0, 1) / 127.5 - 1.0
         output: npt.NDArray[np.float32] = self._rec.run(None, {"x": batch})[0]
-        return [output[i] for i in range(len(images))]
+        steps = output.shape[1]
+        return [
+            (output[i], steps * min(width, max_width) / max_width) for i, width in enumerate(widths)
+        ]
 
-    def _decode(self, prob: npt.NDArray[np.float32], height: float, centre: float) -> OcrLine:
+    def _decode(
+        self, prob: npt.NDArray[np.float32], span: float, height: float, centre: float
+    ) -> OcrLine:
         best = prob.argmax(axis=1)
         raw = "".join(
             self._vocab[k]
@@ -150,6 +160,7 @@ class RapidOcrReader:
         chars: list[str] = []
         confs: list[float] = []
         alts: list[tuple[tuple[str, float], ...]] = []
+        where: list[float] = []
         t = 0
         while t < len(label):
             k = int(label[t])
@@ -164,9 +175,13 @@ class RapidOcrReader:
                 chars.append(_ALNUM[k - 2])
                 confs.append(float(row[k - 2]))
                 alts.append(tuple((_ALNUM[j], float(row[j])) for j in order))
+                where.append(min(1.0, (peak + 0.5) / max(span, 1.0)))
             t = end
         emissions = np.concatenate([prob[:, :1] + other[:, None], alnum], axis=1)
-        return OcrLine(raw, "".join(chars), tuple(confs), tuple(alts), height, centre, emissions)
+        text = "".join(chars)
+        return OcrLine(
+            raw, text, tuple(confs), tuple(alts), height, centre, emissions, tuple(where)
+        )
 
 
 def _merge_rows(quads: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:

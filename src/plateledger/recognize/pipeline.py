@@ -43,7 +43,7 @@ class Recognizer:
         threads: int = 1,
         imgsz: int | None = None,
         zone: Zone | None = None,
-        rect: bool = True,
+        rect: bool = False,
         recogniser: bool | None = None,
     ) -> Recognizer:
         """The default onnxruntime backends (needs the ``recognize`` extra).

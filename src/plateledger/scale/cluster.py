@@ -79,15 +79,15 @@ def default_state_dir() -> Path:
     return Path(os.environ.get("PLATELEDGER_DATA", "plateledger-data")) / "spark-cluster"
 
 
-def find_java() -> Path:
-    """JAVA_HOME if it holds bin/java, else the `java` on PATH, else /usr/lib/jvm/*."""
+def find_java(jvm_dirs: Path = Path("/usr/lib/jvm")) -> Path:
+    """JAVA_HOME if it holds bin/java, else the `java` on PATH, else ``jvm_dirs``/*."""
     candidates: list[Path] = []
     if os.environ.get("JAVA_HOME"):
         candidates.append(Path(os.environ["JAVA_HOME"]))
     on_path = shutil.which("java")
     if on_path:
         candidates.append(Path(on_path).resolve().parent.parent)
-    candidates.extend(sorted(Path("/usr/lib/jvm").glob("*"), reverse=True))
+    candidates.extend(sorted(jvm_dirs.glob("*"), reverse=True))
     for home in candidates:
         if (home / "bin" / "java").is_file():
             return home

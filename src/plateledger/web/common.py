@@ -104,6 +104,9 @@ def require_user(request: Request, *needs: str) -> User:
         raise ForbiddenError(
             f"role {user.role!r} may not do this (needs one of: {', '.join(roles)})"
         )
+    if roles and len(roles) == len(needs) and who.narrowed:
+        # a role-only page cannot tell which scope it needs: a scoped token may not open it
+        raise ForbiddenError("this page needs a password sign-in or an unscoped token")
     return user
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from plateledger.app import accounts
 from plateledger.app.tokens import hash_token
@@ -50,7 +51,9 @@ async def signin(request: Request) -> Response:
         if token:
             user = platform.authenticate(token)
         else:
-            token, user = accounts.sign_in(platform, form.get("user_id"), form.get("password"))
+            token, user = await run_in_threadpool(  # argon2 is deliberately slow
+                accounts.sign_in, platform, form.get("user_id"), form.get("password")
+            )
     except AuthenticationError as exc:
         message = "That token is not valid." if form.get("token") else exc.message
         return render(request, "signin.html", 401, error=message, user_id=form.get("user_id"))

@@ -146,12 +146,15 @@
       throw new Failure("public key: its key id does not match the key");
     }
     const prefix = "\u2014 " + pub.name + " ";
-    const line = cp.signatures.find((s) => s.startsWith(prefix));
-    if (!line) {
+    const named = cp.signatures
+      .filter((s) => s.startsWith(prefix))
+      .map((s) => b64ToBytes(s.slice(prefix.length), "checkpoint signature"));
+    if (named.length === 0) {
       throw new Failure("checkpoint: no signature by " + pub.name);
     }
-    const raw = b64ToBytes(line.slice(prefix.length), "checkpoint signature");
-    if (raw.length !== 68 || !equal(raw.slice(0, 4), keyId)) {
+    // Signatures by other keys are ignored (C2SP signed note); one by this key must verify.
+    const raw = named.find((r) => r.length === 68 && equal(r.slice(0, 4), keyId));
+    if (!raw) {
       throw new Failure("checkpoint: signed by another key than the published one");
     }
     let key;
