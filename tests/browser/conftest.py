@@ -1,8 +1,9 @@
 """Fixtures for the browser tests: a real demo server in a subprocess, Debian's Chromium driven
 by Playwright, sign-in as any demo user, and screenshots under ``test-artifacts/browser/``.
 
-Without Chromium (``/usr/bin/chromium`` or ``chromium`` on PATH) every test here is skipped with
-the reason, unless ``PLATELEDGER_REQUIRE_BROWSER=1`` (set by CI): then they fail loudly.
+Without Chromium (``$PLATELEDGER_CHROMIUM``, ``/usr/bin/chromium`` or ``chromium`` on PATH) every
+test here is skipped with the reason, unless ``PLATELEDGER_REQUIRE_BROWSER=1`` (set by CI): then
+they fail loudly.
 Playwright never downloads a browser: it launches the system Chromium by path.
 
 Fixtures:
@@ -59,6 +60,11 @@ FAILED = pytest.StashKey[bool]()
 
 
 def chromium_path() -> str | None:
+    """``$PLATELEDGER_CHROMIUM`` if set (another build, or a missing one to test the skip),
+    else Debian's ``/usr/bin/chromium``, else ``chromium`` on PATH."""
+    chosen = os.environ.get("PLATELEDGER_CHROMIUM")
+    if chosen is not None:
+        return chosen if os.access(chosen, os.X_OK) else None
     if Path("/usr/bin/chromium").exists():
         return "/usr/bin/chromium"
     return shutil.which("chromium")
@@ -74,7 +80,7 @@ def chromium() -> str:
     path = chromium_path()
     if path is None:
         reason = (
-            "Chromium not found (/usr/bin/chromium or `chromium` on PATH); "
+            "Chromium not found ($PLATELEDGER_CHROMIUM, /usr/bin/chromium or `chromium` on PATH); "
             "install it with `make browser` (Debian: apt-get install chromium)"
         )
         if browser_required():

@@ -47,8 +47,17 @@ def test_sign_in_with_a_demo_user_and_out_again(
     expect(page).to_have_url(re.compile(r"/ui/signin$"))
 
 
+def test_sign_in_with_an_api_token(page: Page, server: DemoServer) -> None:
+    page.goto("/ui/signin")
+    field = token_field(page)  # opens "Sign in with an API token instead" when folded
+    field.fill(server.token(server.user(HOUSTON, "officer")))
+    page.locator("form", has=field).locator("button[type='submit']").click()
+    expect(page.get_by_role("heading", name="Search reads")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text(HOUSTON)
+
+
 def test_wrong_credentials_are_refused(page: Page, server: DemoServer) -> None:
-    user_id = server.user(CHICAGO, "officer")
+    user_id = server.user("mo-joplin-pd", "officer")  # no other test signs in as this user
     page.goto("/ui/signin")
     attempts = []
     if page.locator("input[name='password']").count():

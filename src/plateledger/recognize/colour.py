@@ -2,8 +2,9 @@
 
 Lighting is taken out first with the plate as a white reference (its background is white or a
 light colour on most plates): the region is scaled so the plate background reads light grey, and
-its colour cast removed when the background is near-neutral. The region is the vehicle body just above and beside the plate (two plate widths wide, two plate
-heights above it to half a plate height below), with the plate box itself masked out. Each pixel
+its colour cast removed when the background is near-neutral. The region is the vehicle body just
+above and beside the plate (two plate widths wide, two plate heights above it to half a plate
+height below), with the plate box itself masked out. Each pixel
 is named by simple HSV rules (black / white / silver / grey / red / orange / yellow / green /
 blue / purple); the answer is the most common name. Its confidence is that name's share of the
 pixels, scaled down for small regions; below a 35 % share the answer is ``unknown``. Rear

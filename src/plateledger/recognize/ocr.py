@@ -18,7 +18,6 @@ import numpy.typing as npt
 from plateledger.recognize._deps import require
 from plateledger.recognize.base import Detection, Image, PlateText
 from plateledger.recognize.detector import ort_session
-from plateledger.recognize.emblem import drop_emblems
 
 if TYPE_CHECKING:
     from plateledger.recognize.crnn import CrnnPlateRecogniser
@@ -100,10 +99,9 @@ class RapidOcrReader:
         images = [self._warp(crop, quad) for quad in quads]
         probs = self._recognise(images)
         lines = []
-        for quad, line_image, (prob, span) in zip(quads, images, probs, strict=True):
+        for quad, (prob, span) in zip(quads, probs, strict=True):
             height = float(quad[:, 1].max() - quad[:, 1].min())
-            line = self._decode(prob, span, height, float(quad[:, 1].mean()))
-            lines.append(drop_emblems(line, line_image))
+            lines.append(self._decode(prob, span, height, float(quad[:, 1].mean())))
         return lines
 
     def _crop(self, image: Image, detection: Detection) -> Image:
