@@ -11,6 +11,7 @@ from plateledger.errors import ValidationError
 from plateledger.policy.classifier import classify
 from plateledger.search.holds import Hold
 from plateledger.web.common import UI_PREFIX, checked_form, platform_of, render, require_user
+from plateledger.web.routes_search import results_page
 
 router = APIRouter()
 MAX_QUEUE = 200
@@ -58,9 +59,4 @@ async def resume(request: Request, search_id: str) -> HTMLResponse:
     platform = platform_of(request)
     search_request = platform.holds.resume(search_id, user)
     response = await run_in_threadpool(platform.search.search, search_request)
-    store = platform.store
-    return render(
-        request, "results.html", user=user, response=response, purpose=search_request.purpose,
-        agency_names={a.id: a.name for a in store.agencies()},
-        camera_names={c.id: c.name for c in store.cameras()},
-    )  # fmt: skip
+    return results_page(request, user, response, search_request.purpose)
