@@ -135,7 +135,11 @@ def generate(out: Path, w: dict[str, Any], reads: int, days: int, seed: int) -> 
     states = np.array([a.state for a in agencies])
     cam_offset = np.concatenate([[0], np.cumsum(cams_per)[:-1]])
     cam_ids = np.array([c.id for c in w["cameras"]])
-    population = max(1000, reads // 25)  # distinct plates; popularity is Zipf-like
+    # Vehicles live somewhere: each agency has a local fleet proportional to its size (about 25
+    # reads per vehicle over the run); 90 % of reads are local vehicles, 10 % travellers.
+    fleet = np.maximum(5, np.round(weights * reads / 25)).astype(np.int64)
+    fleet_base = np.concatenate([[0], np.cumsum(fleet)[:-1]])
+    population = int(fleet.sum())
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start -= timedelta(days=days - 1)
     per_day = reads // days
@@ -144,7 +148,9 @@ def generate(out: Path, w: dict[str, Any], reads: int, days: int, seed: int) -> 
         n = per_day if d < days - 1 else reads - per_day * (days - 1)
         owner = rng.choice(AGENCIES, n, p=weights)
         cam = cam_offset[owner] + (rng.random(n) * cams_per[owner]).astype(int)
-        plate_id = np.minimum(rng.zipf(1.3, n) - 1, population - 1) * 7919 % population
+        local = fleet_base[owner] + (rng.random(n) * fleet[owner]).astype(np.int64)
+        plate_id = np.where(rng.random(n) < 0.9, local, rng.integers(0, population, n))
+        plate_id = plate_id * 7919 % population  # scatter ids so plates do not sort by owner
         day0 = int((start + timedelta(days=d)).timestamp() * 1_000_000)
         ts = day0 + rng.integers(0, 86_400_000_000, n)
         table = pa.table(
@@ -296,6 +302,7 @@ TOP = "ORDER BY ts DESC, read_id DESC LIMIT 100"
 def duckdb_runs(store: Registry, lake: Lake, scope: Scope, info: dict[str, Any]) -> dict:
     """DuckDB in this process over exactly the files the planner picks for each query."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     probe = SparkReadStore(store, lake, lambda: None)  # type: ignore[arg-type,return-value]
     last = info["start"] + timedelta(days=info["days"] - 1)
     desc = ReadFilters(time_from=last, time_to=last + timedelta(days=1), cameras=info["tx_cams"])
@@ -316,7 +323,8 @@ def duckdb_runs(store: Registry, lake: Lake, scope: Scope, info: dict[str, Any])
         if name != "oversight":
             select, tail = "read_id", TOP
         ms, rows = timed(
-            lambda p=plan, e=extra, x=params, s=select, t=tail: duck(con, p, s, e, x, t)
+            lambda p=plan, e=extra, x=params, s=select, t=tail: duck(con, p, s, e, x, t),
+            runs=1 if name == "oversight" else 3,
         )
         out[name] = (ms, rows)
         files = len(plan.files) if plan else 0
@@ -350,7 +358,7 @@ def spark_runs(
     out = {}
     try:
         for name, fn in queries(spark, scope, info, info["tx_cams"]).items():
-            ms, got = timed(fn)
+            ms, got = timed(fn, runs=1 if name == "oversight" else 3)
             out[name] = ms
             files = len(spark.last_plan.files) if spark.last_plan else 0
             same = "same as duckdb" if _same(name, got, duck_results[name][1]) else "DIFFERS"

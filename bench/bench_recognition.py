@@ -39,7 +39,9 @@ BASELINE = {
 }
 #: Recognizer.default keyword arguments of each configuration.
 CONFIGS: dict[str, dict[str, Any]] = {
-    "previous": {"rect": False, "recogniser": False},
+    "previous": {"int8": False, "recogniser": False},
+    "rect": {"rect": True},
+    "640": {"imgsz": 640},
     "default": {},
 }
 Box = tuple[float, float, float, float]
@@ -218,7 +220,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores; img/s are wall-clock)")
     print(f"{'set':7} {'pipeline':9} {'n':>4} {'recall IoU/ovl':>15} {'exact':>6} {'O≡0':>6} "
           f"{'≤1':>6} {'≤1 O≡0':>7} {'cpu ms':>7} {cols}")  # fmt: skip
-    for name in args.sets.split(","):
+    for name in filter(None, args.sets.split(",")):
         rows = labels(args.data / name, args.limit)
         for config, r in bench_set(rows, args.configs.split(","), modes):
             speeds = " ".join(f"{r.get('ips_' + m, 0.0):>9.2f}" for m in modes)

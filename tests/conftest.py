@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import settings
 
 from plateledger.app.platform import Platform
 from plateledger.app.tokens import new_token
@@ -23,6 +24,11 @@ from plateledger.domain.types import (
     UserId,
 )
 from plateledger.store.schema import INGEST_SCHEMA
+
+# Property tests check correctness, not speed: no per-example deadline (a loaded 2-core CI
+# machine would otherwise fail them with DeadlineExceeded).
+settings.register_profile("plateledger", deadline=None)
+settings.load_profile("plateledger")
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -90,3 +90,16 @@ def test_crnn_alone_only_when_confident() -> None:
     assert fuse(None, sure, ())[0][0] == "7ABC123"
     unsure = CrnnOutput(spell("7ABC123", CRNN_ALPHABET, p=0.3), CRNN_ALPHABET, "CA", 0.9)
     assert fuse(None, unsure, ()) == []
+
+
+def test_state_only_recogniser_gives_the_state_but_not_the_text() -> None:
+    from plateledger.recognize.plate_text import choose_plate
+
+    line = _line("7ABC123", spell("7ABC123", ALNUM))
+    layout_only = CrnnOutput(spell("XXXXXX", CRNN_ALPHABET), CRNN_ALPHABET, "CA", 0.8, False)
+    plate = choose_plate([line], layout_only)
+    assert plate is not None and plate.text == "7ABC123"
+    assert (plate.state, plate.state_confidence) == ("CA", 0.8)
+    unsure = CrnnOutput(spell("XXXXXX", CRNN_ALPHABET), CRNN_ALPHABET, "CA", 0.3, False)
+    plate = choose_plate([line], unsure)
+    assert plate is not None and plate.state is None

@@ -23,6 +23,7 @@ from plateledger.recognize.detector import ort_session
 
 MODEL_FILE = "plate_recogniser.onnx"
 _PAD_X, _PAD_Y = 0.05, 0.10
+_MIN_TEXT_ACCURACY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class CrnnOutput:
     alphabet: str
     state: str
     state_confidence: float
+    reads_text: bool = True  # False: only the state head is trusted (see ``CrnnPlateRecogniser``)
 
 
 def model_file() -> Traversable:
@@ -56,12 +58,19 @@ class CrnnPlateRecogniser:
         self.states: list[str] = meta["states"].split(",")
         width, height = meta["input"].split("x")
         self.size = (int(width), int(height))
+        # The training run records its held-out plate accuracy; a text head that did not learn
+        # to read (below 50 %) is not used for the plate text, only the state head is.
+        self.reads_text = float(meta.get("val_plate_acc", "0")) >= _MIN_TEXT_ACCURACY
 
     def run(self, image: Image, detection: Detection) -> CrnnOutput:
         probs, states = self._session.run(None, {"image": self._blob(image, detection)})
         best = int(states[0].argmax())
         return CrnnOutput(
-            probs[0].astype(np.float32), self.alphabet, self.states[best], float(states[0][best])
+            probs[0].astype(np.float32),
+            self.alphabet,
+            self.states[best],
+            float(states[0][best]),
+            self.reads_text,
         )
 
     def _blob(self, image: Image, detection: Detection) -> np.ndarray:

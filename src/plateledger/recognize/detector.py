@@ -16,6 +16,9 @@ from plateledger.recognize._deps import require
 from plateledger.recognize.base import Detection, Image
 
 MODEL_FILE = "plate_detector_yolov8n.onnx"
+#: The same detector with its backbone and neck quantised to INT8 (the detection head is fp32);
+#: see ``models/PROVENANCE.md`` and ``tools/quantize_detector.py``.
+INT8_MODEL_FILE = "plate_detector_yolov8n_int8.onnx"
 DEFAULT_IMGSZ = 960
 
 
@@ -39,9 +42,11 @@ class YoloPlateDetector:
         iou: float = 0.45,
         threads: int = 1,
         rect: bool = False,
+        int8: bool = True,
     ) -> None:
         self._cv2 = require("cv2")
-        model = resources.files("plateledger.recognize").joinpath("models", MODEL_FILE)
+        name = INT8_MODEL_FILE if int8 else MODEL_FILE
+        model = resources.files("plateledger.recognize").joinpath("models", name)
         with resources.as_file(model) as path:
             self._session = ort_session(str(path), threads)
         self._input = self._session.get_inputs()[0].name

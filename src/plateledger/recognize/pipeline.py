@@ -45,9 +45,11 @@ class Recognizer:
         zone: Zone | None = None,
         rect: bool = False,
         recogniser: bool | None = None,
+        int8: bool = True,
     ) -> Recognizer:
         """The default onnxruntime backends (needs the ``recognize`` extra).
 
+        ``int8``: the INT8-quantised detector (about 30 % less CPU, same boxes) or the fp32 one.
         ``rect``: letterbox the detector input to the image's aspect ratio rather than a square.
         ``recogniser``: also run plateledger's own plate recogniser (``crnn``) and fuse both
         readings; ``None`` uses it when its weights ship with this installation.
@@ -57,7 +59,9 @@ class Recognizer:
         from plateledger.recognize.detector import DEFAULT_IMGSZ, YoloPlateDetector
         from plateledger.recognize.ocr import RapidOcrReader
 
-        detector = YoloPlateDetector(imgsz=imgsz or DEFAULT_IMGSZ, threads=threads, rect=rect)
+        detector = YoloPlateDetector(
+            imgsz=imgsz or DEFAULT_IMGSZ, threads=threads, rect=rect, int8=int8
+        )
         use_crnn = crnn.available() if recogniser is None else recogniser
         second = crnn.CrnnPlateRecogniser(threads=threads) if use_crnn else None
         reader = RapidOcrReader(threads=threads, recogniser=second)

@@ -105,7 +105,7 @@ def choose_plate(lines: Sequence[OcrLine], crnn: CrnnOutput | None = None) -> Pl
     ]
     formats = formats_for(state) if state else ()
     line = max(plausible, key=lambda ln: (ln.height, len(ln.text))) if plausible else None
-    if crnn is not None:
+    if crnn is not None and crnn.reads_text:
         from plateledger.recognize.fusion import fuse
 
         candidates = fuse(line, crnn, formats)

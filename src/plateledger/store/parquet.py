@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from plateledger.errors import ValidationError
 from plateledger.store.read_query import CONF_SCALE
 from plateledger.store.schema import INGEST_SCHEMA
+from plateledger.store.writer import DB_ALIAS
 
 PLATES_DIR = "_plates"
 ROW_GROUP_ROWS = 100_000
@@ -31,7 +32,8 @@ def _f32(column: str) -> str:
 
 
 EXPORT_SELECT = f"""
-SELECT CAST(r.read_id AS BIGINT) AS read_id, n.agency_id AS owner, n.id AS network_id, c.id AS camera_id,
+SELECT CAST(r.read_id AS BIGINT) AS read_id, n.agency_id AS owner, n.id AS network_id,
+       c.id AS camera_id,
        r.ts AT TIME ZONE 'UTC' AS ts, r.plate, coalesce(r.plate_raw, r.plate) AS plate_raw,
        r.plate_state, {_f32("r.state_conf")} AS state_confidence, {_f32("r.conf")} AS confidence,
        list_transform(r.candidates, lambda x: {{'plate': x.plate, 'confidence': {_f32("x.conf")}}})
@@ -56,14 +58,19 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
             shutil.rmtree(old)
     # DuckDB's partitioned COPY does not keep the ORDER BY inside each file, so the sorted
     # stream is cut into partitions here: one file per (owner, day), rows in (plate, ts) order.
-    reader = con.sql(
-        f"SELECT * FROM ({EXPORT_SELECT}) ORDER BY owner, day, plate, ts, read_id"
-    ).to_arrow_reader(ROW_GROUP_ROWS)
-    total = write_partitions(reader, out_dir, ("owner", "day"))
-    plates = con.sql(
-        f"SELECT DISTINCT day, plate, owner FROM ({EXPORT_SELECT}) ORDER BY day, plate, owner"
-    ).to_arrow_reader(ROW_GROUP_ROWS)
-    write_partitions(plates, out_dir / PLATES_DIR, ("day",), "plates.parquet")
+    cur = con.cursor()  # its own cursor: the caller's may hold an unfinished result
+    try:
+        cur.execute(f"USE {DB_ALIAS}")
+        reader = cur.sql(
+            f"SELECT * FROM ({EXPORT_SELECT}) ORDER BY owner, day, plate, ts, read_id"
+        ).to_arrow_reader(ROW_GROUP_ROWS)
+        total = write_partitions(reader, out_dir, ("owner", "day"))
+        plates = cur.sql(
+            f"SELECT DISTINCT day, plate, owner FROM ({EXPORT_SELECT}) ORDER BY day, plate, owner"
+        ).to_arrow_reader(ROW_GROUP_ROWS)
+        write_partitions(plates, out_dir / PLATES_DIR, ("day",), "plates.parquet")
+    finally:
+        cur.close()
     return total
 
 

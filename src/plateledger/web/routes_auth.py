@@ -29,12 +29,16 @@ from plateledger.web.session import SESSION_COOKIE
 
 router = APIRouter()
 
+# Where each role lands after signing in (its first page in the navigation).
+HOME_BY_ROLE = {"officer": "search", "supervisor": "holds", "admin": "admin", "auditor": "audit"}
+
 
 @router.get("/")
 def home(request: Request) -> Response:
     user = signed_in_user(request)
-    target = "holds" if user is not None and user.role == "supervisor" else "search"
-    return RedirectResponse(f"{UI_PREFIX}/{target if user else 'signin'}", 303)
+    if user is None:
+        return RedirectResponse(f"{UI_PREFIX}/signin", 303)
+    return RedirectResponse(f"{UI_PREFIX}/{HOME_BY_ROLE.get(user.role, 'search')}", 303)
 
 
 @router.get("/signin")
