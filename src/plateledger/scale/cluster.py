@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -206,8 +207,13 @@ def up(spec: ClusterSpec, timeout: float = 120.0) -> ClusterState:
     return state
 
 
-def _wait(state: ClusterState, spec: ClusterSpec, done: object, timeout: float, what: str) -> None:
-    assert callable(done)
+def _wait(
+    state: ClusterState,
+    spec: ClusterSpec,
+    done: Callable[[int | None], bool],
+    timeout: float,
+    what: str,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if done(alive_workers(state.ui_url)):
