@@ -7,13 +7,16 @@ text cannot leak into logs or error payloads through them.
 
 from __future__ import annotations
 
+import binascii
 import re
+from base64 import b64decode
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import US_STATES
 from plateledger.errors import ValidationError
+from plateledger.store.crops import MAX_CROP_BYTES, CropError, image_kind
 
 MAX_CANDIDATES = 10
 MAX_LABEL = 40
@@ -130,6 +133,27 @@ def upper_label(value: object) -> str | None:
 
 def crop_ref(value: object) -> str | None:
     return text(value, MAX_CROP_REF) or None
+
+
+# Longest base64 text of a crop of MAX_CROP_BYTES (padded, plus slack for line breaks).
+MAX_CROP_B64 = (MAX_CROP_BYTES + 2) // 3 * 4 + 1024
+
+
+def crop_b64(value: object) -> bytes:
+    """An evidence crop sent inline: base64 of a JPEG or PNG of at most 256 KiB (the bytes)."""
+    if not isinstance(value, str):
+        raise Invalid(f"must be base64 text, not {_type_name(value)}")
+    if len(value) > MAX_CROP_B64:
+        raise Invalid(f"is too large: the image must be at most {MAX_CROP_BYTES} bytes (256 KiB)")
+    try:
+        data = b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("is not valid base64") from None
+    try:
+        image_kind(data)
+    except CropError as exc:
+        raise Invalid(exc.message.replace("the crop is", "is", 1)) from None
+    return data
 
 
 def engine(value: object) -> str | None:

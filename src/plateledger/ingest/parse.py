@@ -17,14 +17,19 @@ One record is one JSON object (a ``dict``). The fields, all named as in
   "make_confidence"}`` of the vehicle fields, accepted too (errors are named ``vehicle.color``...);
   a value given both flat and nested must agree.
 
+* ``crop_b64`` (only when the caller stores crops: ``POST /api/v1/reads``; ignored in files):
+  base64 of the evidence crop, a JPEG or PNG of at most 256 KiB. The read's ``crop_ref`` becomes
+  ``sha256:<hex of the image>`` and the image is handed back in :attr:`ParseResult.crops` for
+  the caller to store before acknowledging the read; a ``crop_ref`` sent alongside must agree.
+
 Other keys are ignored silently. A record with any invalid field is rejected as a whole, with one
 :class:`RowError` per bad field; the other records are kept, in input order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,11 +37,12 @@ import pyarrow as pa
 
 from plateledger.ingest import fields
 from plateledger.ingest.fields import Checker, Invalid
+from plateledger.store.crops import ref_of
 from plateledger.store.schema import INGEST_SCHEMA
 
 _COL = {name: i for i, name in enumerate(INGEST_SCHEMA.names)}
 _CAMERA, _TS, _PLATE, _PLATE_RAW = (_COL[n] for n in ("camera_id", "ts", "plate", "plate_raw"))
-_LAT, _LON = _COL["lat"], _COL["lon"]
+_LAT, _LON, _CROP = _COL["lat"], _COL["lon"], _COL["crop_ref"]
 _REQUIRED = (("camera_id", _CAMERA), ("ts", _TS), ("plate", _PLATE))
 
 _STATIC_FIELDS: dict[str, Checker] = {
@@ -68,7 +74,7 @@ _VEHICLE_KEYS = {
 }
 
 #: The keys a record may carry; any other key is ignored.
-RECORD_FIELDS = frozenset({"camera_id", "ts", *_STATIC_FIELDS, "vehicle"})
+RECORD_FIELDS = frozenset({"camera_id", "ts", *_STATIC_FIELDS, "vehicle", "crop_b64"})
 
 _Specs = dict[str, tuple[int, Checker]]
 _Problems = list[tuple[str, str]]
@@ -105,11 +111,13 @@ class BadLine:
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:
-    """The valid rows as an ``INGEST_SCHEMA`` table (input order kept) and the rejected ones."""
+    """The valid rows as an ``INGEST_SCHEMA`` table (input order kept) and the rejected ones;
+    ``crops``: the images of the valid rows' ``crop_b64`` by reference, still to be stored."""
 
     table: pa.Table
     errors: tuple[RowError, ...]
     rows_seen: int
+    crops: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def _camera_checker(known_cameras: Container[str]) -> Checker:
@@ -179,6 +187,20 @@ def _check_record(record: dict[str, Any], specs: _Specs) -> tuple[list[Any], _Pr
     return values, problems
 
 
+def _inline_crop(record: dict[str, Any], values: list[Any], problems: _Problems) -> bytes | None:
+    """Check ``crop_b64``: its image, with ``crop_ref`` set to the image's reference."""
+    try:
+        data = fields.crop_b64(record["crop_b64"])
+    except Invalid as exc:
+        problems.append(("crop_b64", str(exc)))
+        return None
+    ref = ref_of(data)
+    if values[_CROP] is not None and values[_CROP] != ref:
+        problems.append(("crop_ref", "conflicts with crop_b64 (send one of them)"))
+    values[_CROP] = ref
+    return data
+
+
 def _to_table(rows: list[list[Any]]) -> pa.Table:
     """Build the table column-wise from row value lists."""
     if not rows:
@@ -194,12 +216,14 @@ def parse_records(
     *,
     first_row: int = 1,
     now: datetime | None = None,
+    accept_crops: bool = False,
 ) -> ParseResult:
     """Validate ``records`` and return the valid ones as an ``INGEST_SCHEMA`` table.
 
     ``first_row`` is the row number of the first record (to continue numbering across batches);
     ``now`` (timezone-aware, default the current time) bounds ``ts`` from above. Each record must
     be a ``dict``; a :class:`BadLine` or any other value is reported with field ``row``.
+    ``accept_crops``: decode ``crop_b64`` into :attr:`ParseResult.crops` (else it is ignored).
     """
     if now is None:
         now = datetime.now(UTC)
@@ -208,10 +232,14 @@ def parse_records(
     specs = _specs(known_cameras, now)
     rows: list[list[Any]] = []
     errors: list[RowError] = []
+    crops: dict[str, bytes] = {}
     seen = 0
     for seen, record in enumerate(records, start=1):
+        crop = None
         if isinstance(record, dict):
             values, problems = _check_record(record, specs)
+            if accept_crops and record.get("crop_b64") is not None:
+                crop = _inline_crop(record, values, problems)
         else:
             message = record.message if isinstance(record, BadLine) else "must be a JSON object"
             values, problems = [], [("row", message)]
@@ -220,4 +248,6 @@ def parse_records(
             errors.extend(RowError(row, name, message) for name, message in problems)
         else:
             rows.append(values)
-    return ParseResult(table=_to_table(rows), errors=tuple(errors), rows_seen=seen)
+            if crop is not None:
+                crops[values[_CROP]] = crop
+    return ParseResult(_to_table(rows), tuple(errors), seen, crops)

@@ -131,7 +131,8 @@ class PurposePolicy:
         else:
             explanation = deciding[0].explanation
             if len(deciding) > 1:
-                explanation += f" (and {len(deciding) - 1} more rule(s))"
+                more = len(deciding) - 1
+                explanation += f" {more} more rule{'s' if more > 1 else ''} also apply."
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
         flags = run.flags if worst == "allow" else ()
         return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags)
@@ -289,8 +290,8 @@ def _ambiguous(ctx: v.Context, law: Jurisdiction) -> list[v.Verdict]:
                 v.Verdict(
                     "hold",
                     rule.id,
-                    f"{rule.explanation}; the reason '{ctx.classification.reason}' may be "
-                    f"{maybe.code}, so a supervisor must review it",
+                    f"{v.sentence(rule.explanation)} The reason '{ctx.classification.reason}' "
+                    f"may be {maybe.code}, so a supervisor must review it.",
                 )
             )
     return out

@@ -48,7 +48,12 @@ def _because(ctx: Context) -> str:
     if not ctx.prohibited:
         return ""
     classes = ", ".join(p.code for p in ctx.prohibited)
-    return f"; the reason '{ctx.classification.reason}' was classified {classes}"
+    return f" The reason '{ctx.classification.reason}' was classified {classes}."
+
+
+def sentence(text: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def owner_law(ctx: Context, law: Jurisdiction) -> Iterator[Verdict]:
@@ -56,7 +61,7 @@ def owner_law(ctx: Context, law: Jurisdiction) -> Iterator[Verdict]:
     for purpose in (ctx.purpose, *ctx.prohibited):
         rule = law.prohibition(purpose)
         if rule is not None:
-            yield Verdict("deny", rule.id, rule.explanation + _because(ctx))
+            yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
     if not law.permits(ctx.purpose) and law.permitted_rule is not None:
         rule = law.permitted_rule
         yield Verdict("deny", rule.id, f"{rule.explanation} (purpose: {ctx.purpose.label})")
@@ -72,11 +77,11 @@ def sharing_law(ctx: Context, law: Jurisdiction, rtype: RequesterType) -> Iterat
     sharing = law.sharing[rtype]
     rule = sharing.rule
     if sharing.decision == "deny":
-        yield Verdict("deny", rule.id, rule.explanation + _because(ctx))
+        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
         return
     purposes = {ctx.purpose.code, ctx.purpose.purpose_class, *(p.code for p in ctx.prohibited)}
     if purposes & sharing.prohibited_purposes:
-        yield Verdict("deny", rule.id, rule.explanation + _because(ctx))
+        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
     if sharing.decision == "conditional":
         for condition in sharing.conditions:
             if condition == "neighbor_state_listed":
@@ -121,7 +126,7 @@ def searcher_law(
     codes = {ctx.purpose.code, ctx.purpose.purpose_class, *(p.code for p in ctx.prohibited)}
     for rule in law.searcher_rules:
         if codes & rule.prohibited_purposes:
-            yield Verdict("deny", rule.rule.id, rule.rule.explanation + _because(ctx))
+            yield Verdict("deny", rule.rule.id, sentence(rule.rule.explanation) + _because(ctx))
         if behalf_type is not None and behalf_type in rule.forbidden_on_behalf_of:
             yield Verdict(
                 "deny",
@@ -176,7 +181,7 @@ def agency_policies(ctx: Context, owner: Agency) -> Iterator[Verdict]:
             yield Verdict(
                 "deny",
                 f"agency.{agency.id}.prohibited",
-                f"{agency.name}'s policy forbids this purpose{_because(ctx)}",
+                f"{agency.name}'s policy forbids this purpose.{_because(ctx)}",
             )
         if vague and policy.require_specific_reason and not ctx.approved_hold:
             yield Verdict(
