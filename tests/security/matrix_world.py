@@ -19,6 +19,7 @@ from plateledger.domain.types import Agency, AgencyId, Camera, CameraId, Network
 from plateledger.domain.types import UserId as U
 from plateledger.errors import HeldForApproval
 from plateledger.search.types import Purpose, SearchQuery, SearchRequest
+from plateledger.store.crops import put_crop
 
 ROLES = ("anonymous", "officer", "supervisor", "auditor", "admin")
 RELATIONS = ("own", "same_state", "other_state", "federal")
@@ -190,6 +191,15 @@ def _timeline(w: World, role: str, a: str) -> Req:
     return Req("GET", _v1("/plates/ABC123/timeline"), params=SEARCH)
 
 
+def _crop(w: World, role: str, a: str) -> Req:
+    """The crop of a fresh read of agency ``a`` (unique bytes: no other agency's read names it)."""
+    ref = put_crop(w.platform.data_dir, b"\xff\xd8matrix crop %d\xff\xd9" % w.n())
+    row = {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "CR1234",
+           "crop_ref": ref}  # fmt: skip
+    w.platform.ingest_records([row])
+    return Req("GET", _v1(f"/crops/{ref.removeprefix('sha256:')}"))
+
+
 def _resume(w: World, role: str, a: str) -> Req:
     return Req("POST", _v1(f"/searches/{w.hold(a, approved=True)}/resume"))
 
@@ -277,6 +287,7 @@ BUILDERS: dict[str, Builder] = {
         {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "RD1234"}]),
     "POST /api/v1/searches": _fixed("POST", "/searches", {**SEARCH, "query": {"plate": "ABC123"}}),
     "GET /api/v1/plates/{plate}/timeline": _timeline,
+    "GET /api/v1/crops/{sha}": _crop,
     "GET /api/v1/searches/{search_id}/hold": lambda w, r, a: Req(
         "GET", _v1(f"/searches/{w.hold(a)}/hold")),
     "POST /api/v1/searches/{search_id}/approve": lambda w, r, a: Req(

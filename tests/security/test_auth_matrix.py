@@ -75,6 +75,7 @@ TABLE: dict[str, Rule] = {
     # another agency's camera: every row rejected (422), nothing stored
     "POST /api/v1/reads": rule(own("admin"), deny=(403, 422)),
     "POST /api/v1/searches": INVESTIGATORS,  # what a search may read: test_reads_never_leak
+    "GET /api/v1/crops/{sha}": INVESTIGATORS_OWN,  # a crop of the agency's own read only
     "GET /api/v1/plates/{plate}/timeline": INVESTIGATORS,
     "GET /api/v1/searches/{search_id}/hold": OWN_STAFF,
     "POST /api/v1/searches/{search_id}/approve": rule(own("supervisor")),

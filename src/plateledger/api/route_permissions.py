@@ -24,6 +24,7 @@ ROUTE_PERMISSIONS: Mapping[str, str] = {
     f"GET {V1}/agencies": "registry.read",
     f"GET {V1}/cameras": "registry.read",
     f"POST {V1}/reads": "reads.ingest",
+    f"GET {V1}/crops/{{sha}}": "search.run",
     f"POST {V1}/searches": "search.run",
     f"GET {V1}/plates/{{plate}}/timeline": "search.run",
     f"GET {V1}/searches/{{search_id}}/hold": "holds.read",

@@ -1,14 +1,16 @@
-"""Read ingest: POST /api/v1/reads (JSON array or NDJSON, ≤ 10,000 reads)."""
+"""Read ingest: POST /api/v1/reads (JSON array or NDJSON, ≤ 10,000 reads), and the evidence
+crops sent with reads: GET /api/v1/crops/{sha} (rule and audit in ``app.crops``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.api.auth import Admin, PlatformDep
+from plateledger.api.auth import Admin, Investigator, PlatformDep
+from plateledger.app.crops import crop_for, store_crops
 from plateledger.app.platform import IngestReport, Platform
 from plateledger.domain.types import User
 from plateledger.ingest import parse_body, parse_records
@@ -19,7 +21,8 @@ router = APIRouter(tags=["reads"])
 def _ingest(platform: Platform, user: User, body: bytes, content_type: str | None) -> IngestReport:
     """Parse, validate and store (off the event loop: this is CPU and disk work)."""
     records = parse_body(body, content_type)
-    result = parse_records(records, platform.cameras_of_agency(user.agency_id))
+    result = parse_records(records, platform.cameras_of_agency(user.agency_id), accept_crops=True)
+    store_crops(platform, result)  # on disk before the reads that name them
     return platform.store_parsed(result)
 
 
@@ -31,7 +34,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
     summary="Ingest reads",
     description=(
         "Body: a JSON array of read objects or NDJSON (one object per line), at most 10,000 "
-        "reads. Each read needs `camera_id`, `ts` (ISO 8601 with offset) and `plate`. Valid "
+        "reads. Each read needs `camera_id`, `ts` (ISO 8601 with offset) and `plate`; an "
+        "optional `crop_b64` carries the evidence crop (base64 JPEG/PNG, at most 256 KiB). Valid "
         "reads are stored durably before the response; invalid ones are listed by row and field. "
         "Only cameras of the caller's own agency are accepted."
     ),
@@ -56,3 +60,20 @@ async def post_reads(request: Request, user: Admin, platform: PlatformDep) -> JS
     }
     status = 422 if report.received and not report.stored else 200
     return JSONResponse(payload, status)
+
+
+@router.get(
+    "/crops/{sha}",
+    summary="An evidence crop",
+    description=(
+        "The JPEG or PNG stored for `crop_ref` `sha256:<sha>`. Served only when a read that "
+        "references it belongs to a network of the caller's agency and is within the agency's "
+        "retention window; otherwise 404, the same as for an unknown crop. Every request is "
+        "audited (`crop_view`)."
+    ),
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {"description": "none"}},
+)
+async def get_crop(sha: str, user: Investigator, platform: PlatformDep) -> Response:
+    data, media = await run_in_threadpool(crop_for, platform, user, sha.lower())
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=media, headers=headers)

@@ -10,6 +10,8 @@ A backup is one tar file (gzip-compressed when its name ends ``.gz``/``.tgz``)::
     audit/entries/index.bin
     audit/checkpoints.jsonl       every signed checkpoint up to N
     audit/public-key.txt          the log's verifier key
+    crops/<2 hex>/<sha256>.jpg    the evidence crops (copied after the snapshot: every crop a read
+                                  in it names is there; restored to the same place)
     keys/signing.key, keys/ui-secret   only with ``include_keys``
 
 Order makes it consistent: the backup is audited first, then the store is snapshotted, then a
@@ -49,6 +51,7 @@ from plateledger.app.platform import Platform
 from plateledger.audit.bundle import checkpoint_of
 from plateledger.audit.records import U64, encode_record
 from plateledger.errors import DataDirInUseError, PlateledgerError, StoreError, ValidationError
+from plateledger.store.crops import CROPS_DIR, copy_crops
 from plateledger.store.duckdb_store import DB_FILE
 from plateledger.store.writer import DB_ALIAS
 
@@ -91,6 +94,7 @@ def create_backup(platform: Platform, out: Path, *, include_keys: bool = False) 
         stage = Path(tmp) / "stage"
         stage.mkdir()
         _snapshot_store(platform, stage / DB_MEMBER)
+        copy_crops(platform.data_dir, stage / CROPS_DIR)  # written before their reads: all there
         size, note = _snapshot_audit(platform, stage)
         if include_keys:
             _copy_secret(platform.audit.directory / "signing.key", stage / SIGNING_KEY)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from plateledger.app.crops import sweep_after_purge
 from plateledger.domain.types import Agency, NetworkId
 from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.store.base import PurgeReceipt
@@ -68,5 +69,6 @@ def run_retention(platform: Platform, now: datetime | None = None) -> list[Purge
         receipts.extend(got)
     if receipts:
         platform.reload_dictionary()
-        log.info("retention purged %d reads", sum(r.count for r in receipts))
+        crops = sweep_after_purge(platform, receipts, now)  # unreferenced evidence crops
+        log.info("retention purged %d reads, %d crops", sum(r.count for r in receipts), crops)
     return receipts

@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 EventType = Literal[
     "search", "timeline", "denial", "hold", "hold_approved", "hold_rejected", "export",
     "sharing_change", "hotlist_change", "user_change", "token_change", "config_change", "login",
-    "token_use", "purge", "legal_hold",
+    "token_use", "purge", "legal_hold", "crop_view",
 ]  # fmt: skip
 Outcome = Literal["success", "denied", "held", "failure"]
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))

@@ -191,7 +191,10 @@ def copy_crops(data_dir: Path, target: Path) -> int:
     for _, path in iter_crops(data_dir):
         dest = target / path.parent.name / path.name
         dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        try:
+            shutil.copyfile(path, dest)
+        except FileNotFoundError:  # swept meanwhile: no read names it any more
+            continue
         os.chmod(dest, 0o600)
         copied += 1
     return copied

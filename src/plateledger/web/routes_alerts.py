@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from plateledger.alerts import tables
 from plateledger.alerts.models import DISPOSITIONS
+from plateledger.app.crops import data_uris
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ConflictError, ValidationError
@@ -35,10 +36,12 @@ CHECKS = ("characters_match", "state_match", "entry_active")
 
 
 def _card(platform: Platform, hit: dict[str, Any]) -> dict[str, Any]:
-    """What one alert card shows: the alert as delivered, the stored hit and the entry."""
+    """What one alert card shows: the alert as delivered, the stored hit, the entry and the
+    evidence crop as a ``data:`` URI when one is stored (the alert is the agency's own)."""
     alert = platform.hotlists.verification.payload(hit)
     entry = tables.load_entry(platform.store, hit["entry_id"])
-    return {"a": alert, "hit": hit, "entry": entry}
+    crop = data_uris(platform, [hit.get("crop_ref")]).get(hit.get("crop_ref") or "")
+    return {"a": alert, "hit": hit, "entry": entry, "crop": crop}
 
 
 def _queue(platform: Platform, user: User) -> list[dict[str, Any]]:

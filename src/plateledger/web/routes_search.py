@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from plateledger.app.crops import data_uris, refs_of_reads
 from plateledger.domain.types import Camera, User
 from plateledger.errors import HeldForApproval, ValidationError
 from plateledger.policy.purposes import selectable_purposes
@@ -129,11 +130,14 @@ def results_page(
     request: Request, user: User, response: SearchResponse, purpose: Purpose,
     form: Form | None = None, offset: int = 0, page_size: int = PAGE_SIZE,
 ) -> HTMLResponse:  # fmt: skip
-    """The results page (table, map, paging when ``form`` holds the query to page through)."""
+    """The results page (table, map, paging when ``form`` holds the query to page through).
+    Stored evidence crops of the reads shown are embedded (``data:`` URIs)."""
+    crops = data_uris(platform_of(request), (h.read.crop_ref for h in response.hits))
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
         carried=carried_fields(form) if form is not None else None, offset=offset,
-        page_size=page_size, hits_map=_hits_map(request, response), **_names(request),
+        page_size=page_size, hits_map=_hits_map(request, response), crops=crops,
+        **_names(request),
     )  # fmt: skip
 
 
@@ -148,5 +152,17 @@ async def plate_timeline(request: Request) -> HTMLResponse:
     result = await run_in_threadpool(timeline, platform_of(request).search, user, plate, purpose)
     return render(
         request, "timeline.html", user=user, t=result, purpose=purpose,
-        timeline_map=_timeline_map(request, result), **_names(request),
+        timeline_map=_timeline_map(request, result), crops=_sighting_crops(request, result),
+        **_names(request),
     )  # fmt: skip
+
+
+def _sighting_crops(request: Request, t: Timeline) -> dict[int, str]:
+    """Index of a sighting -> the ``data:`` URI of the crop of its first read that has one
+    (reads the timeline search just returned)."""
+    platform = platform_of(request)
+    refs = refs_of_reads(platform, [i for s in t.sightings for i in s.read_ids])
+    firsts = {n: next((refs[i] for i in s.read_ids if i in refs), None)
+              for n, s in enumerate(t.sightings)}  # fmt: skip
+    uris = data_uris(platform, firsts.values())
+    return {n: uris[ref] for n, ref in firsts.items() if ref in uris}
