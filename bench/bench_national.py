@@ -232,7 +232,7 @@ def main() -> None:
     finally:
         cluster.down(spec.state_dir)
         store.close()
-    print("\nmedian ms of 3 runs after a warm-up (shared 2-core machine: noisy)")
+    print("\nms: median of 3 runs after a warm-up; oversight: 1 run after a warm-up (noisy)")
     names = list(results["duckdb"])
     print(f"{'engine':10s}" + "".join(f"{n:>17s}" for n in names))
     for engine, row in results.items():

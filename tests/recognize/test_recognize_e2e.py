@@ -144,3 +144,10 @@ def test_zone_excludes_plates_outside_it(scene_file: Path) -> None:
     upper = ["recognize", str(scene_file), "--json", "--zone", "0,0 1,0 1,0.5 0,0.5"]
     result = CliRunner().invoke(cli_app(), upper)
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_int8_detector_reads_the_same_plate(scene_file: Path) -> None:
+    result = CliRunner().invoke(cli_app(), ["recognize", str(scene_file), "--json", "--int8"])
+    assert result.exit_code == 0, result.output
+    read = orjson.loads(result.stdout)
+    assert read["plate"] == "7ABC123" and read["plate_state"] == "CA"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the platform calls retention, which calls this: its interfa
     from plateledger.app.platform import Platform
 
 PAGE_BUDGET_BYTES = 8 * 1024 * 1024  # images embedded in one page, at most
+MAX_AUDITED_IDS = 100  # read ids named in one crop_view event (the count is always there)
 _CROP_READS = (
     "SELECT r.read_id, n.id, n.agency_id, r.ts FROM ("
     "SELECT read_id, network_key, ts FROM reads WHERE crop_ref = ? UNION ALL "
@@ -119,7 +120,8 @@ def crop_for(platform: Platform, user: User, sha: str) -> tuple[bytes, str]:
         subject["reason"] = "no crop of a read of the caller's agency within retention"
         platform.log_event("crop_view", user, subject, outcome="denied")
         raise NotFoundError("no such crop, or none you may see", {"sha": sha[:64]})
-    subject["read_ids"] = [int(r[0]) for r in own]
+    subject["read_ids"] = [int(r[0]) for r in own[:MAX_AUDITED_IDS]]
+    subject["reads"] = len(own)
     platform.log_event("crop_view", user, subject, networks=sorted({str(r[1]) for r in own}))
     return found[0].read_bytes(), found[1]
 

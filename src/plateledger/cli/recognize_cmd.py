@@ -115,6 +115,12 @@ def recognize_cmd(
         int, typer.Option("--imgsz", help="Detector input size (multiple of 32).")
     ] = 960,
     threads: Annotated[int, typer.Option("--threads", help="Inference threads.")] = 1,
+    int8: Annotated[
+        bool,
+        typer.Option(
+            "--int8", help="INT8 plate detector: about 25 % less CPU, slightly lower accuracy."
+        ),
+    ] = False,
     every: Annotated[
         int, typer.Option("--every", min=1, help="Video and streams: read every N-th frame.")
     ] = 3,
@@ -168,7 +174,7 @@ def recognize_cmd(
     urls = [s for s in sources if is_url(s)]
     paths = list(expand_sources(s for s in sources if not is_url(s)))
     area = Zone.parse(zone) if zone else None
-    recognizer = Recognizer.default(threads=threads, imgsz=imgsz, zone=area)
+    recognizer = Recognizer.default(threads=threads, imgsz=imgsz, zone=area, int8=int8)
     uplink = Uplink(post, token, spool) if post and token else None
     emitted: list[dict[str, Any]] = []
 
