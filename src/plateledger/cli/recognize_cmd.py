@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -47,7 +48,7 @@ def read_to_json(read: Recognition, ts: str, camera: str | None) -> dict[str, An
             "color": read.colour.name if read.colour else None,
             "color_confidence": read.colour.confidence if read.colour else None,
         },
-    }
+    } | ({"crop_b64": base64.b64encode(read.crop).decode()} if read.crop else {})
 
 
 def sighting_to_json(
@@ -148,6 +149,13 @@ def recognize_cmd(
     token: Annotated[
         str | None, typer.Option("--token", envvar="PLATELEDGER_TOKEN", help="API token.")
     ] = None,
+    crops: Annotated[
+        bool,
+        typer.Option(
+            "--crops",
+            help="Print each read's plate crop (JPEG, base64) as crop_b64 (always posted).",
+        ),
+    ] = False,
     spool: Annotated[
         Path, typer.Option("--spool", help="Where undeliverable reads wait for the next run.")
     ] = Path("plateledger-spool"),
@@ -174,13 +182,16 @@ def recognize_cmd(
     urls = [s for s in sources if is_url(s)]
     paths = list(expand_sources(s for s in sources if not is_url(s)))
     area = Zone.parse(zone) if zone else None
-    recognizer = Recognizer.default(threads=threads, imgsz=imgsz, zone=area, int8=int8)
+    recognizer = Recognizer.default(
+        threads=threads, imgsz=imgsz, zone=area, int8=int8, keep_crops=crops or bool(post)
+    )
     uplink = Uplink(post, token, spool) if post and token else None
     emitted: list[dict[str, Any]] = []
 
     def emit(obj: dict[str, Any]) -> None:
         obj["camera_id"] = camera
-        typer.echo(orjson.dumps(obj).decode() if json_out else _human(obj))
+        shown = obj if crops else {k: v for k, v in obj.items() if k != "crop_b64"}
+        typer.echo(orjson.dumps(shown).decode() if json_out else _human(shown))
         if uplink is not None and urls and obj["plate"]:
             _report(uplink.post([obj]), spool)  # live: send each sighting as it comes
         else:

@@ -67,6 +67,7 @@ class Recognition:
     plate: PlateText | None
     colour: VehicleColour | None
     frame: int | None = None
+    crop: bytes | None = None  # JPEG of the plate region, when the recognizer keeps crops
 
 
 class Detector(Protocol):

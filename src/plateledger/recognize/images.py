@@ -9,7 +9,7 @@ import numpy as np
 
 from plateledger.errors import ValidationError
 from plateledger.recognize._deps import require
-from plateledger.recognize.base import Image
+from plateledger.recognize.base import Box, Image
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mpg", ".ts"})
@@ -59,3 +59,28 @@ def load_image(path: Path) -> Image:
         )
     result: Image = np.ascontiguousarray(image, dtype=np.uint8)
     return result
+
+
+#: The server's limit for one evidence crop (``crop_b64`` on ``POST /api/v1/reads``).
+MAX_CROP_BYTES = 256 * 1024
+
+
+def plate_crop_jpeg(image: Image, bbox: Box, pad: float = 0.15, quality: int = 85) -> bytes | None:
+    """The plate region (with a margin) as JPEG bytes small enough to post as evidence."""
+    cv2 = require("cv2")
+    x, y, w, h = bbox
+    height, width = image.shape[:2]
+    dx, dy = int(w * pad), int(h * pad)
+    x0, y0 = max(0, x - dx), max(0, y - dy)
+    x1, y1 = min(width, x + w + dx), min(height, y + h + dy)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    region = image[y0:y1, x0:x1]
+    while True:
+        ok, encoded = cv2.imencode(".jpg", region, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            return None
+        data = bytes(encoded.tobytes())
+        if len(data) <= MAX_CROP_BYTES or min(region.shape[:2]) < 16:
+            return data if len(data) <= MAX_CROP_BYTES else None
+        region = cv2.resize(region, (region.shape[1] // 2, region.shape[0] // 2))

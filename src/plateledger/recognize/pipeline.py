@@ -13,7 +13,7 @@ from plateledger.recognize.base import (
     PlateReader,
     Recognition,
 )
-from plateledger.recognize.images import expand_sources, load_image
+from plateledger.recognize.images import expand_sources, load_image, plate_crop_jpeg
 from plateledger.recognize.zone import Zone
 
 
@@ -30,7 +30,9 @@ class Recognizer:
         attributes: AttributeEstimator | None = None,
         max_plates: int = 4,
         zone: Zone | None = None,
+        keep_crops: bool = False,
     ) -> None:
+        self.keep_crops = keep_crops  # keep each read plate's crop (JPEG) as evidence
         self.detector = detector
         self.reader = reader
         self.attributes = attributes
@@ -46,6 +48,7 @@ class Recognizer:
         rect: bool = False,
         recogniser: bool | None = None,
         int8: bool = False,
+        keep_crops: bool = False,
     ) -> Recognizer:
         """The default onnxruntime backends (needs the ``recognize`` extra).
 
@@ -66,7 +69,7 @@ class Recognizer:
         use_crnn = crnn.available() if recogniser is None else recogniser
         second = crnn.CrnnPlateRecogniser(threads=threads) if use_crnn else None
         reader = RapidOcrReader(threads=threads, recogniser=second)
-        return cls(detector, reader, HsvColourEstimator(), zone=zone)
+        return cls(detector, reader, HsvColourEstimator(), zone=zone, keep_crops=keep_crops)
 
     def detect(self, image: Image) -> list[Detection]:
         """The plates to read in ``image``, best first (inside the zone, at most ``max_plates``)."""
@@ -82,7 +85,8 @@ class Recognizer:
         """Read one detected plate and the vehicle's attributes."""
         plate = self.reader.read(image, detection)
         colour = self.attributes.colour(image, detection) if self.attributes else None
-        return Recognition(source, detection, plate, colour, frame)
+        crop = plate_crop_jpeg(image, detection.bbox) if self.keep_crops and plate else None
+        return Recognition(source, detection, plate, colour, frame, crop)
 
     def recognize(self, image: Image, source: str, frame: int | None = None) -> list[Recognition]:
         """Every detected plate, read or not (``plate`` is ``None`` when nothing legible)."""
