@@ -137,3 +137,26 @@ def test_cluster_says_when_java_is_missing(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(cluster.ClusterError, match="Java 17"):
         cluster.find_java(jvm_dirs=tmp_path)
+
+
+def test_the_servers_retention_run_also_purges_the_lake_with_spark_configured(
+    tmp_path: Path,
+) -> None:
+    from plateledger.app.retention import run_retention
+
+    data = tmp_path / "data"
+    platform = Platform(data)
+    try:
+        setup_registry(platform)
+        lake = exported(platform)
+        (data / "engine.yaml").write_text("engine: spark\nmaster: local[1]\nlake: lake\n")
+        run_retention(platform)  # what the server runs every hour; no Spark session is needed
+        lake.refresh()
+        assert {"OLD001", "OLD002", "OLD003"}.isdisjoint(set(lake.plates().to_pylist()))
+        logged = platform.store.execute(
+            "SELECT query_json FROM search_log WHERE kind = 'purge' AND reason = 'VA.retention'"
+        )
+        purged = [orjson.loads(row[0])["rows_purged"] for row in logged]
+        assert sum(purged) == 6  # 3 reads from the embedded store and the same 3 from the lake
+    finally:
+        platform.close()

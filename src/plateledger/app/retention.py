@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 from plateledger.app.crops import sweep_after_purge
 from plateledger.domain.types import Agency, NetworkId
 from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.scale.config import load_engine_config
+from plateledger.scale.lake import Lake
+from plateledger.scale.lake_retention import purge_owner
 from plateledger.store.base import PurgeReceipt
 
 if TYPE_CHECKING:  # the platform runs retention; retention only needs its interface
@@ -71,4 +74,26 @@ def run_retention(platform: Platform, now: datetime | None = None) -> list[Purge
         platform.reload_dictionary()
         crops = sweep_after_purge(platform, receipts, now)  # unreferenced evidence crops
         log.info("retention purged %d reads, %d crops", sum(r.count for r in receipts), crops)
+    if load_engine_config(platform.data_dir).engine == "spark":
+        run_lake_retention(platform, now)  # the Spark engine's Parquet lake too
     return receipts
+
+
+def run_lake_retention(
+    platform: Platform, now: datetime | None = None
+) -> list[tuple[str, PurgeReceipt]]:
+    """Retention on the Parquet lake the Spark engine reads (docs/scale.md): whole expired
+    ``owner=/day=`` partitions deleted, the boundary day rewritten, legal holds kept; each
+    receipt is written to the audit log like a purge of the embedded store."""
+    now = now or datetime.now(UTC)
+    lake = Lake(load_engine_config(platform.data_dir).lake_uri(platform.data_dir))
+    held = frozenset(int(r[0]) for r in platform.store.execute("SELECT read_id FROM legal_holds"))
+    out: list[tuple[str, PurgeReceipt]] = []
+    for w in windows(platform):
+        if w.minutes is None:
+            continue
+        cutoff = now - timedelta(minutes=w.minutes)
+        got = purge_owner(lake, w.agency.id, w.networks, cutoff, w.source,
+                          platform.record_purge, held)  # fmt: skip
+        out.extend((w.agency.id, r) for r in got)
+    return out

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from plateledger.app.retention import windows
+from plateledger.app.retention import run_lake_retention
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
 from plateledger.errors import ValidationError
 from plateledger.scale import cluster
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake
-from plateledger.scale.lake_retention import purge_owner
 
 app = typer.Typer(help="Scale-out on Apache Spark over the Parquet lake (docs/scale.md).")
 
@@ -77,21 +75,10 @@ def sync(data: DataOpt = DEFAULT_DATA) -> None:
 @friendly
 def retention(data: DataOpt = DEFAULT_DATA) -> None:
     """Delete lake partitions older than each owner's window; receipts go to the audit log."""
-    config = load_engine_config(data)
-    lake = Lake(config.lake_uri(data))
-    now = datetime.now(UTC)
-    out: list[dict[str, object]] = []
     with open_platform(data) as platform:
-        rows = platform.store.execute("SELECT read_id FROM legal_holds")
-        held = frozenset(int(r[0]) for r in rows)
-        for w in windows(platform):
-            if w.minutes is None:
-                continue
-            cutoff = now - timedelta(minutes=w.minutes)
-            got = purge_owner(lake, w.agency.id, w.networks, cutoff, w.source,
-                              platform.record_purge, held)  # fmt: skip
-            out.extend(
-                {"owner": w.agency.id, "day": r.day.isoformat(), "count": r.count,
-                 "bytes_freed": r.bytes_freed} for r in got
-            )  # fmt: skip
+        got = run_lake_retention(platform)
+    out = [
+        {"owner": owner, "day": r.day.isoformat(), "count": r.count, "bytes_freed": r.bytes_freed}
+        for owner, r in got
+    ]
     print_json(out)
