@@ -160,3 +160,30 @@ def test_the_servers_retention_run_also_purges_the_lake_with_spark_configured(
         assert sum(purged) == 6  # 3 reads from the embedded store and the same 3 from the lake
     finally:
         platform.close()
+
+
+def test_compacted_days_are_rewritten_in_the_lake_alone(tmp_path: Path) -> None:
+    platform = Platform(tmp_path / "data")
+    try:
+        setup_registry(platform)
+        lake = exported(platform)
+        base = Path(lake.base)
+        untouched = base / "owner=va-test-pd"
+        before = {f: f.stat().st_mtime_ns for f in untouched.rglob("*.parquet")}
+        platform.store.append(make_reads([read("tx-c1", 0, "TX0002")]))
+        stats = platform.store.compact(everything=True)
+        assert stats.days
+        n = platform.store.export_parquet(base, stats.days)
+        assert n >= 1
+        lake.refresh()
+        assert {"TX0001", "TX0002"} <= set(lake.plates().to_pylist())  # the day kept its reads
+        assert {f: f.stat().st_mtime_ns for f in untouched.rglob("*.parquet")} == before
+        assert not list(base.glob(".staging-*"))
+        full = Platform(tmp_path / "again")
+        try:  # the incremental lake holds exactly what a full export would
+            setup_registry(full)
+            assert full.store.import_parquet(base) == 7
+        finally:
+            full.close()
+    finally:
+        platform.close()

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -317,10 +317,20 @@ class Platform:
             idle_rounds = idle_rounds + 1 if hot else 0
             if hot >= HOT_COMPACT_ROWS or (hot and idle_rounds >= 3):
                 try:
-                    self.store.compact()
+                    stats = self.store.compact()
+                    self._sync_lake((*stats.days, *stats.merged_days))
                 except Exception:  # keep serving; the next round retries
                     log.exception("compaction failed")
                 idle_rounds = 0
+
+    def _sync_lake(self, days: Sequence[date]) -> None:
+        """With the Spark engine on a local lake, the compacted days are rewritten there, so
+        Spark searches see reads one compaction after they arrive (docs/scale.md)."""
+        lake = getattr(self.reads, "lake", None)
+        if lake is None or not days or "://" in lake.uri:
+            return
+        self.store.export_parquet(Path(lake.base), days)
+        lake.refresh()
 
     def _retention_round(self) -> None:
         try:

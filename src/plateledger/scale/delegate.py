@@ -74,8 +74,8 @@ class LocalDelegate:
     def purge_day(self, day: date, networks: Sequence[NetworkId] | None = None) -> PurgeReceipt:
         return self.local.purge_day(day, networks)
 
-    def export_parquet(self, out_dir: Path) -> int:
-        return self.local.export_parquet(out_dir)
+    def export_parquet(self, out_dir: Path, days: Sequence[date] | None = None) -> int:
+        return self.local.export_parquet(out_dir, days)
 
     def import_parquet(self, path: Path) -> int:
         return self.local.import_parquet(path)

@@ -304,8 +304,8 @@ class DuckDBStore(PolicyTables, Purges):
         return table.column(0).combine_chunks()
 
     # --- exchange ------------------------------------------------------------------------
-    def export_parquet(self, out_dir: Path) -> int:
-        return export_parquet(self._cur(), out_dir)
+    def export_parquet(self, out_dir: Path, days: Sequence[date] | None = None) -> int:
+        return export_parquet(self._cur(), out_dir, days)
 
     def import_parquet(self, path: Path) -> int:
         reader = self._con.cursor()  # its own cursor: the stream stays open during appends

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -47,30 +49,65 @@ JOIN cameras c ON c.key = r.camera_key
 """
 
 
-def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
+def export_parquet(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, days: Sequence[date] | None = None
+) -> int:
     """Write every read to ``out_dir`` in the Hive layout, plus the per-day plate dictionary
     ``_plates/day=<YYYY-MM-DD>/plates.parquet`` (distinct plate, owner; sorted by plate), which
     the Spark planner uses to open only the owners' files a plate occurs in. Returns the number
-    of reads. Partitions of an earlier export in ``out_dir`` are replaced."""
+    of reads. Partitions of an earlier export in ``out_dir`` are replaced.
+
+    With ``days``, only those days are written (after a compaction): each is written aside,
+    then swapped in partition by partition, so readers see the old or the new day's files."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if days is not None:
+        return _export_days(con, out_dir, sorted({d.isoformat() for d in days}))
     for old in [*out_dir.glob("owner=*"), out_dir / PLATES_DIR]:
         if old.is_dir():
             shutil.rmtree(old)
+    return _export_into(con, out_dir, "", [])
+
+
+def _export_into(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, where: str, params: list[object]
+) -> int:
     # DuckDB's partitioned COPY does not keep the ORDER BY inside each file, so the sorted
     # stream is cut into partitions here: one file per (owner, day), rows in (plate, ts) order.
     cur = con.cursor()  # its own cursor: the caller's may hold an unfinished result
     try:
         cur.execute(f"USE {DB_ALIAS}")
-        reader = cur.sql(
-            f"SELECT * FROM ({EXPORT_SELECT}) ORDER BY owner, day, plate, ts, read_id"
-        ).to_arrow_reader(ROW_GROUP_ROWS)
+        query = f"SELECT * FROM ({EXPORT_SELECT}) {where} ORDER BY owner, day, plate, ts, read_id"
+        reader = cur.sql(query, params=params or None).to_arrow_reader(ROW_GROUP_ROWS)
         total = write_partitions(reader, out_dir, ("owner", "day"))
         plates = cur.sql(
-            f"SELECT DISTINCT day, plate, owner FROM ({EXPORT_SELECT}) ORDER BY day, plate, owner"
-        ).to_arrow_reader(ROW_GROUP_ROWS)
+            f"SELECT DISTINCT day, plate, owner FROM ({EXPORT_SELECT}) {where} "
+            "ORDER BY day, plate, owner", params=params or None,
+        ).to_arrow_reader(ROW_GROUP_ROWS)  # fmt: skip
         write_partitions(plates, out_dir / PLATES_DIR, ("day",), "plates.parquet")
     finally:
         cur.close()
+    return total
+
+
+def _export_days(con: duckdb.DuckDBPyConnection, out_dir: Path, days: list[str]) -> int:
+    if not days:
+        return 0
+    staging = out_dir / f".staging-{uuid.uuid4().hex}"
+    try:
+        marks = ", ".join("?" for _ in days)
+        total = _export_into(con, staging, f"WHERE day IN ({marks})", list(days))
+        for day in days:  # the days' old partitions go, the new ones come in
+            for old in [*out_dir.glob(f"owner=*/day={day}"), out_dir / PLATES_DIR / f"day={day}"]:
+                if old.is_dir():
+                    shutil.rmtree(old)
+        for new in sorted(staging.glob("owner=*/day=*")) + sorted(
+            staging.glob(f"{PLATES_DIR}/day=*")
+        ):
+            target = out_dir / new.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            new.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return total
 
 
