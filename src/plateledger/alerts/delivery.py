@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,33 @@ def sse_frame(message: dict[str, Any]) -> bytes:
     ident = str(message.get("alert_id", ""))
     body = orjson.dumps(message)
     return f"event: {event}\nid: {ident}\n".encode() + b"data: " + body + b"\n\n"
+
+
+KEEPALIVE_S = 15.0
+
+
+async def sse_stream(
+    broker: AlertBroker,
+    agency_id: str,
+    disconnected: Callable[[], Awaitable[bool]],
+    encode: Callable[[dict[str, Any]], bytes] = sse_frame,
+    hello: bytes = b": connected\n\n",
+) -> AsyncIterator[bytes]:
+    """The SSE byte stream of one client: ``hello``, then each alert for ``agency_id`` as
+    ``encode`` frames it, with a keepalive comment every ``KEEPALIVE_S`` seconds of silence,
+    until the client disconnects (API and UI streams differ only in framing)."""
+    listener = broker.listen(agency_id)
+    try:
+        yield hello
+        while not await disconnected():
+            try:
+                message = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_S)
+            except TimeoutError:
+                yield b": keepalive\n\n"
+                continue
+            yield encode(message)
+    finally:
+        broker.leave(listener)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

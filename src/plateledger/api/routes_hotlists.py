@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -15,14 +13,13 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from plateledger.alerts import tables
-from plateledger.alerts.delivery import sse_frame
+from plateledger.alerts.delivery import sse_stream
 from plateledger.alerts.imports import parse_entries
 from plateledger.alerts.verify import statistics
 from plateledger.api.auth import Admin, CurrentUser, Investigator, PlatformDep
 from plateledger.errors import ForbiddenError, ValidationError
 
 router = APIRouter(tags=["hotlists"])
-KEEPALIVE_S = 15.0
 
 
 class HotlistIn(BaseModel):
@@ -213,24 +210,9 @@ def list_alerts(user: CurrentUser, platform: PlatformDep) -> list[dict[str, Any]
 @router.get("/alerts/stream")
 async def alert_stream(request: Request, user: CurrentUser, platform: PlatformDep) -> Any:
     """Server-sent events: the alerts of the lists the user's agency subscribes to."""
-    broker = platform.hotlists.engine.broker
-    listener = broker.listen(user.agency_id)
-
-    async def frames() -> AsyncIterator[bytes]:
-        try:
-            yield b": connected\n\n"
-            while not await request.is_disconnected():
-                try:
-                    message = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield b": keepalive\n\n"
-                    continue
-                yield sse_frame(message)
-        finally:
-            broker.leave(listener)
-
+    frames = sse_stream(platform.hotlists.engine.broker, user.agency_id, request.is_disconnected)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/alerts/{alert_id}")

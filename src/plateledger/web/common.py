@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -147,3 +148,15 @@ def set_cookie(response: HTMLResponse | Any, name: str, value: str, request: Req
         name, value, path=UI_PREFIX, httponly=True, samesite="strict",
         secure=request.url.scheme == "https",
     )  # fmt: skip
+
+
+def time_field(form: Form, name: str) -> datetime | None:
+    """A ``date`` or ``datetime-local`` form value, read as UTC (the forms say so)."""
+    text = form.get(name)
+    if not text:
+        return None
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{name}: not a date and time", {"field": name}) from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)

@@ -14,7 +14,7 @@ from plateledger.policy.purposes import purpose as purpose_code
 from plateledger.search.types import Near, Purpose, SearchQuery
 from plateledger.search.validate import validate_purpose, validate_query
 from plateledger.store.base import BBox
-from plateledger.web.common import Form
+from plateledger.web.common import Form, time_field
 
 MODES = ("exact", "wildcard", "fuzzy")
 PAGE_SIZE = 50
@@ -42,8 +42,8 @@ def parse_search(form: Form) -> tuple[SearchQuery, Purpose]:
         plate=form.opt("plate"),
         mode=mode,  # type: ignore[arg-type]  # checked against MODES above
         max_distance=_int(form, "max_distance", "1"),
-        time_from=_time(form, "time_from"),
-        time_to=_time(form, "time_to"),
+        time_from=time_field(form, "time_from"),
+        time_to=time_field(form, "time_to"),
         cameras=tuple(CameraId(c) for c in form.all("camera")),
         near=near,
         bbox=parse_bbox(form),
@@ -127,15 +127,3 @@ def _float(form: Form, name: str, default: str = "") -> float:
     if not math.isfinite(value):
         raise ValidationError(f"{name}: not a finite number", {"field": name})
     return value
-
-
-def _time(form: Form, name: str) -> datetime | None:
-    """A ``datetime-local`` value, read as UTC (the form says so)."""
-    text = form.get(name)
-    if not text:
-        return None
-    try:
-        ts = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{name}: not a date and time", {"field": name}) from None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)

@@ -8,7 +8,6 @@ things only; every change goes through the platform operation the API and CLI us
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from plateledger.app import admin_views
 from plateledger.domain.types import User
 from plateledger.errors import ValidationError
-from plateledger.web.common import UI_PREFIX, Form, checked_form, platform_of, render, require_user
+from plateledger.web.common import (
+    UI_PREFIX,
+    Form,
+    checked_form,
+    platform_of,
+    render,
+    require_user,
+)
 
 router = APIRouter(prefix="/admin")
 ADMIN = "admin"
@@ -72,18 +78,6 @@ def int_field(form: Form, name: str, *, optional: bool = False) -> int | None:
         return int(text)
     except ValueError:
         raise ValidationError(f"{name}: not a whole number", {"field": name}) from None
-
-
-def time_field(form: Form, name: str) -> datetime | None:
-    """A ``date`` or ``datetime-local`` value, read as UTC (the forms say so)."""
-    text = form.get(name)
-    if not text:
-        return None
-    try:
-        ts = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{name}: not a date", {"field": name}) from None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 @router.get("")

@@ -17,8 +17,8 @@ from plateledger.domain.sharing import GRANTEE_KINDS
 from plateledger.domain.types import US_STATES, User
 from plateledger.errors import ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
-from plateledger.web.common import Form, platform_of, require_user
-from plateledger.web.routes_admin import admin_page, done, form_or_error, time_field
+from plateledger.web.common import Form, platform_of, require_user, time_field
+from plateledger.web.routes_admin import admin_page, done, form_or_error
 
 router = APIRouter(prefix="/admin")
 MANAGE = ("admin", "sharing.manage")

@@ -9,9 +9,7 @@ dispositions call ``Verification`` exactly as the API does, so the same rules ap
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -20,6 +18,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.alerts import tables
+from plateledger.alerts.delivery import sse_stream
 from plateledger.alerts.models import DISPOSITIONS
 from plateledger.app.crops import data_uris
 from plateledger.app.platform import Platform
@@ -30,7 +29,6 @@ from plateledger.web.common import checked_form, platform_of, render, require_us
 log = logging.getLogger(__name__)
 router = APIRouter()
 INVESTIGATORS = ("officer", "supervisor")
-KEEPALIVE_S = 15.0
 QUEUE_SIZE = 100
 CHECKS = ("characters_match", "state_match", "entry_active")
 
@@ -73,23 +71,10 @@ async def alerts_stream(request: Request) -> StreamingResponse:
     card itself is fetched, server-rendered, from ``/alerts/{id}/card``)."""
     user = require_user(request, *INVESTIGATORS)
     broker = platform_of(request).hotlists.engine.broker
-    listener = broker.listen(user.agency_id)
-
-    async def frames() -> AsyncIterator[bytes]:
-        try:
-            yield b"retry: 3000\n: connected\n\n"
-            while not await request.is_disconnected():
-                try:
-                    message = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield b": keepalive\n\n"
-                    continue
-                yield _frame(message)
-        finally:
-            broker.leave(listener)
-
+    frames = sse_stream(broker, user.agency_id, request.is_disconnected, _frame,
+                        b"retry: 3000\n: connected\n\n")  # fmt: skip
     headers = {"X-Accel-Buffering": "no"}
-    return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 
 
 def _frame(message: dict[str, Any]) -> bytes:
