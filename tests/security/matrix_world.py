@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import AGENCIES, CAMERAS, NETWORKS, USERS
-from plateledger.app import accounts, sharing
+from plateledger.app import accounts, cameras, sharing
 from plateledger.app.platform import Platform
 from plateledger.app.tokens import OPERATOR, issue_token, new_token
 from plateledger.domain.types import Agency, AgencyId, Camera, CameraId, Network, NetworkId, User
@@ -200,6 +200,20 @@ def _crop(w: World, role: str, a: str) -> Req:
     return Req("GET", _v1(f"/crops/{ref.removeprefix('sha256:')}"))
 
 
+def _new_camera(w: World, role: str, a: str) -> Req:
+    body = {"id": f"mx-cam-{w.n()}", "network_id": NET[a], "name": "Matrix camera",
+            "lat": 41.9, "lon": -87.6}  # fmt: skip
+    return Req("POST", _v1("/cameras"), json=body)
+
+
+def _retire_camera(w: World, role: str, a: str) -> Req:
+    """Retire a fresh camera of agency ``a`` (never the fixture cameras other routes post to)."""
+    camera = cameras.register_camera(
+        w.platform, w.user(a, "admin"), f"mx-cam-{w.n()}", NET[a], "Matrix camera", 41.9, -87.6
+    )
+    return Req("PATCH", _v1(f"/cameras/{camera.id}"), json={"active": False})
+
+
 def _resume(w: World, role: str, a: str) -> Req:
     return Req("POST", _v1(f"/searches/{w.hold(a, approved=True)}/resume"))
 
@@ -283,6 +297,8 @@ BUILDERS: dict[str, Builder] = {
     "GET /api/v1/audit/checkpoint": _fixed("GET", "/audit/checkpoint"),
     "GET /api/v1/agencies": _fixed("GET", "/agencies"),
     "GET /api/v1/cameras": _fixed("GET", "/cameras"),
+    "POST /api/v1/cameras": _new_camera,
+    "PATCH /api/v1/cameras/{camera_id}": _retire_camera,
     "POST /api/v1/reads": lambda w, r, a: Req("POST", _v1("/reads"), json=[
         {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "RD1234"}]),
     "POST /api/v1/searches": _fixed("POST", "/searches", {**SEARCH, "query": {"plate": "ABC123"}}),

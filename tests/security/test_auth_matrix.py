@@ -72,6 +72,9 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/audit/checkpoint": PUBLIC,
     "GET /api/v1/agencies": ANY_STAFF,
     "GET /api/v1/cameras": ANY_STAFF,
+    # another agency's network: 422 naming network_id; another agency's camera: 404
+    "POST /api/v1/cameras": rule(own("admin"), deny=(403, 422)),
+    "PATCH /api/v1/cameras/{camera_id}": ADMIN_OWN,
     # another agency's camera: every row rejected (422), nothing stored
     "POST /api/v1/reads": rule(own("admin"), deny=(403, 422)),
     "POST /api/v1/searches": INVESTIGATORS,  # what a search may read: test_reads_never_leak

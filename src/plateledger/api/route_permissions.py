@@ -23,6 +23,8 @@ PUBLIC_ROUTES: Mapping[str, str] = {
 ROUTE_PERMISSIONS: Mapping[str, str] = {
     f"GET {V1}/agencies": "registry.read",
     f"GET {V1}/cameras": "registry.read",
+    f"POST {V1}/cameras": "registry.manage",
+    f"PATCH {V1}/cameras/{{camera_id}}": "registry.manage",
     f"POST {V1}/reads": "reads.ingest",
     f"GET {V1}/crops/{{sha}}": "search.run",
     f"POST {V1}/searches": "search.run",

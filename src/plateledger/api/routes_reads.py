@@ -21,7 +21,8 @@ router = APIRouter(tags=["reads"])
 def _ingest(platform: Platform, user: User, body: bytes, content_type: str | None) -> IngestReport:
     """Parse, validate and store (off the event loop: this is CPU and disk work)."""
     records = parse_body(body, content_type)
-    result = parse_records(records, platform.cameras_of_agency(user.agency_id), accept_crops=True)
+    senders = platform.cameras_of_agency(user.agency_id) & platform.known_cameras()  # not retired
+    result = parse_records(records, senders, accept_crops=True)
     store_crops(platform, result)  # on disk before the reads that name them
     return platform.store_parsed(result)
 
@@ -37,7 +38,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
         "reads. Each read needs `camera_id`, `ts` (ISO 8601 with offset) and `plate`; an "
         "optional `crop_b64` carries the evidence crop (base64 JPEG/PNG, at most 256 KiB). Valid "
         "reads are stored durably before the response; invalid ones are listed by row and field. "
-        "Only cameras of the caller's own agency are accepted."
+        "Only active (not retired) cameras of the caller's own agency are accepted."
     ),
     responses={
         200: {"description": "counts and per-row errors"},

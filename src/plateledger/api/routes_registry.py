@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from plateledger import __version__
-from plateledger.api.auth import CurrentUser, PlatformDep
+from plateledger.api.auth import Admin, CurrentUser, PlatformDep
+from plateledger.app import cameras
+from plateledger.domain.types import Camera
 
 router = APIRouter()
 
@@ -52,3 +56,48 @@ def list_cameras(user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
             for c in platform.visible_cameras(user)
         ]
     }
+
+
+class CameraIn(BaseModel):
+    """A camera of one of the caller's agency's networks."""
+
+    id: str = Field(description="Global camera id: 2-64 of a-z 0-9 . _ -")
+    network_id: str
+    name: str
+    lat: float
+    lon: float
+    heading: float | None = Field(None, description="Degrees clockwise from north")
+    mobile: bool = False
+
+
+class CameraState(BaseModel):
+    active: bool = Field(description="false retires the camera: its new reads are refused")
+
+
+def _camera_json(camera: Camera) -> dict[str, Any]:
+    return {
+        "id": camera.id, "name": camera.name, "network_id": camera.network_id,
+        "lat": camera.lat, "lon": camera.lon, "heading": camera.heading,
+        "mobile": camera.mobile, "active": camera.active,
+    }  # fmt: skip
+
+
+@router.post("/cameras", tags=["registry"], summary="Register or update a camera (admin)")
+async def register_camera(body: CameraIn, user: Admin, platform: PlatformDep) -> dict[str, Any]:
+    camera = await run_in_threadpool(
+        cameras.register_camera, platform, user, body.id, body.network_id, body.name, body.lat,
+        body.lon, body.heading, body.mobile,
+    )  # fmt: skip
+    return _camera_json(camera)
+
+
+@router.patch(
+    "/cameras/{camera_id}", tags=["registry"], summary="Retire or reactivate a camera (admin)"
+)
+async def set_camera_state(
+    camera_id: str, body: CameraState, user: Admin, platform: PlatformDep
+) -> dict[str, Any]:
+    camera = await run_in_threadpool(
+        cameras.set_camera_active, platform, user, camera_id, body.active
+    )
+    return _camera_json(camera)

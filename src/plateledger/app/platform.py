@@ -203,7 +203,8 @@ class Platform:
 
     # --- ingest --------------------------------------------------------------------------
     def known_cameras(self) -> frozenset[str]:
-        return frozenset(c.id for c in self.store.cameras())
+        """Cameras that may send reads: registered and not retired."""
+        return frozenset(c.id for c in self.store.cameras() if c.active)
 
     def cameras_of_agency(self, agency_id: str) -> frozenset[str]:
         nets = {n.id for n in self.store.networks() if n.agency_id == agency_id}

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import admin_views
+from plateledger.app import admin_views, cameras
 from plateledger.domain.types import User
 from plateledger.errors import ValidationError
 from plateledger.web.common import (
@@ -32,6 +32,7 @@ ADMIN = "admin"
 # Changes need the permission too, so a session signed in with a narrowed token cannot make them.
 POLICY = (ADMIN, "sharing.manage")  # retention and legal holds: the agency's data policy
 HOTLISTS = (ADMIN, "hotlists.manage")
+CAMERAS = (ADMIN, "registry.manage")
 SECTIONS = (
     ("cameras", "Cameras"),
     ("retention", "Retention and legal holds"),
@@ -86,11 +87,55 @@ def overview(request: Request) -> HTMLResponse:
     return admin_page(request, user, "admin.html")
 
 
+def _cameras_page(request: Request, user: User, status: int = 200, error: str = "") -> HTMLResponse:
+    platform = platform_of(request)
+    rows = admin_views.agency_cameras(platform, user)
+    networks = admin_views.own_networks(platform, user)
+    return admin_page(request, user, "admin_cameras.html", status, rows=rows, networks=networks,
+                      error=error)  # fmt: skip
+
+
 @router.get("/cameras")
-def cameras(request: Request) -> HTMLResponse:
-    user = require_user(request, ADMIN)
-    rows = admin_views.agency_cameras(platform_of(request), user)
-    return admin_page(request, user, "admin_cameras.html", rows=rows)
+def cameras_page(request: Request) -> HTMLResponse:
+    return _cameras_page(request, require_user(request, ADMIN))
+
+
+@router.post("/cameras")
+async def register_camera(request: Request) -> Response:
+    user = require_user(request, *CAMERAS)
+
+    async def change(form: Form) -> Response:
+        heading = form.get("heading")
+        await run_in_threadpool(
+            cameras.register_camera, platform_of(request), user, form.get("camera_id"),
+            form.get("network_id"), form.get("name"), number_field(form, "lat"),
+            number_field(form, "lon"), number_field(form, "heading") if heading else None,
+            form.get("mobile") == "on",
+        )  # fmt: skip
+        return done("cameras", f"camera {form.get('camera_id')}")
+
+    return await form_or_error(request, user, change, _cameras_page)
+
+
+@router.post("/cameras/{camera_id}/active")
+async def set_camera_active(request: Request, camera_id: str) -> Response:
+    user = require_user(request, *CAMERAS)
+
+    async def change(form: Form) -> Response:
+        active = form.get("active") == "true"
+        await run_in_threadpool(
+            cameras.set_camera_active, platform_of(request), user, camera_id, active
+        )
+        return done("cameras", f"camera {camera_id} {'reactivated' if active else 'retired'}")
+
+    return await form_or_error(request, user, change, _cameras_page)
+
+
+def number_field(form: Form, name: str) -> float:
+    try:
+        return float(form.get(name))
+    except ValueError:
+        raise ValidationError(f"{name}: not a number", {"field": name}) from None
 
 
 def _retention_page(
