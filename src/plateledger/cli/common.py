@@ -17,7 +17,7 @@ from rich.console import Console
 
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
-from plateledger.errors import PlateledgerError
+from plateledger.errors import ForbiddenError, PlateledgerError
 
 DEFAULT_DATA = Path("plateledger-data")
 console = Console(stderr=True)
@@ -77,10 +77,14 @@ def open_platform(data: Path, component: str = "cli") -> Iterator[Platform]:
 
 
 @contextmanager
-def acting_as(data: Path, token: str) -> Iterator[tuple[Platform, User]]:
-    """Open the data directory and authenticate the token: a command run as that user."""
+def acting_as(data: Path, token: str, permission: str) -> Iterator[tuple[Platform, User]]:
+    """Open the data directory and authenticate the token: a command run as that user, if the
+    token (its user's role, narrowed by its scopes) has ``permission`` — as on the API."""
     with open_platform(data) as platform:
-        yield platform, platform.authenticate(token)
+        principal = platform.identify(token)
+        if principal.user is None or not principal.can(permission):
+            raise ForbiddenError(f"this token lacks the permission {permission!r} for this command")
+        yield platform, principal.user
 
 
 def eprint(line: str) -> None:

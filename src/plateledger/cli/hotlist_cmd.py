@@ -45,7 +45,7 @@ def create(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Create a list owned by your agency (the policy engine may refuse its purpose)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.manage") as (platform, user):
         fields = {"name": name, "purpose": purpose, "legal_basis": legal_basis,
                   "source": source, "refresh_hours": refresh_hours, "priority": priority,
                   "strictness": strictness, "share_with": share_with or []}  # fmt: skip
@@ -56,7 +56,7 @@ def create(
 @friendly
 def list_lists(token: TokenOpt, data: DataOpt = DEFAULT_DATA) -> None:
     """Lists your agency owns or subscribes to."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.read") as (platform, user):
         now = datetime.now(UTC)
         print_json([h.to_dict(now) for h in platform.hotlists.lists.visible(user)])
 
@@ -75,7 +75,7 @@ def add(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Add one entry."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.manage") as (platform, user):
         row = {"plate": plate, "state": state, "reason": reason, "case_number": case_number,
                "expires_at": expires, "vehicle": vehicle}  # fmt: skip
         entries = platform.hotlists.lists.add_entries(user, hotlist, [row])
@@ -100,7 +100,7 @@ def import_file(
     """Import entries from a file (one audited change; the list counts as refreshed)."""
     pairs = dict(m.split("=", 1) for m in mapping or [] if "=" in m)
     rows = parse_entries(path.read_text(), fmt, pairs or None, default_expires)
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.manage") as (platform, user):
         entries = platform.hotlists.lists.add_entries(user, hotlist, rows, how="import")
         print_json({"hotlist_id": hotlist, "imported": len(entries)})
 
@@ -113,7 +113,7 @@ def entries(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Entries of a list your agency owns or subscribes to."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.read") as (platform, user):
         if hotlist not in {h.id for h in platform.hotlists.lists.visible(user)}:
             platform.hotlists.lists.owned(user, hotlist)  # raises the clear error
         now = datetime.now(UTC)
@@ -129,7 +129,7 @@ def expire(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Expire an entry now."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.manage") as (platform, user):
         e = platform.hotlists.lists.expire_entry(user, hotlist, entry)
         print_json(e.to_dict(datetime.now(UTC)))
 
@@ -142,6 +142,6 @@ def subscribe(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Subscribe your agency to a list (refused, with rule ids, where the law forbids it)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "hotlists.manage") as (platform, user):
         platform.hotlists.lists.subscribe(user, hotlist)
         print_json({"hotlist_id": hotlist, "agency_id": user.agency_id, "subscribed": True})

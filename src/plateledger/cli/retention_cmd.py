@@ -69,7 +69,7 @@ def hold(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Keep named reads past retention under a legal hold (supervisors and admins)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.manage") as (platform, user):
         if user.role not in ("supervisor", "admin"):
             raise ForbiddenError("legal holds are placed by supervisors or admins")
         n = platform.store.add_legal_hold(case_number, read_id, user.id, note)

@@ -74,7 +74,7 @@ def search(
         limit=limit, offset=offset,
     )  # fmt: skip
     behalf = AgencyId(on_behalf_of) if on_behalf_of else None
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "search.run") as (platform, user):
         resp = platform.search.search(
             SearchRequest(user, query, Purpose(purpose, case_number, reason, behalf))
         )
@@ -93,6 +93,6 @@ def timeline_cmd(
 ) -> None:
     """A plate's timeline: first/last seen, per-camera counts, sightings."""
     behalf = AgencyId(on_behalf_of) if on_behalf_of else None
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "search.run") as (platform, user):
         t = timeline(platform.search, user, plate, Purpose(purpose, case_number, reason, behalf))
         print_json(timeline_out(t))

@@ -37,7 +37,7 @@ def add(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Share one of your networks with an agency, a state, a radius or nationally."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.manage") as (platform, user):
         a = sharing.add_agreement(
             platform, user, network,
             sharing.AgreementIn(grantee_kind, grantee, radius_km, tuple(purpose or ()),
@@ -54,7 +54,7 @@ def list_(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """List a network's agreements, active or not."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.read") as (platform, user):
         sharing.owned_network(platform, user, network, admin=False)
         now = datetime.now(UTC)
         print_json(
@@ -75,7 +75,7 @@ def revoke(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Revoke an agreement (kept on record, no longer in force)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.manage") as (platform, user):
         sharing.revoke_agreement(platform, user, network, agreement)
         print_json({"revoked": agreement})
 
@@ -88,7 +88,7 @@ def access(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Who can search this network, for what, and why (computed by the policy engine)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.read") as (platform, user):
         print_json(sharing.access(platform, user, network))
 
 
@@ -103,7 +103,7 @@ def declare(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """File your agency's written declaration for a state's data (e.g. Illinois 2-130)."""
-    with acting_as(data, token) as (platform, user):
+    with acting_as(data, token, "sharing.manage") as (platform, user):
         d = sharing.file_declaration(
             platform, user, state.upper(), "written_declaration",
             (signed or datetime.now(UTC)).astimezone(UTC),
