@@ -137,3 +137,26 @@ def wait_ready(url: str, proc: Any, timeout: float = 60) -> None:
         except httpx.HTTPError:
             time.sleep(0.2)
     raise TimeoutError("server did not start")
+
+
+@pytest.fixture
+def live(platform: Platform) -> Iterator[str]:
+    """The real app on a real uvicorn server (loopback, a free port), for streaming clients."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from plateledger.api.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(platform, background=False), port=port, log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -15,10 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from conftest import auth, free_port, iso
+from conftest import auth, iso
 from plateledger.alerts.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
@@ -46,21 +45,6 @@ def ingest(client: Any, platform: Platform, plate: str, state: str = "IL") -> No
              "confidence": 0.9, "crop_ref": "crop://il-c1/1.jpg"}]  # fmt: skip
     r = client.post(f"{API}/reads", json=rows, headers=auth(platform, "il-admin"))
     assert r.status_code == 200, r.text
-
-
-@pytest.fixture
-def live(platform: Platform) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(platform, background=False), port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_sse_stream_delivers_alert_fast_and_only_to_subscribers(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from plateledger.app.platform import Platform
-from web.test_admin_ui import client, main, post, sign_in  # noqa: F401  (fixture)
+from web.test_admin_ui import client, main, post  # noqa: F401  (fixture)
+from web.ui_client import sign_in
 
 NEW = {"camera_id": "il-c7", "network_id": "il-net", "name": "Canal St NB", "lat": "41.87",
        "lon": "-87.64", "heading": "0"}  # fmt: skip

@@ -17,8 +17,8 @@ from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.store.accounts import tokens_of
+from web.ui_client import csrf, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = ("", "/cameras", "/retention", "/sharing", "/access", "/users", "/hotlists")
 
 
@@ -31,19 +31,6 @@ def client(platform: Platform) -> Iterator[TestClient]:
         tx = [{"camera_id": "tx-c1", "ts": iso(4), "plate": "XYZ999", "confidence": 0.9}]
         assert c.post("/api/v1/reads", json=tx, headers=auth(platform, "tx-admin")).is_success
         yield c
-
-
-def csrf(page: Response) -> str:
-    found = CSRF.search(page.text)
-    assert found, "page has no CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, platform: Platform, user: str) -> None:
-    form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
-    signed = client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token})
-    assert "Sign out" in signed.text and "pl_session" in client.cookies
 
 
 def post(client: TestClient, path: str, **fields: str | list[str]) -> Response:

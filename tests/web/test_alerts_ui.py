@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from conftest import auth, free_port, iso
+from conftest import auth, iso
 from plateledger.alerts import tables
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
+from web.ui_client import csrf, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-
-
-def csrf(text: str) -> str:
-    found = CSRF.search(text)
-    assert found, "page has no CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: Any, platform: Platform, user: str) -> None:
-    form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
-    done = client.post("/ui/signin", data={"csrf_token": csrf(form.text), "token": token},
-                       follow_redirects=False)  # fmt: skip
-    assert done.status_code == 303, done.text
 
 
 def make_list(client: Any, platform: Platform) -> None:
@@ -165,21 +148,6 @@ def test_posts_need_csrf_and_alerts_stay_in_their_agency(
     client.cookies.clear()
     signed_out = client.get("/ui/alerts/stream", follow_redirects=False)
     assert signed_out.status_code == 303 and signed_out.headers["location"] == "/ui/signin"
-
-
-@pytest.fixture
-def live(platform: Platform) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(platform, background=False), port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_the_session_stream_carries_new_alert_ids_of_the_agency(

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 from markupsafe import escape
 
 from conftest import auth, iso
@@ -20,8 +19,8 @@ from plateledger.app import audit_browse
 from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.audit.merkle import VerificationError, leaf_hash, verify_inclusion
+from web.ui_client import sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROW = re.compile(r'<a href="/ui/audit/entries/(\d+)">')
 SEARCH = {"query": {"plate": "ABC123", "mode": "exact"}, "purpose": "stolen_vehicle",
           "case_number": "24-1", "reason": "stolen vehicle report 24-1187"}  # fmt: skip
@@ -41,20 +40,6 @@ def client(platform: Platform) -> Iterator[TestClient]:
             found = c.post("/api/v1/searches", json=body, headers=auth(platform, user))
             assert found.status_code in (200, 202, 403), found.text  # 403: denied everywhere
         yield c
-
-
-def csrf(page: Response) -> str:
-    found = CSRF.search(page.text)
-    assert found
-    return found.group(1)
-
-
-def sign_in(client: TestClient, platform: Platform, user: str) -> None:
-    client.cookies.clear()
-    form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
-    client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token})
-    assert "pl_session" in client.cookies
 
 
 def listed(client: TestClient, query: str = "") -> list[int]:

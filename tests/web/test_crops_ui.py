@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
+from web.ui_client import csrf, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 IMG = re.compile(r'<img class="crop" src="data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/=]+)"')
 WHY = {"purpose": "stolen_vehicle", "case_number": "24-9",
        "reason": "stolen vehicle report 24-9913"}  # fmt: skip
@@ -37,12 +37,6 @@ def tiny_png(shade: int) -> bytes:
 CROP = tiny_png(120)
 
 
-def csrf(text: str) -> str:
-    found = CSRF.search(text)
-    assert found, "page has no CSRF token"
-    return found.group(1)
-
-
 @pytest.fixture
 def client(platform: Platform) -> Iterator[TestClient]:
     with TestClient(create_app(platform, background=False)) as c:
@@ -53,9 +47,7 @@ def client(platform: Platform) -> Iterator[TestClient]:
         ]  # fmt: skip
         r = c.post("/api/v1/reads", json=rows, headers=auth(platform, "il-admin"))
         assert r.status_code == 200 and r.json()["stored"] == 2, r.text
-        form = c.get("/ui/signin")
-        token = platform.tokens["il-officer"]  # type: ignore[attr-defined]
-        c.post("/ui/signin", data={"csrf_token": csrf(form.text), "token": token})
+        sign_in(c, platform, "il-officer")
         yield c
 
 

@@ -14,8 +14,8 @@ from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.web.map import GEO_FILE, Place, geo, sighting_map
+from web.ui_client import csrf, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WHY = {"purpose": "stolen_vehicle", "case_number": "24-9",
        "reason": "stolen vehicle report 24-9913"}  # fmt: skip
 CHICAGO_BOX = {"bbox_min_lat": "41.80", "bbox_min_lon": "-87.70", "bbox_max_lat": "41.95",
@@ -34,16 +34,8 @@ def client(platform: Platform) -> Iterator[TestClient]:
         yield c
 
 
-def csrf(page: Response) -> str:
-    found = CSRF.search(page.text)
-    assert found, "page has no CSRF token"
-    return found.group(1)
-
-
 def signed_in(client: TestClient, platform: Platform, user: str = "il-officer") -> Response:
-    form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
-    page = client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token})
+    page = sign_in(client, platform, user)
     assert page.status_code == 200 and page.url.path == "/ui/search"
     return page
 

@@ -15,8 +15,8 @@ from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.policy.purposes import selectable_purposes
+from web.ui_client import csrf, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HEADERS = {
     "content-security-policy": "default-src 'self'",
     "x-frame-options": "DENY",
@@ -34,18 +34,6 @@ def client(platform: Platform) -> Iterator[TestClient]:
         tx = [{"camera_id": "tx-c1", "ts": iso(4), "plate": "ABC123", "confidence": 0.9}]
         c.post("/api/v1/reads", json=tx, headers=auth(platform, "tx-admin"))
         yield c
-
-
-def csrf(page: Response) -> str:
-    found = CSRF.search(page.text)
-    assert found, "page has no CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, platform: Platform, user: str) -> Response:
-    form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
-    return client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token})
 
 
 def post_search(client: TestClient, action: str, **fields: str) -> Response:
