@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,14 @@ def time_field(form: Form, name: str) -> datetime | None:
     except ValueError:
         raise ValidationError(f"{name}: not a date and time", {"field": name}) from None
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def number_field(form: Form, name: str, default: str = "") -> float:
+    """A finite number from the form (``default`` when the field is empty)."""
+    try:
+        value = float(form.get(name) or default)
+    except ValueError:
+        raise ValidationError(f"{name}: not a number", {"field": name}) from None
+    if not math.isfinite(value):
+        raise ValidationError(f"{name}: not a finite number", {"field": name})
+    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from plateledger.policy.purposes import purpose as purpose_code
 from plateledger.search.types import Near, Purpose, SearchQuery
 from plateledger.search.validate import validate_purpose, validate_query
 from plateledger.store.base import BBox
-from plateledger.web.common import Form, time_field
+from plateledger.web.common import Form, number_field, time_field
 
 MODES = ("exact", "wildcard", "fuzzy")
 PAGE_SIZE = 50
@@ -35,8 +34,8 @@ def parse_search(form: Form) -> tuple[SearchQuery, Purpose]:
     near = None
     if form.opt("near_lat") or form.opt("near_lon"):
         near = Near(
-            _float(form, "near_lat"), _float(form, "near_lon"),
-            _float(form, "near_radius_km", "5"),
+            number_field(form, "near_lat"), number_field(form, "near_lon"),
+            number_field(form, "near_radius_km", "5"),
         )  # fmt: skip
     query = SearchQuery(
         plate=form.opt("plate"),
@@ -66,7 +65,7 @@ def parse_bbox(form: Form) -> BBox | None:
     if len(given) < len(BBOX_FIELDS):
         missing = next(name for name in BBOX_FIELDS if name not in given)
         raise ValidationError(f"{missing}: give all four edges of the box", {"field": missing})
-    min_lat, min_lon, max_lat, max_lon = (_float(form, name) for name in BBOX_FIELDS)
+    min_lat, min_lon, max_lat, max_lon = (number_field(form, name) for name in BBOX_FIELDS)
     for name, value, bound in zip(BBOX_FIELDS, (min_lat, min_lon, max_lat, max_lon),
                                   (90, 180, 90, 180), strict=True):  # fmt: skip
         if not -bound <= value <= bound:
@@ -117,13 +116,3 @@ def _int(form: Form, name: str, default: str) -> int:
         return int(form.get(name) or default)
     except ValueError:
         raise ValidationError(f"{name}: not a whole number", {"field": name}) from None
-
-
-def _float(form: Form, name: str, default: str = "") -> float:
-    try:
-        value = float(form.get(name) or default)
-    except ValueError:
-        raise ValidationError(f"{name}: not a number", {"field": name}) from None
-    if not math.isfinite(value):
-        raise ValidationError(f"{name}: not a finite number", {"field": name})
-    return value

@@ -22,6 +22,7 @@ from plateledger.web.common import (
     UI_PREFIX,
     Form,
     checked_form,
+    number_field,
     platform_of,
     render,
     require_user,
@@ -129,13 +130,6 @@ async def set_camera_active(request: Request, camera_id: str) -> Response:
         return done("cameras", f"camera {camera_id} {'reactivated' if active else 'retired'}")
 
     return await form_or_error(request, user, change, _cameras_page)
-
-
-def number_field(form: Form, name: str) -> float:
-    try:
-        return float(form.get(name))
-    except ValueError:
-        raise ValidationError(f"{name}: not a number", {"field": name}) from None
 
 
 def _retention_page(
