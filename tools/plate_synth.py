@@ -10,12 +10,11 @@ loose or tight framing, slight rotation and shear, low resolution, blur, JPEG ar
 
 from __future__ import annotations
 
-import io
 import random
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNPQRSTUVWXYZ"  # no letter O: written as the digit 0
 LETTERS = "ABCDEFGHIJKLMNPQRSTUVWXYZ"
@@ -150,42 +149,55 @@ def _small_text(rng: random.Random, draw: ImageDraw.ImageDraw, w: int, h: int, i
         draw.text((sx + 4, sy + 4), f"{rng.randint(1, 12):02d}", font=font, fill=(0, 0, 0))
 
 
-def augment(rng: random.Random, plate: Image.Image, out_w: int, out_h: int) -> np.ndarray:
+def augment(rng: random.Random, plate: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
     """A detector-like crop of a tight plate image: framing, geometry, resolution, noise.
 
-    Returns ``out_h x out_w x 3`` uint8 RGB.
+    ``plate`` is an RGB uint8 array (a tight plate, about 2:1). Returns ``out_h x out_w x 3``
+    uint8 RGB. One perspective warp places the plate as a detector box padded like
+    ``recognize/crnn.py`` would see it (box edges off by a few per cent either way, a little
+    rotation, shear and perspective), at a traffic-camera resolution (40-160 px wide); then blur,
+    JPEG artefacts, lighting, tint and noise.
     """
-    if plate.size[0] > 160:  # geometry on a small copy: the output is 96 px wide anyway
-        plate = plate.resize((160, max(8, round(160 * plate.size[1] / plate.size[0]))))
-    w, h = plate.size
-    pad_l, pad_r = (int(w * rng.uniform(-0.03, 0.14)) for _ in range(2))
-    pad_t, pad_b = (int(h * rng.uniform(-0.05, 0.25)) for _ in range(2))
-    canvas_w, canvas_h = w + pad_l + pad_r, h + pad_t + pad_b
-    surround = tuple(rng.randint(0, 255) for _ in range(3))
-    canvas = Image.new("RGB", (max(8, canvas_w), max(8, canvas_h)), surround)
-    canvas.paste(plate, (pad_l, pad_t))
-    angle = rng.uniform(-5, 5)
+    import cv2
+
+    h, w = plate.shape[:2]
+    # where the output frame's corners fall in plate coordinates (a jittered, padded box)
+    left, right = (w * rng.uniform(-0.14, 0.05) for _ in range(2))
+    top, bottom = (h * rng.uniform(-0.25, 0.06) for _ in range(2))
+    src = np.array(
+        [[left, top], [w - right, top], [w - right, h - bottom], [left, h - bottom]], np.float32
+    )
+    jitter = 0.04 * w
+    src += np.array([[rng.uniform(-jitter, jitter) for _ in "xy"] for _ in "abcd"], np.float32)
+    angle = np.deg2rad(rng.uniform(-5, 5))
+    centre = src.mean(axis=0)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    src = (src - centre) @ rot.T + centre
     shear = rng.uniform(-0.15, 0.15)
-    canvas = canvas.transform(
-        canvas.size, Image.Transform.AFFINE, (1, shear, -shear * canvas.size[1] / 2, 0, 1, 0),
-        resample=Image.Resampling.BILINEAR, fillcolor=surround,
-    )  # fmt: skip
-    canvas = canvas.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=surround)
+    src[:, 0] += shear * (src[:, 1] - centre[1])
     low_w = int(rng.choice((rng.uniform(40, 90), rng.uniform(80, 160))))
-    low_h = max(8, int(low_w * canvas.size[1] / canvas.size[0]))
-    canvas = canvas.resize((low_w, low_h), Image.Resampling.BILINEAR)
+    low_h = max(8, int(low_w * out_h / out_w * rng.uniform(0.85, 1.2)))
+    dst = np.array([[0, 0], [low_w, 0], [low_w, low_h], [0, low_h]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    surround = tuple(rng.randint(0, 255) for _ in range(3))
+    border = cv2.BORDER_REPLICATE if rng.random() < 0.5 else cv2.BORDER_CONSTANT
+    low = cv2.warpPerspective(
+        plate, matrix, (low_w, low_h), flags=cv2.INTER_AREA if low_w < w / 2 else cv2.INTER_LINEAR,
+        borderMode=border, borderValue=surround,
+    )  # fmt: skip
     if rng.random() < 0.5:
-        canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 1.0)))
+        low = cv2.GaussianBlur(low, (0, 0), rng.uniform(0.3, 1.0))
     if rng.random() < 0.6:
-        buffer = io.BytesIO()
-        canvas.save(buffer, "JPEG", quality=rng.randint(25, 85))
-        canvas = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    array = np.asarray(canvas.resize((out_w, out_h), Image.Resampling.BILINEAR), np.float32)
+        ok, jpeg = cv2.imencode(".jpg", low, (cv2.IMWRITE_JPEG_QUALITY, rng.randint(25, 85)))
+        low = cv2.imdecode(jpeg, cv2.IMREAD_COLOR) if ok else low
+    array = cv2.resize(low, (out_w, out_h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     gain, bias = rng.uniform(0.5, 1.3), rng.uniform(-40, 30)
     tint = np.array([rng.uniform(0.85, 1.15) for _ in range(3)], np.float32)
-    array = (
-        array * gain * tint
-        + bias
-        + np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(0, 8), array.shape)
-    )
-    return np.clip(array, 0, 255).astype(np.uint8)
+    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(0, 8), array.shape)
+    return np.clip(array * gain * tint + bias + noise, 0, 255).astype(np.uint8)
+
+
+def as_array(image: Image.Image, width: int = 160) -> np.ndarray:
+    """An RGB uint8 array ``width`` px wide (augmentation input; keeps the aspect ratio)."""
+    height = max(8, round(width * image.size[1] / image.size[0]))
+    return np.asarray(image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS))

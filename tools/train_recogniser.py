@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import time
 import zlib
@@ -31,15 +32,15 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from plate_synth import ALPHABET, augment, render_plate
+from plate_synth import ALPHABET, as_array, augment, render_plate
 from torch import nn
 
-IN_W, IN_H = 96, 48
+IN_W, IN_H = 128, 48
 BLANK = 0  # class 0 is the CTC blank; class i + 1 is ALPHABET[i]
 
 
 class Crnn(nn.Module):
-    """Conv feature extractor to a 24-step sequence, BiLSTM, per-step classes; a state head."""
+    """Conv feature extractor to a 32-step sequence, BiLSTM, per-step classes; a state head."""
 
     def __init__(self, n_states: int) -> None:
         super().__init__()
@@ -55,11 +56,11 @@ class Crnn(nn.Module):
             return layers
 
         self.features = nn.Sequential(
-            *block(3, 16, (2, 2)),  # 24 x 48
-            *block(16, 32, (2, 2)),  # 12 x 24
-            *block(32, 64, (2, 1)),  # 6 x 24
+            *block(3, 16, (2, 2)),  # 24 x 64
+            *block(16, 32, (2, 2)),  # 12 x 32
+            *block(32, 64, (2, 1)),  # 6 x 32
             *block(64, 96, None),
-            *block(96, 128, (2, 1)),  # 3 x 24
+            *block(96, 128, (2, 1)),  # 3 x 32
         )
         self.collapse = nn.Sequential(nn.Conv2d(128, 160, (3, 1)), nn.ReLU(inplace=True))
         self.rnn = nn.LSTM(160, 96, bidirectional=True, batch_first=True)
@@ -69,7 +70,7 @@ class Crnn(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         f = self.features(x)
         pooled = torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3))], dim=1)
-        seq = self.collapse(f).squeeze(2).permute(0, 2, 1)  # B x 24 x 160
+        seq = self.collapse(f).squeeze(2).permute(0, 2, 1)  # B x 32 x 160
         seq, _ = self.rnn(seq)
         return self.classes(seq), self.state(pooled)
 
@@ -79,9 +80,10 @@ def to_tensor(batch: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(array).permute(0, 3, 1, 2).contiguous()
 
 
-def load_crops(
-    folder: Path, excluded: set[str]
-) -> tuple[list[tuple[Image.Image, str, str]], list[tuple[Image.Image, str, str]], int]:
+Crop = tuple[np.ndarray, str, str]  # RGB array 160 px wide, serial, state
+
+
+def load_crops(folder: Path, excluded: set[str]) -> tuple[list[Crop], list[Crop], int]:
     train, val, dropped = [], [], 0
     with open(folder / "groundtruth.csv", newline="") as handle:
         for name, state, plate in csv.reader(handle):
@@ -91,9 +93,8 @@ def load_crops(
             if text in excluded:
                 dropped += 1
                 continue
-            image = Image.open(folder / name).convert("RGB")
-            image.load()
-            item = (image, text, state.upper())
+            with Image.open(folder / name) as image:
+                item = (as_array(image), text, state.upper())
             (val if zlib.crc32(name.encode()) % 5 == 0 else train).append(item)
     return train, val, dropped
 
@@ -122,7 +123,7 @@ def greedy(logits: torch.Tensor) -> list[str]:
 
 
 def evaluate(
-    model: Crnn, val: list[tuple[Image.Image, str, str]], states: list[str], rng: random.Random
+    model: Crnn, val: list[Crop], states: list[str], rng: random.Random
 ) -> tuple[float, float]:
     model.eval()
     hits = state_hits = 0
@@ -173,8 +174,8 @@ class _Softmaxed(nn.Module):
 
 def sample_batch(
     rng: random.Random,
-    train: list[tuple[Image.Image, str, str]],
-    synthetic: list[tuple[Image.Image, str]],
+    train: list[Crop],
+    synthetic: list[tuple[np.ndarray, str]],
     states: list[str],
     size: int,
     real_share: float,
@@ -216,11 +217,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--exclude-labels", type=Path, nargs="*", default=[])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=48)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--real-share", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--synthetic", type=int, default=3000)
+    parser.add_argument("--synthetic", type=int, default=8000)
+    parser.add_argument("--eval-every", type=int, default=500)
     return parser.parse_args()
 
 
@@ -232,7 +234,10 @@ def main() -> None:
     train, val, dropped = load_crops(args.crops, excluded_plates(args.exclude_labels))
     states = sorted({s for _, _, s in train + val})
     print(f"real crops: {len(train)} train, {len(val)} validation, {dropped} excluded", flush=True)
-    synthetic = [render_plate(rng) for _ in range(args.synthetic)]  # re-augmented every use
+    synthetic = []  # re-augmented every use
+    for _ in range(args.synthetic):
+        image, text = render_plate(rng)
+        synthetic.append((as_array(image), text))
     print(f"synthetic plates: {len(synthetic)}", flush=True)
     model = Crnn(len(states))
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
@@ -240,8 +245,10 @@ def main() -> None:
     started, step, best = time.monotonic(), 0, -1.0
     while time.monotonic() < deadline:
         progress = (time.monotonic() - started) / (args.minutes * 60)
-        for group in optimiser.param_groups:
-            group["lr"] = 1e-3 if progress < 0.6 else 3e-4 if progress < 0.85 else 1e-4
+        for group in optimiser.param_groups:  # warm-up, then cosine decay to 2 % over the budget
+            warm = min(1.0, (step + 1) / 300)
+            cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+            group["lr"] = 2e-3 * warm * (0.02 + 0.98 * cosine)
         batch = sample_batch(rng, train, synthetic, states, args.batch, args.real_share)
         loss = batch_loss(model, *batch)
         optimiser.zero_grad()
@@ -249,7 +256,7 @@ def main() -> None:
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimiser.step()
         step += 1
-        if step % 200 == 0:
+        if step % args.eval_every == 0:
             acc, state_acc = evaluate(model, val, states, random.Random(1))
             minutes = (time.monotonic() - started) / 60
             print(f"step {step} {minutes:.1f} min loss {loss.item():.3f} "
