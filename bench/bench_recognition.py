@@ -1,7 +1,9 @@
 """Plate recognition accuracy and speed on the shared OpenALPR benchmark subsets.
 
-For each set (us-dev, eu) and each pipeline configuration (``default``; ``int8``: the INT8
-detector; ``previous``, ``rect``, ``640``: alternatives measured once; configurations are run
+For each set (us-dev, eu) and each pipeline configuration (``default``: INT8 detector and the
+plate-tuned line recogniser; ``fp32``: the fp32 detector; ``stock``: fp32 detector and the
+``rapidocr`` wheel's PP-OCRv6 line recogniser, i.e. the default before the fine-tune;
+``previous``, ``rect``, ``640``: alternatives measured once; configurations are run
 back to back so that they are timed under the same machine load), prints exact-plate accuracy
 (strict and O≡0), within-one-character accuracy, detection recall (IoU >= 0.4 / overlap) and
 images per second including JPEG decode with one 1-thread process, one 2-thread process and two
@@ -12,7 +14,7 @@ baseline report's figures (``shared/research/recognition-baseline.md``, full 222
 the highest-confidence prediction overlapping the labelled box.
 
     python bench/bench_recognition.py --data ../shared/data/plates [--sets us-dev,eu]
-        [--configs default,int8] [--modes 1t,2t,2p] [--limit N] [--skip-crops]
+        [--configs default,fp32,stock] [--modes 1t,2t,2p] [--limit N] [--skip-crops]
 """
 
 from __future__ import annotations
@@ -40,10 +42,13 @@ BASELINE = {
 }
 #: Recognizer.default keyword arguments of each configuration.
 CONFIGS: dict[str, dict[str, Any]] = {
-    "previous": {"recogniser": False},  # before the own recogniser's state head
-    "int8": {"int8": True},
-    "rect": {"rect": True},
-    "640": {"imgsz": 640},
+    "fp32": {"int8": False},
+    "stock": {"rec": "stock", "int8": False},  # the default before the plate-tuned recogniser
+    "stock-int8": {"rec": "stock"},
+    # before the own recogniser's state head
+    "previous": {"recogniser": False, "rec": "stock", "int8": False},
+    "rect": {"rect": True, "int8": False},
+    "640": {"imgsz": 640, "int8": False},
     "default": {},
 }
 Box = tuple[float, float, float, float]
@@ -209,7 +214,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/plates"))
     parser.add_argument("--sets", default="us-dev,eu")
-    parser.add_argument("--configs", default="default,int8")
+    parser.add_argument("--configs", default="default,fp32,stock")
     parser.add_argument("--modes", default="1t,2t,2p")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--skip-crops", action="store_true", help="Skip the us-crops state check.")

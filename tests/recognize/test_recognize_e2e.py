@@ -146,8 +146,8 @@ def test_zone_excludes_plates_outside_it(scene_file: Path) -> None:
     assert result.exit_code == 0 and result.stdout == ""
 
 
-def test_int8_detector_reads_the_same_plate(scene_file: Path) -> None:
-    result = CliRunner().invoke(cli_app(), ["recognize", str(scene_file), "--json", "--int8"])
+def test_fp32_detector_reads_the_same_plate(scene_file: Path) -> None:
+    result = CliRunner().invoke(cli_app(), ["recognize", str(scene_file), "--json", "--fp32"])
     assert result.exit_code == 0, result.output
     read = orjson.loads(result.stdout)
     assert read["plate"] == "7ABC123" and read["plate_state"] == "CA"

@@ -42,7 +42,7 @@ class YoloPlateDetector:
         iou: float = 0.45,
         threads: int = 1,
         rect: bool = False,
-        int8: bool = False,
+        int8: bool = True,
     ) -> None:
         self._cv2 = require("cv2")
         name = INT8_MODEL_FILE if int8 else MODEL_FILE

@@ -1,20 +1,25 @@
-"""Plate OCR on onnxruntime with the PP-OCRv6 models shipped in the ``rapidocr`` wheel.
+"""Plate OCR on onnxruntime: PP-OCRv6 text detection, then a plate-tuned PP-OCRv6 recogniser.
 
-RapidOCR's text detector finds the text lines in the padded plate crop; each line is then read by
-the PP-OCRv6 recogniser run here directly, so that the CTC output gives per-character
-probabilities and per-position alternatives restricted to ``A-Z0-9`` (lower case folded in).
-Choosing the plate line among the lines is ``plate_text``'s job.
+RapidOCR's text detector (PP-OCRv6 det, in the ``rapidocr`` wheel) finds the text lines in the
+padded plate crop; each line is then read by a recogniser run here directly, so that the CTC
+output gives per-character probabilities and per-position alternatives restricted to ``A-Z0-9``
+(lower case folded in). The recogniser is ``models/plate_ocr_rec.onnx``: the wheel's PP-OCRv6
+recogniser fine-tuned on US plate lines by ``tools/finetune_plate_ocr.py`` (its output cut to
+plate characters); ``rec="stock"`` uses the wheel's own model unchanged. Choosing the plate line
+among the lines is ``plate_text``'s job.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from plateledger.errors import ValidationError
 from plateledger.recognize._deps import require
 from plateledger.recognize.base import Detection, Image, PlateText
 from plateledger.recognize.detector import ort_session
@@ -29,6 +34,12 @@ _CROP_WIDTH = 256
 _PAD_X, _PAD_Y = 0.08, 0.15
 _TOP_ALTERNATIVES = 3
 _DET_SIDE = 320  # text-detector input cap: the 256 px crop is not upscaled (736 was worse)
+PLATE_REC_FILE = "plate_ocr_rec.onnx"
+
+
+def plate_rec_available() -> bool:
+    """Whether the plate-tuned recogniser ships with this installation."""
+    return resources.files("plateledger.recognize").joinpath("models", PLATE_REC_FILE).is_file()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +66,10 @@ class RapidOcrReader:
         threads: int = 1,
         det_side: int = _DET_SIDE,
         recogniser: CrnnPlateRecogniser | None = None,
+        rec: str = "plate",
     ) -> None:
+        """``rec``: ``"plate"`` (the plate-tuned recogniser, when shipped), ``"stock"``, or the
+        path of another PP-OCR-format recogniser ONNX file (evaluating a training run)."""
         self._cv2 = require("cv2")
         self._crnn = recogniser
         rapidocr = require("rapidocr")
@@ -68,12 +82,24 @@ class RapidOcrReader:
             "Det.limit_side_len": det_side,
         }
         self._engine = rapidocr.RapidOCR(params=params)
-        model = resources.files("rapidocr").joinpath("models", "PP-OCRv6_rec_small.onnx")
-        with resources.as_file(model) as path:
-            self._rec = ort_session(str(path), threads)
-        meta = self._rec.get_modelmeta().custom_metadata_map["character"].splitlines()
-        vocab = ["<blank>", *meta, " "]
-        self._vocab = vocab
+        stock = resources.files("rapidocr").joinpath("models", "PP-OCRv6_rec_small.onnx")
+        with resources.as_file(stock) as path:
+            stock_session = ort_session(str(path), threads)
+        self._rec, self._words = stock_session, None
+        if rec not in ("plate", "stock"):
+            if not Path(rec).is_file():
+                raise ValidationError(f"recogniser model {rec!r}: no such file", {"field": "rec"})
+            self._rec, self._words = ort_session(rec, threads), stock_session
+        elif rec == "plate" and plate_rec_available():
+            tuned = resources.files("plateledger.recognize").joinpath("models", PLATE_REC_FILE)
+            with resources.as_file(tuned) as path:
+                self._rec, self._words = ort_session(str(path), threads), stock_session
+        # The plate-tuned recogniser reads serials well but state names poorly (it was tuned on
+        # serials only): when its lines name no state, the stock model re-reads the smaller
+        # lines (the serial is the tallest) for the state name or slogan (``read``).
+        self._vocab = _vocabulary(self._rec)
+        self._words_vocab = _vocabulary(self._words) if self._words is not None else []
+        vocab = self._vocab
         self._alnum_cols = [
             [i for i, ch in enumerate(vocab) if ch.upper() == target] for target in _ALNUM
         ]
@@ -81,13 +107,33 @@ class RapidOcrReader:
         self._other_cols = np.array([i for i in range(1, len(vocab)) if i not in alnum])
 
     def read(self, image: Image, detection: Detection) -> PlateText | None:
-        from plateledger.recognize.plate_text import choose_plate
+        from plateledger.recognize.plate_text import choose_plate, estimate_state
 
         second = self._crnn.run(image, detection) if self._crnn is not None else None
-        return choose_plate(self.lines(image, detection), second)
+        images, lines = self._lines(image, detection)
+        words = None
+        if self._words is not None and lines and estimate_state(lines)[0] is None:
+            tallest = max(line.height for line in lines)
+            smaller = [im for im, line in zip(images, lines, strict=True) if line.height < tallest]
+            words = self._word_lines(smaller) if smaller else None
+        return choose_plate(lines, second, words)
 
     def lines(self, image: Image, detection: Detection) -> list[OcrLine]:
         """All text lines in the padded, normalised crop of ``detection``."""
+        return self._lines(image, detection)[1]
+
+    def _word_lines(self, images: list[Image]) -> list[OcrLine]:
+        """Lines as the stock model reads them (raw text and per-character confidence only)."""
+        lines = []
+        for prob, _ in self._recognise(images, self._words):
+            best = prob.argmax(axis=1)
+            steps = [t for t, k in enumerate(best) if k != 0 and (t == 0 or best[t - 1] != k)]
+            raw = "".join(self._words_vocab[best[t]] for t in steps)
+            confs = tuple(float(prob[t, best[t]]) for t in steps)
+            lines.append(OcrLine(raw, raw.upper(), confs, (), 0.0, 0.0))
+        return lines
+
+    def _lines(self, image: Image, detection: Detection) -> tuple[list[Image], list[OcrLine]]:
         crop = self._crop(image, detection)
         result = self._engine(crop, use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(result, "boxes", None)
@@ -97,12 +143,12 @@ class RapidOcrReader:
             quads = [np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)]
         quads = _merge_rows(quads)
         images = [self._warp(crop, quad) for quad in quads]
-        probs = self._recognise(images)
+        probs = self._recognise(images, self._rec)
         lines = []
         for quad, (prob, span) in zip(quads, probs, strict=True):
             height = float(quad[:, 1].max() - quad[:, 1].min())
             lines.append(self._decode(prob, span, height, float(quad[:, 1].mean())))
-        return lines
+        return images, lines
 
     def _crop(self, image: Image, detection: Detection) -> Image:
         x, y, w, h = detection.bbox
@@ -127,7 +173,9 @@ class RapidOcrReader:
         )
         return out
 
-    def _recognise(self, images: list[Image]) -> list[tuple[npt.NDArray[np.float32], float]]:
+    def _recognise(
+        self, images: list[Image], session: Any
+    ) -> list[tuple[npt.NDArray[np.float32], float]]:
         """Per line: the recogniser's T x vocab probabilities, and the steps the line spans."""
         cv2 = self._cv2
         widths = [max(8, round(_REC_HEIGHT * im.shape[1] / im.shape[0])) for im in images]
@@ -136,7 +184,7 @@ class RapidOcrReader:
         for i, (im, width) in enumerate(zip(images, widths, strict=True)):
             resized = cv2.resize(im, (min(width, max_width), _REC_HEIGHT)).astype(np.float32)
             batch[i, :, :, : resized.shape[1]] = resized.transpose(2, 0, 1) / 127.5 - 1.0
-        output: npt.NDArray[np.float32] = self._rec.run(None, {"x": batch})[0]
+        output: npt.NDArray[np.float32] = session.run(None, {"x": batch})[0]
         steps = output.shape[1]
         return [
             (output[i], steps * min(width, max_width) / max_width) for i, width in enumerate(widths)
@@ -145,12 +193,7 @@ class RapidOcrReader:
     def _decode(
         self, prob: npt.NDArray[np.float32], span: float, height: float, centre: float
     ) -> OcrLine:
-        best = prob.argmax(axis=1)
-        raw = "".join(
-            self._vocab[k]
-            for t, k in enumerate(best)
-            if k != 0 and (t == 0 or best[t - 1] != k) and k < len(self._vocab)
-        )
+        raw = _greedy(prob, self._vocab)
         alnum = np.stack([prob[:, cols].sum(axis=1) for cols in self._alnum_cols], axis=1)
         other = prob[:, self._other_cols[self._other_cols < prob.shape[1]]].max(axis=1)
         classes = np.concatenate([prob[:, :1], other[:, None], alnum], axis=1)
@@ -180,6 +223,21 @@ class RapidOcrReader:
         return OcrLine(
             raw, text, tuple(confs), tuple(alts), height, centre, emissions, tuple(where)
         )
+
+
+def _vocabulary(session: Any) -> list[str]:
+    """A PP-OCR recogniser's output classes: blank, its ``character`` metadata, space."""
+    meta = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return ["<blank>", *meta, " "]
+
+
+def _greedy(prob: npt.NDArray[np.float32], vocab: list[str]) -> str:
+    best = prob.argmax(axis=1)
+    return "".join(
+        vocab[k]
+        for t, k in enumerate(best)
+        if k != 0 and (t == 0 or best[t - 1] != k) and k < len(vocab)
+    )
 
 
 def _merge_rows(quads: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:

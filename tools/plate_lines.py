@@ -1,0 +1,124 @@
+"""Plate text-line images as the pipeline's line recogniser sees them (``lines`` step).
+
+Runs in the project venv (rapidocr, OpenCV). See ``finetune_plate_ocr.py`` for the method.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from plate_synth import augment
+
+from plateledger.recognize.base import Detection
+from plateledger.recognize.ocr import _REC_HEIGHT, RapidOcrReader, _merge_rows
+
+_MAX_WIDTH = 320  # the recogniser's batch width (ocr.py pads every line to at least this)
+
+
+def levenshtein(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def excluded_plates(folders: list[Path]) -> set[str]:
+    plates = set()
+    for folder in folders:
+        for label in folder.glob("*.txt"):
+            fields = label.read_text().strip().split("\t")
+            if len(fields) >= 6:
+                plates.add("".join(c for c in fields[5].upper() if c.isalnum()).replace("O", "0"))
+    return plates
+
+
+def plate_line(reader: RapidOcrReader, bgr: np.ndarray, text: str) -> np.ndarray | None:
+    """The 48 px line image of ``bgr`` (a detector-like crop) that reads closest to ``text``."""
+    h, w = bgr.shape[:2]
+    crop = reader._crop(bgr, Detection((0, 0, w, h), 1.0))
+    result = reader._engine(crop, use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(result, "boxes", None)
+    quads = [] if boxes is None else [np.asarray(b, np.float32) for b in boxes]
+    if not quads:
+        ch, cw = crop.shape[:2]
+        quads = [np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)]
+    quads = _merge_rows(quads)
+    images = [reader._warp(crop, quad) for quad in quads]
+    best, best_distance = None, len(text) // 2 + 1  # more than half wrong: not the plate line
+    for image, (prob, span) in zip(images, reader._recognise(images, reader._rec), strict=True):
+        read = reader._decode(prob, span, 0.0, 0.0).text.replace("O", "0")
+        distance = levenshtein(read, text)
+        if distance < best_distance or (distance <= 2 and best is None):
+            best, best_distance = image, distance
+    if best is None:
+        return None
+    width = max(8, min(_MAX_WIDTH, round(_REC_HEIGHT * best.shape[1] / best.shape[0])))
+    cv2 = reader._cv2
+    return np.asarray(cv2.resize(best, (width, _REC_HEIGHT)), np.uint8)
+
+
+def make_lines(
+    crops: Path, exclude: list[Path], split: str, copies: int, seed: int, out: Path
+) -> None:
+    """``copies`` degraded line images of each crop of ``split`` (train/val), into ``out`` (npz)."""
+    reader = RapidOcrReader(threads=1, rec="stock")
+    excluded = excluded_plates(exclude)
+    rng = random.Random(seed)
+    images, labels, tried = [], [], 0
+    with open(crops / "groundtruth.csv", newline="") as handle:
+        for name, _state, plate in csv.reader(handle):
+            text = "".join(c for c in plate.upper() if c.isalnum()).replace("O", "0")
+            if not 2 <= len(text) <= 8 or text in excluded:
+                continue
+            if (zlib.crc32(name.encode()) % 5 == 0) != (split == "val"):
+                continue
+            with Image.open(crops / name) as image:
+                source = np.asarray(image.convert("RGB"))
+            for copy in range(copies):
+                tried += 1
+                if copy == 0 and split == "train":  # one clean, sharp copy per crop
+                    small = reader._cv2.resize(source, (200, 100), interpolation=3)  # INTER_AREA
+                else:
+                    w = int(rng.choice((rng.uniform(50, 100), rng.uniform(90, 220))))
+                    small = augment(rng, source, w, max(16, int(w * rng.uniform(0.45, 0.7))))
+                line = plate_line(reader, np.ascontiguousarray(small[:, :, ::-1]), text)
+                if line is not None:
+                    images.append(line)
+                    labels.append(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"i{i}": image for i, image in enumerate(images)}
+    np.savez_compressed(out, labels=np.array(labels), **arrays)
+    print(f"{split}: {len(images)} lines kept of {tried} -> {out}", flush=True)
+
+
+def make_synthetic_lines(count: int, seed: int, out: Path) -> None:
+    """Line images of ``count`` synthetic plates (``plate_synth``), degraded the same way.
+
+    Random serials keep the fine-tuned recogniser from learning the few hundred real serials by
+    heart (on real lines alone it fits them within minutes and stops improving on held-out ones).
+    """
+    from plate_synth import render_plate
+
+    reader = RapidOcrReader(threads=1, rec="stock")
+    rng = random.Random(seed)
+    images, labels = [], []
+    for _ in range(count):
+        plate, text = render_plate(rng)
+        source = np.asarray(plate.convert("RGB"))
+        w = int(rng.choice((rng.uniform(50, 100), rng.uniform(90, 220))))
+        small = augment(rng, source, w, max(16, int(w * rng.uniform(0.45, 0.7))))
+        line = plate_line(reader, np.ascontiguousarray(small[:, :, ::-1]), text)
+        if line is not None:
+            images.append(line)
+            labels.append(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"i{i}": image for i, image in enumerate(images)}
+    np.savez_compressed(out, labels=np.array(labels), **arrays)
+    print(f"synthetic: {len(images)} lines kept of {count} -> {out}", flush=True)
