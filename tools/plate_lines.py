@@ -15,7 +15,7 @@ from PIL import Image
 from plate_synth import augment
 
 from plateledger.recognize.base import Detection
-from plateledger.recognize.ocr import _REC_HEIGHT, RapidOcrReader, _merge_rows
+from plateledger.recognize.ocr import _REC_HEIGHT, RapidOcrReader
 
 _MAX_WIDTH = 320  # the recogniser's batch width (ocr.py pads every line to at least this)
 
@@ -40,28 +40,21 @@ def excluded_plates(folders: list[Path]) -> set[str]:
 
 
 def plate_line(reader: RapidOcrReader, bgr: np.ndarray, text: str) -> np.ndarray | None:
-    """The 48 px line image of ``bgr`` (a detector-like crop) that reads closest to ``text``."""
+    """The 48 px line image of ``bgr`` (a detector-like crop) that reads closest to ``text``.
+
+    The crop goes through the reader's own padding, scaling, text detection and line warping.
+    """
     h, w = bgr.shape[:2]
-    crop = reader._crop(bgr, Detection((0, 0, w, h), 1.0))
-    result = reader._engine(crop, use_det=True, use_cls=False, use_rec=False)
-    boxes = getattr(result, "boxes", None)
-    quads = [] if boxes is None else [np.asarray(b, np.float32) for b in boxes]
-    if not quads:
-        ch, cw = crop.shape[:2]
-        quads = [np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)]
-    quads = _merge_rows(quads)
-    images = [reader._warp(crop, quad) for quad in quads]
+    images, lines = reader._lines(bgr, Detection((0, 0, w, h), 1.0))
     best, best_distance = None, len(text) // 2 + 1  # more than half wrong: not the plate line
-    for image, (prob, span) in zip(images, reader._recognise(images, reader._rec), strict=True):
-        read = reader._decode(prob, span, 0.0, 0.0).text.replace("O", "0")
-        distance = levenshtein(read, text)
+    for image, line in zip(images, lines, strict=True):
+        distance = levenshtein(line.text.replace("O", "0"), text)
         if distance < best_distance or (distance <= 2 and best is None):
             best, best_distance = image, distance
     if best is None:
         return None
     width = max(8, min(_MAX_WIDTH, round(_REC_HEIGHT * best.shape[1] / best.shape[0])))
-    cv2 = reader._cv2
-    return np.asarray(cv2.resize(best, (width, _REC_HEIGHT)), np.uint8)
+    return np.asarray(reader._cv2.resize(best, (width, _REC_HEIGHT)), np.uint8)
 
 
 def make_lines(

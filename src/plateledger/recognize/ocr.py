@@ -130,7 +130,8 @@ class RapidOcrReader:
             steps = [t for t, k in enumerate(best) if k != 0 and (t == 0 or best[t - 1] != k)]
             raw = "".join(self._words_vocab[best[t]] for t in steps)
             confs = tuple(float(prob[t, best[t]]) for t in steps)
-            lines.append(OcrLine(raw, raw.upper(), confs, (), 0.0, 0.0))
+            text = "".join(c for c in raw.upper() if c in _ALNUM)
+            lines.append(OcrLine(raw, text, confs, (), 0.0, 0.0))
         return lines
 
     def _lines(self, image: Image, detection: Detection) -> tuple[list[Image], list[OcrLine]]:
