@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from plate_synth import augment
+from plate_synth import augment, excluded_plates
 
 from plateledger.recognize.base import Detection
 from plateledger.recognize.ocr import _REC_HEIGHT, RapidOcrReader
@@ -27,16 +27,6 @@ def levenshtein(a: str, b: str) -> int:
         for j, cb in enumerate(b, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
     return row[-1]
-
-
-def excluded_plates(folders: list[Path]) -> set[str]:
-    plates = set()
-    for folder in folders:
-        for label in folder.glob("*.txt"):
-            fields = label.read_text().strip().split("\t")
-            if len(fields) >= 6:
-                plates.add("".join(c for c in fields[5].upper() if c.isalnum()).replace("O", "0"))
-    return plates
 
 
 def plate_line(reader: RapidOcrReader, bgr: np.ndarray, text: str) -> np.ndarray | None:
@@ -57,6 +47,25 @@ def plate_line(reader: RapidOcrReader, bgr: np.ndarray, text: str) -> np.ndarray
     return np.asarray(reader._cv2.resize(best, (width, _REC_HEIGHT)), np.uint8)
 
 
+def degraded_line(
+    reader: RapidOcrReader, rng: random.Random, source: np.ndarray, text: str, clean: bool
+) -> np.ndarray | None:
+    """The plate line of a degraded (or, with ``clean``, merely shrunk) copy of ``source``."""
+    if clean:
+        small = reader._cv2.resize(source, (200, 100), interpolation=3)  # INTER_AREA
+    else:
+        w = int(rng.choice((rng.uniform(50, 100), rng.uniform(90, 220))))
+        small = augment(rng, source, w, max(16, int(w * rng.uniform(0.45, 0.7))))
+    return plate_line(reader, np.ascontiguousarray(small[:, :, ::-1]), text)
+
+
+def save_lines(out: Path, images: list[np.ndarray], labels: list[str], what: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"i{i}": image for i, image in enumerate(images)}
+    np.savez_compressed(out, labels=np.array(labels), **arrays)
+    print(f"{what}: {len(images)} lines kept -> {out}", flush=True)
+
+
 def make_lines(
     crops: Path, exclude: list[Path], split: str, copies: int, seed: int, out: Path
 ) -> None:
@@ -64,7 +73,7 @@ def make_lines(
     reader = RapidOcrReader(threads=1, rec="stock")
     excluded = excluded_plates(exclude)
     rng = random.Random(seed)
-    images, labels, tried = [], [], 0
+    images, labels = [], []
     with open(crops / "groundtruth.csv", newline="") as handle:
         for name, _state, plate in csv.reader(handle):
             text = "".join(c for c in plate.upper() if c.isalnum()).replace("O", "0")
@@ -74,21 +83,13 @@ def make_lines(
                 continue
             with Image.open(crops / name) as image:
                 source = np.asarray(image.convert("RGB"))
-            for copy in range(copies):
-                tried += 1
-                if copy == 0 and split == "train":  # one clean, sharp copy per crop
-                    small = reader._cv2.resize(source, (200, 100), interpolation=3)  # INTER_AREA
-                else:
-                    w = int(rng.choice((rng.uniform(50, 100), rng.uniform(90, 220))))
-                    small = augment(rng, source, w, max(16, int(w * rng.uniform(0.45, 0.7))))
-                line = plate_line(reader, np.ascontiguousarray(small[:, :, ::-1]), text)
+            for copy in range(copies):  # one clean, sharp copy of each train crop
+                clean = copy == 0 and split == "train"
+                line = degraded_line(reader, rng, source, text, clean)
                 if line is not None:
                     images.append(line)
                     labels.append(text)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"i{i}": image for i, image in enumerate(images)}
-    np.savez_compressed(out, labels=np.array(labels), **arrays)
-    print(f"{split}: {len(images)} lines kept of {tried} -> {out}", flush=True)
+    save_lines(out, images, labels, split)
 
 
 def make_synthetic_lines(count: int, seed: int, out: Path) -> None:
@@ -104,14 +105,8 @@ def make_synthetic_lines(count: int, seed: int, out: Path) -> None:
     images, labels = [], []
     for _ in range(count):
         plate, text = render_plate(rng)
-        source = np.asarray(plate.convert("RGB"))
-        w = int(rng.choice((rng.uniform(50, 100), rng.uniform(90, 220))))
-        small = augment(rng, source, w, max(16, int(w * rng.uniform(0.45, 0.7))))
-        line = plate_line(reader, np.ascontiguousarray(small[:, :, ::-1]), text)
+        line = degraded_line(reader, rng, np.asarray(plate.convert("RGB")), text, clean=False)
         if line is not None:
             images.append(line)
             labels.append(text)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"i{i}": image for i, image in enumerate(images)}
-    np.savez_compressed(out, labels=np.array(labels), **arrays)
-    print(f"synthetic: {len(images)} lines kept of {count} -> {out}", flush=True)
+    save_lines(out, images, labels, "synthetic")

@@ -201,3 +201,13 @@ def as_array(image: Image.Image, width: int = 160) -> np.ndarray:
     """An RGB uint8 array ``width`` px wide (augmentation input; keeps the aspect ratio)."""
     height = max(8, round(width * image.size[1] / image.size[0]))
     return np.asarray(image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS))
+
+
+def excluded_plates(folders: list[Path]) -> set[str]:
+    plates = set()
+    for folder in folders:
+        for label in folder.glob("*.txt"):
+            fields = label.read_text().strip().split("\t")
+            if len(fields) >= 6:
+                plates.add("".join(c for c in fields[5].upper() if c.isalnum()).replace("O", "0"))
+    return plates

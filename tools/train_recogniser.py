@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from plate_synth import ALPHABET, as_array, augment, render_plate
+from plate_synth import ALPHABET, as_array, augment, excluded_plates, render_plate
 from torch import nn
 
 IN_W, IN_H = 128, 48
@@ -97,16 +97,6 @@ def load_crops(folder: Path, excluded: set[str]) -> tuple[list[Crop], list[Crop]
                 item = (as_array(image), text, state.upper())
             (val if zlib.crc32(name.encode()) % 5 == 0 else train).append(item)
     return train, val, dropped
-
-
-def excluded_plates(folders: list[Path]) -> set[str]:
-    plates = set()
-    for folder in folders:
-        for label in folder.glob("*.txt"):
-            fields = label.read_text().strip().split("\t")
-            if len(fields) >= 6:
-                plates.add("".join(c for c in fields[5].upper() if c.isalnum()).replace("O", "0"))
-    return plates
 
 
 def greedy(logits: torch.Tensor) -> list[str]:
