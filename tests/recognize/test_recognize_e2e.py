@@ -151,3 +151,46 @@ def test_fp32_detector_reads_the_same_plate(scene_file: Path) -> None:
     assert result.exit_code == 0, result.output
     read = orjson.loads(result.stdout)
     assert read["plate"] == "7ABC123" and read["plate_state"] == "CA"
+
+
+def _pass_by(writer: Any, text: str, top: str, body: tuple[int, int, int], frames: int) -> None:
+    import cv2
+
+    scene, _ = render_scene(text, top, body, seed=5)
+    base = to_bgr(scene)
+    for i in range(frames):
+        matrix = np.float32([[1, 0, 6 * i - 50], [0, 1, 0]])
+        writer.write(cv2.warpAffine(base, matrix, (1280, 720), borderValue=(95, 92, 90)))
+    for _ in range(3):  # the road, empty
+        writer.write(np.full((720, 1280, 3), 90, np.uint8))
+
+
+def test_folder_and_video_give_one_read_per_vehicle_with_plate_state_colour_candidates(
+    tmp_path: Path,
+) -> None:
+    import cv2
+
+    cars = [("7ABC123", "California", (200, 30, 30), "CA", "red"),
+            ("8GHJ305", "TEXAS", (235, 235, 235), "TX", "white")]  # fmt: skip
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, (text, top, body, _, _) in enumerate(cars):
+        render_scene(text, top, body, seed=3)[0].save(photos / f"car{i}.jpg", quality=92)
+    video = tmp_path / "road.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (1280, 720))
+    try:
+        for text, top, body, _, _ in cars:
+            _pass_by(writer, text, top, body, frames=16)
+    finally:
+        writer.release()
+
+    for source in (photos, video):
+        result = CliRunner().invoke(cli_app(), ["recognize", str(source), "--json", "--every", "3"])
+        assert result.exit_code == 0, result.output
+        reads = [orjson.loads(row) for row in result.stdout.splitlines()]
+        assert len(reads) == len(cars), (source, [r["plate"] for r in reads])
+        for read, (text, _, _, state, colour) in zip(reads, cars, strict=True):
+            assert read["plate"] == text and read["plate_state"] == state
+            assert read["vehicle"]["color"] == colour
+            assert read["candidates"][0]["plate"] == text
+            assert all(set(c) == {"plate", "confidence"} for c in read["candidates"])

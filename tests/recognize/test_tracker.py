@@ -51,6 +51,18 @@ def test_tracker_splits_vehicles_by_place_text_and_time() -> None:
     assert summary == [("7ABC123", 0, 3), ("7ABC123", 200, 1), ("KX4R92", 0, 2)]
 
 
+def test_next_vehicle_at_the_same_spot_is_a_new_sighting() -> None:
+    reads = [
+        read("7ABC123", 0),
+        read("7ABC128", 3, conf=0.6),  # a misread of the same plate, same place: same car
+        read("8GHJ305", 6),  # same place, confidently another plate: the next car
+        read("8GHJ305", 9),
+        read("8GHJ3", 12, conf=0.3),  # unsure partial read in place: stays with that car
+    ]
+    summary = [(s.plate.text, s.first_frame, s.reads) for s in track(reads, max_gap=15)]
+    assert sorted(summary) == [("7ABC123", 0, 2), ("8GHJ305", 6, 3)]
+
+
 def test_unread_plates_are_ignored() -> None:
     empty = Recognition("v.mp4", Detection((1, 1, 9, 9), 0.5), None, None, 0)
     assert list(track([empty])) == []

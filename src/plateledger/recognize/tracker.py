@@ -2,8 +2,10 @@
 
 A read joins the open track whose last box overlaps it (IoU >= 0.2) or whose last plate is
 within one confusable-folded character of it; a track closes after ``max_gap`` frames in which it
-was not seen. The consensus plate is a per-position vote, weighted by character confidence, among
-the reads of the most common length (weighted by read confidence).
+was not seen. Overlapping boxes do not join two confident reads of clearly different plates
+(less than half their folded characters in common): that is the next vehicle at the same spot.
+The consensus plate is a per-position vote, weighted by character confidence, among the reads of
+the most common length (weighted by read confidence).
 
 Stationary vehicles are not re-read every frame: once a track has ``settle_reads`` reads, a
 detection whose box stays where the track's last box was (IoU >= 0.8) only keeps the track alive
@@ -17,12 +19,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from plateledger.domain.plates import fold
 from plateledger.recognize.base import Box, Candidate, PlateText, Recognition
 
 _MIN_IOU = 0.2
 _STATIONARY_IOU = 0.8
+_DISTINCT_CONFIDENCE = 0.5  # both reads at least this sure ...
+_DISTINCT_SIMILARITY = 0.5  # ... and this little alike (difflib ratio): different vehicles
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,9 @@ class Tracker:
         for read in reads:
             if read.plate is None:
                 continue
-            target = next((t for t in self._open if _same_vehicle(t.last, read)), None)
+            matches = [t for t in self._open if _same_vehicle(t.last, read)]
+            # several open tracks at one spot (a car, then the next): the most alike, then newest
+            target = max(matches, key=lambda t: (_similarity(t.last, read), t.seen), default=None)
             if target is None:
                 target = _Track()
                 self._open.append(target)
@@ -162,12 +169,19 @@ def _by_conf(item: tuple[str, float]) -> tuple[float, str]:
     return -item[1], item[0]
 
 
-def _same_vehicle(previous: Recognition, read: Recognition) -> bool:
-    if _iou(previous.detection.bbox, read.detection.bbox) >= _MIN_IOU:
-        return True
+def _similarity(previous: Recognition, read: Recognition) -> float:
     if previous.plate is None or read.plate is None:
-        return False
+        return 0.0
+    return SequenceMatcher(None, fold(previous.plate.text), fold(read.plate.text)).ratio()
+
+
+def _same_vehicle(previous: Recognition, read: Recognition) -> bool:
+    if previous.plate is None or read.plate is None:
+        return _iou(previous.detection.bbox, read.detection.bbox) >= _MIN_IOU
     a, b = fold(previous.plate.text), fold(read.plate.text)
+    if _iou(previous.detection.bbox, read.detection.bbox) >= _MIN_IOU:
+        sure = min(previous.plate.confidence, read.plate.confidence) >= _DISTINCT_CONFIDENCE
+        return not (sure and _similarity(previous, read) < _DISTINCT_SIMILARITY)
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
     return False
