@@ -120,7 +120,7 @@ def recognize_cmd(
         bool,
         typer.Option(
             "--int8/--fp32",
-            help="INT8 plate detector (default), or the fp32 one (about 40 % more CPU).",
+            help="INT8 plate detector (default), or the fp32 one (about a third more CPU).",
         ),
     ] = True,
     every: Annotated[
