@@ -14,19 +14,11 @@ import numpy as np
 from PIL import Image
 from plate_synth import augment, excluded_plates
 
+from bench_recognition import levenshtein  # the benchmark's metric (bench/ is on the path)
 from plateledger.recognize.base import Detection
 from plateledger.recognize.ocr import _REC_HEIGHT, RapidOcrReader
 
 _MAX_WIDTH = 320  # the recogniser's batch width (ocr.py pads every line to at least this)
-
-
-def levenshtein(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def plate_line(reader: RapidOcrReader, bgr: np.ndarray, text: str) -> np.ndarray | None:

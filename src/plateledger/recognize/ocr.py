@@ -99,24 +99,24 @@ class RapidOcrReader:
         # lines (the serial is the tallest) for the state name or slogan (``read``).
         self._vocab = _vocabulary(self._rec)
         self._words_vocab = _vocabulary(self._words) if self._words is not None else []
-        vocab = self._vocab
         self._alnum_cols = [
-            [i for i, ch in enumerate(vocab) if ch.upper() == target] for target in _ALNUM
+            [i for i, ch in enumerate(self._vocab) if ch.upper() == target] for target in _ALNUM
         ]
         alnum = {i for cols in self._alnum_cols for i in cols}
-        self._other_cols = np.array([i for i in range(1, len(vocab)) if i not in alnum])
+        self._other_cols = np.array([i for i in range(1, len(self._vocab)) if i not in alnum])
 
     def read(self, image: Image, detection: Detection) -> PlateText | None:
-        from plateledger.recognize.plate_text import choose_plate, estimate_state
+        from plateledger.recognize.plate_text import choose_plate
 
         second = self._crnn.run(image, detection) if self._crnn is not None else None
         images, lines = self._lines(image, detection)
-        words = None
-        if self._words is not None and lines and estimate_state(lines)[0] is None:
+
+        def reread() -> list[OcrLine]:  # only when ``lines`` name no state
             tallest = max(line.height for line in lines)
             smaller = [im for im, line in zip(images, lines, strict=True) if line.height < tallest]
-            words = self._word_lines(smaller) if smaller else None
-        return choose_plate(lines, second, words)
+            return self._word_lines(smaller) if smaller else []
+
+        return choose_plate(lines, second, reread if self._words is not None else None)
 
     def lines(self, image: Image, detection: Detection) -> list[OcrLine]:
         """All text lines in the padded, normalised crop of ``detection``."""
@@ -126,10 +126,9 @@ class RapidOcrReader:
         """Lines as the stock model reads them (raw text and per-character confidence only)."""
         lines = []
         for prob, _ in self._recognise(images, self._words):
-            best = prob.argmax(axis=1)
-            steps = [t for t, k in enumerate(best) if k != 0 and (t == 0 or best[t - 1] != k)]
-            raw = "".join(self._words_vocab[best[t]] for t in steps)
-            confs = tuple(float(prob[t, best[t]]) for t in steps)
+            steps = _greedy_steps(prob, len(self._words_vocab))
+            raw = "".join(self._words_vocab[k] for _, k in steps)
+            confs = tuple(float(prob[t, k]) for t, k in steps)
             text = "".join(c for c in raw.upper() if c in _ALNUM)
             lines.append(OcrLine(raw, text, confs, (), 0.0, 0.0))
         return lines
@@ -232,13 +231,18 @@ def _vocabulary(session: Any) -> list[str]:
     return ["<blank>", *meta, " "]
 
 
-def _greedy(prob: npt.NDArray[np.float32], vocab: list[str]) -> str:
+def _greedy_steps(prob: npt.NDArray[np.float32], classes: int) -> list[tuple[int, int]]:
+    """Greedy CTC decoding: ``(step, class)`` of each emitted character."""
     best = prob.argmax(axis=1)
-    return "".join(
-        vocab[k]
+    return [
+        (t, int(k))
         for t, k in enumerate(best)
-        if k != 0 and (t == 0 or best[t - 1] != k) and k < len(vocab)
-    )
+        if k != 0 and (t == 0 or best[t - 1] != k) and k < classes
+    ]
+
+
+def _greedy(prob: npt.NDArray[np.float32], vocab: list[str]) -> str:
+    return "".join(vocab[k] for _, k in _greedy_steps(prob, len(vocab)))
 
 
 def _merge_rows(quads: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:

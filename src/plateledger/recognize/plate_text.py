@@ -19,7 +19,7 @@ import functools
 import heapq
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from plateledger.domain.plate_formats import PlateFormat, confusable_fixes, formats_for, state_name
@@ -90,19 +90,19 @@ _TIMESTAMP = re.compile(
 def choose_plate(
     lines: Sequence[OcrLine],
     crnn: CrnnOutput | None = None,
-    state_lines: Sequence[OcrLine] | None = None,
+    reread: Callable[[], Sequence[OcrLine]] | None = None,
 ) -> PlateText | None:
     """The plate read among the OCR lines of one crop, or ``None`` if none looks like a plate.
 
     With ``crnn`` (plateledger's own recogniser on the same plate), candidates from both
     recognisers are scored together by their CTC likelihood under each (``fusion``), and the
     issuing state falls back to the one the recogniser tells from the plate's layout.
-    ``state_lines``: other readings of the crop's lines (a general-text recogniser's) in which
-    to look for the state name when ``lines`` name none.
+    ``reread``: called only when ``lines`` name no state, it gives other readings of the crop's
+    lines (a general-text recogniser's) in which to look for the state name.
     """
     state, state_conf = estimate_state(lines)
-    if state is None and state_lines:
-        state, state_conf = estimate_state(state_lines)
+    if state is None and reread is not None and lines:
+        state, state_conf = estimate_state(reread())
     if state is None and crnn is not None and crnn.state_confidence >= _CRNN_STATE_MIN:
         state, state_conf = crnn.state, crnn.state_confidence
     tallest = max((line.height for line in lines), default=0.0)
