@@ -20,9 +20,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from plateledger.accounts.tokens import new_token
 from plateledger.app.demo_build import hour_profile, normalise
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import new_token
 from plateledger.demo import DemoNetwork, generate_reads
 from plateledger.domain.sharing import SharingAgreement
 from plateledger.domain.types import AgencyId, User, UserId

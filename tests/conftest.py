@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 from hypothesis import settings
 
+from plateledger.accounts.tokens import new_token
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import new_token
 from plateledger.domain.types import (
     Agency,
     AgencyId,

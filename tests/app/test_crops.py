@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 
 from conftest import auth, iso
 from plateledger.api.app import create_app
-from plateledger.app.backup import create_backup, read_manifest
 from plateledger.app.platform import Platform
-from plateledger.app.restore import restore_backup
-from plateledger.app.retention import run_retention
+from plateledger.backup.archive import create_backup, read_manifest
+from plateledger.backup.restore import restore_backup
+from plateledger.retention.purge import run_retention
 from plateledger.store import crops
 from plateledger.store.base import ReadFilters, Scope
 from plateledger.store.crops import CropEmpty, CropNotImage, CropTooLarge, image_kind, put_crop

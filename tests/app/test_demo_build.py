@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from plateledger.app.accounts import sign_in
+from plateledger.accounts.users import sign_in
 from plateledger.app.demo_build import build_demo
 from plateledger.app.platform import Platform
 from plateledger.errors import ConflictError

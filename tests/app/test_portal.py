@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from conftest import auth, iso, setup_registry
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
-from plateledger.app.portal import portal_data
-from plateledger.app.portal_html import render
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.cli import portal_cmd
+from plateledger.portal.data import portal_data
+from plateledger.portal.html import render
 
 API = "/api/v1"
 LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import make_reads, read
 from plateledger.app.platform import Platform
-from plateledger.app.retention import run_retention, windows
 from plateledger.domain.types import Agency, AgencyId, Camera, CameraId, Network, NetworkId
+from plateledger.retention.purge import run_retention, windows
 from plateledger.store.base import ReadFilters, Scope
 
 ALL = Scope({NetworkId("il-net"): None, NetworkId("tx-net"): None, NetworkId("va-net"): None})

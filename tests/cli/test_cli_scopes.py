@@ -9,9 +9,10 @@ import orjson
 from typer.testing import CliRunner
 
 from conftest import setup_registry
+from plateledger.accounts.tokens import issue_token
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import OPERATOR, issue_token
 from plateledger.cli.main import app
+from plateledger.domain.types import OPERATOR
 
 SEARCH = ("--purpose", "stolen_vehicle", "--case-number", "24-1", "--reason", "stolen car")
 

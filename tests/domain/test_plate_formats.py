@@ -18,7 +18,6 @@ from plateledger.domain.plate_formats import (
     parse_formats,
     state_name,
 )
-from plateledger.domain.plates import state_format_check
 from plateledger.domain.types import US_STATES
 from plateledger.errors import ValidationError
 
@@ -111,10 +110,6 @@ def test_input_is_canonicalised_and_state_normalised() -> None:
 def test_messages_never_contain_the_plate() -> None:
     for plate, state in [("7ABC123", "CA"), ("ABC1Z34", "TX"), ("QQQQQQQ", "NY")]:
         assert plate not in check_plate(plate, state).message
-
-
-def test_state_format_check_delegates() -> None:
-    assert state_format_check("ABC1234", "TX") == check_plate("ABC1234", "TX")
 
 
 @pytest.mark.parametrize("state", ["ZZ", "", "California", "PR"])

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from plateledger.recognize import ctc
+from plateledger.recognize.base import ALNUM, OcrLine
 from plateledger.recognize.crnn import CrnnOutput
 from plateledger.recognize.fusion import fuse
-from plateledger.recognize.ocr import ALNUM, OcrLine
+from plateledger.recognize.plate_text import choose_plate
 
 CRNN_ALPHABET = "0123456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
 
@@ -93,8 +94,6 @@ def test_crnn_alone_only_when_confident() -> None:
 
 
 def test_state_only_recogniser_gives_the_state_but_not_the_text() -> None:
-    from plateledger.recognize.plate_text import choose_plate
-
     line = _line("7ABC123", spell("7ABC123", ALNUM))
     layout_only = CrnnOutput(spell("XXXXXX", CRNN_ALPHABET), CRNN_ALPHABET, "CA", 0.8, False)
     plate = choose_plate([line], layout_only)

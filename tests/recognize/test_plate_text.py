@@ -6,8 +6,7 @@ import dataclasses
 
 import pytest
 
-from plateledger.recognize.base import Candidate, Detection, PlateText
-from plateledger.recognize.ocr import OcrLine
+from plateledger.recognize.base import Candidate, Detection, OcrLine, PlateText
 from plateledger.recognize.plate_text import choose_plate, estimate_state, is_junk
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from conftest import NOW, free_port, make_reads, setup_registry
 from plateledger.app.platform import Platform
-from plateledger.app.sharing import AgreementIn, add_agreement
 from plateledger.scale import cluster
 from plateledger.scale.cluster import ClusterError, ClusterState
 from plateledger.scale.spark_store import SparkReadStore
+from plateledger.sharing.agreements import AgreementIn, add_agreement
 
 PLATES = ["ABC123", "ABC128", "ABC12B", "XBC123", "ABD123", "KLM456", "KLM465", "ZZZ999"]
 

@@ -142,7 +142,7 @@ def test_cluster_says_when_java_is_missing(tmp_path: Path, monkeypatch: pytest.M
 def test_the_servers_retention_run_also_purges_the_lake_with_spark_configured(
     tmp_path: Path,
 ) -> None:
-    from plateledger.app.retention import run_retention
+    from plateledger.retention.purge import run_retention
 
     data = tmp_path / "data"
     platform = Platform(data)

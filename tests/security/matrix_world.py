@@ -12,13 +12,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import AGENCIES, CAMERAS, NETWORKS, USERS
-from plateledger.app import accounts, cameras, sharing
+from plateledger.accounts import users as accounts
+from plateledger.accounts.tokens import issue_token, new_token
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import OPERATOR, issue_token, new_token
-from plateledger.domain.types import Agency, AgencyId, Camera, CameraId, Network, NetworkId, User
+from plateledger.domain.types import (
+    OPERATOR,
+    Agency,
+    AgencyId,
+    Camera,
+    CameraId,
+    Network,
+    NetworkId,
+    User,
+)
 from plateledger.domain.types import UserId as U
 from plateledger.errors import HeldForApproval
+from plateledger.registry import cameras
 from plateledger.search.types import Purpose, SearchQuery, SearchRequest
+from plateledger.sharing import agreements as sharing
 from plateledger.store.crops import put_crop
 
 ROLES = ("anonymous", "officer", "supervisor", "auditor", "admin")

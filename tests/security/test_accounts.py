@@ -14,11 +14,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from conftest import SEARCH, auth
+from plateledger.accounts import users as accounts
+from plateledger.accounts.tokens import hash_token
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
-from plateledger.app import accounts
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import OPERATOR, hash_token
+from plateledger.domain.types import OPERATOR
 from plateledger.store import accounts as account_db
 from plateledger.store.accounts import TokenRecord
 

@@ -16,11 +16,11 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from plateledger.accounts.roles import role_table
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
 from plateledger.api.route_permissions import PUBLIC_ROUTES, ROUTE_PERMISSIONS
 from plateledger.app.platform import Platform
-from plateledger.app.roles import role_table
 from security.matrix_world import BUILDERS, CAM, RELATIONS, ROLES, SEARCH, TARGET, Req, World
 from security.matrix_world import build_world as _build_world
 

@@ -21,11 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import NOW, SEARCH, auth, iso
+from plateledger.accounts.tokens import hash_token
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
-from plateledger.app.backup import create_backup
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import hash_token
+from plateledger.backup.archive import create_backup
 
 PLATES = ["QZX4821", "QZX4822", "WVK7310", "HTL5599", "JRM0042"]
 PASSWORD = "correct horse battery staple 42"

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import setup_registry
-from plateledger.app import accounts
+from plateledger.accounts import users as accounts
+from plateledger.accounts.roles import parse_roles, role_table
+from plateledger.accounts.tokens import hash_token
 from plateledger.app.platform import Platform
-from plateledger.app.roles import parse_roles, role_table
-from plateledger.app.tokens import hash_token
 from plateledger.cli.main import app as cli
 from plateledger.errors import AuthenticationError
 from plateledger.policy.data_file import PolicyDataError

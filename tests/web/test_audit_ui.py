@@ -15,10 +15,10 @@ from markupsafe import escape
 
 from conftest import auth, iso
 from plateledger.api.app import create_app
-from plateledger.app import audit_browse
 from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.audit.merkle import VerificationError, leaf_hash, verify_inclusion
+from plateledger.oversight import browse as audit_browse
 from web.ui_client import sign_in
 
 ROW = re.compile(r'<a href="/ui/audit/entries/(\d+)">')

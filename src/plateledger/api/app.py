@@ -21,8 +21,8 @@ from plateledger.api import (
     routes_sharing,
 )
 from plateledger.api.limits import Limits, LimitsMiddleware
-from plateledger.app.backup import BackupRequests
 from plateledger.app.platform import Platform
+from plateledger.backup.archive import BackupRequests
 from plateledger.web import UI_PREFIX, root_redirect, ui_app
 
 API_PREFIX = "/api/v1"

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from plateledger.accounts.tokens import Principal, anonymous
 from plateledger.api.route_permissions import ROUTE_PERMISSIONS, route_key
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import Principal, anonymous
 from plateledger.domain.types import User
 from plateledger.errors import AuthenticationError, ForbiddenError
 

@@ -12,12 +12,13 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
+from plateledger.accounts import tokens
+from plateledger.accounts import users as accounts
+from plateledger.accounts.roles import role_table
+from plateledger.accounts.tokens import Principal
 from plateledger.api.auth import CurrentPrincipal, CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
-from plateledger.app import accounts, tokens
 from plateledger.app.platform import Platform
-from plateledger.app.roles import role_table
-from plateledger.app.tokens import Principal
 from plateledger.domain.types import User
 from plateledger.errors import NotFoundError
 

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from plateledger.api import errors
 from plateledger.api.auth import PlatformDep
 from plateledger.app.platform import Platform
-from plateledger.app.portal import portal_data
-from plateledger.app.portal_html import render
+from plateledger.portal.data import portal_data
+from plateledger.portal.html import render
 
 router = APIRouter(tags=["portal"])
 

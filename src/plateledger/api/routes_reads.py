@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Admin, Investigator, PlatformDep
-from plateledger.app.crops import crop_for, store_crops
 from plateledger.app.platform import IngestReport, Platform
 from plateledger.domain.types import User
 from plateledger.ingest import parse_body, parse_records
+from plateledger.retention.crops import crop_for, store_crops
 
 router = APIRouter(tags=["reads"])
 

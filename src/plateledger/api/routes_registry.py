@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from plateledger import __version__
 from plateledger.api.auth import Admin, CurrentUser, PlatformDep
-from plateledger.app import cameras
 from plateledger.domain.types import Camera
+from plateledger.registry import cameras
 
 router = APIRouter()
 

@@ -11,8 +11,8 @@ from pydantic import Field
 
 from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
-from plateledger.app import sharing
 from plateledger.errors import ForbiddenError
+from plateledger.sharing import agreements as sharing
 
 router = APIRouter(tags=["sharing"])
 

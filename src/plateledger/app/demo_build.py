@@ -16,11 +16,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from plateledger.app.accounts import set_password
+from plateledger.accounts.tokens import new_token
+from plateledger.accounts.users import set_password
 from plateledger.app.demo_hotlists import seed_hotlists
 from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import OPERATOR, new_token
 from plateledger.demo import (
     DemoNetwork,
     HourProfile,
@@ -29,6 +29,7 @@ from plateledger.demo import (
     generate_reads,
     profile_from_seattle,
 )
+from plateledger.domain.types import OPERATOR
 from plateledger.errors import ConflictError
 
 log = logging.getLogger(__name__)

@@ -19,19 +19,19 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.accounts.roles import role_table
+from plateledger.accounts.tokens import Principal, hash_token, principal_for_hash
 from plateledger.alerts import Hotlists
-from plateledger.app.retention import run_retention
-from plateledger.app.roles import role_table
-from plateledger.app.tokens import Principal, hash_token, principal_for_hash
 from plateledger.audit.events import AuditEvent, EventType
 from plateledger.audit.events import Outcome as EventOutcome
 from plateledger.audit.log import AuditLog
 from plateledger.domain.plates import PlateMatch
-from plateledger.domain.types import AgencyId, Camera, NetworkId, User, UserId
+from plateledger.domain.types import SYSTEM_USER, AgencyId, Camera, NetworkId, User
 from plateledger.errors import AuthenticationError, PlateledgerError
 from plateledger.ingest import ParseResult, RowError, iter_file, parse_records
 from plateledger.policy.engine import PolicyState, PurposePolicy
 from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.retention.purge import run_retention
 from plateledger.scale.engine import open_read_store
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.plate_dictionary import PlateDictionary
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 COMPACT_EVERY_S = 5.0
 RETENTION_EVERY_S = 3600.0
-SYSTEM_USER = User(UserId("system"), AgencyId("plateledger"), "plateledger retention", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +113,7 @@ class Platform:
         self.holds = StoreHoldBook(self.store, recorder)
         self.search.holds = self.holds
         self.hotlists = Hotlists(self.store, self.log_event)
+        # --- bounded contexts: each takes what it uses (store, audit sink, clock), never self
 
     # --- policy inputs ----------------------------------------------------------------------
     def policy_state(self) -> PolicyState:

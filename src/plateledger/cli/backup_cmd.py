@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from plateledger.app.backup import create_backup, request_backup
 from plateledger.app.platform import Platform
-from plateledger.app.restore import restore_backup
+from plateledger.backup.archive import create_backup, request_backup
+from plateledger.backup.restore import restore_backup
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, print_json
 from plateledger.errors import DataDirInUseError, ValidationError
 from plateledger.store.duckdb_store import DB_FILE

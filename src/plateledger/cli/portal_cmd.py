@@ -8,9 +8,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from plateledger.app.portal import portal_data
-from plateledger.app.portal_html import render
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform
+from plateledger.portal.data import portal_data
+from plateledger.portal.html import render
 
 app = typer.Typer(help="The public transparency portal of an agency.", no_args_is_help=True)
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from plateledger.app.retention import run_retention, windows
 from plateledger.cli.common import (
     DEFAULT_DATA,
     DataOpt,
@@ -16,6 +15,7 @@ from plateledger.cli.common import (
     print_json,
 )
 from plateledger.errors import ForbiddenError
+from plateledger.retention.purge import run_retention, windows
 
 app = typer.Typer(help="Retention: min(statute cap, agency setting), purges and legal holds.")
 

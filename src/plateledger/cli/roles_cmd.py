@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from plateledger.app.roles import RoleTable, role_table
+from plateledger.accounts.roles import RoleTable, role_table
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly
 
 app = typer.Typer(help="Roles and their permissions (data: app/roles.yaml).",

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from plateledger.app import sharing
 from plateledger.cli.common import (
     DEFAULT_DATA,
     DataOpt,
@@ -19,6 +18,7 @@ from plateledger.cli.common import (
     friendly,
     print_json,
 )
+from plateledger.sharing import agreements as sharing
 
 app = typer.Typer(help="Sharing agreements (deny by default) and who can search what.")
 

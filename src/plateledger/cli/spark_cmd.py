@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from plateledger.app.retention import run_lake_retention
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
 from plateledger.errors import ValidationError
+from plateledger.retention.purge import run_lake_retention
 from plateledger.scale import cluster
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake

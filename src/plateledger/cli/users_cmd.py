@@ -14,9 +14,10 @@ from typing import Annotated
 
 import typer
 
-from plateledger.app import accounts, tokens
-from plateledger.app.tokens import OPERATOR
+from plateledger.accounts import tokens
+from plateledger.accounts import users as accounts
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, open_platform
+from plateledger.domain.types import OPERATOR
 from plateledger.errors import ValidationError
 
 app = typer.Typer(help="User accounts: passwords, lockout, tokens (as the operator).",

@@ -12,12 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from plateledger.errors import ValidationError
-
-if TYPE_CHECKING:
-    from plateledger.domain.plate_formats import FormatCheck
 
 MAX_PLATE_LENGTH = 10
 
@@ -247,10 +244,3 @@ def _traceback(
             j -= 1
     edits.reverse()
     return tuple(edits)
-
-
-def state_format_check(plate: str, state: str) -> FormatCheck:
-    """Check a plate against the standard passenger formats of a state (see ``plate_formats``)."""
-    from plateledger.domain.plate_formats import check_plate
-
-    return check_plate(plate, state)

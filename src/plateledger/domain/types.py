@@ -112,3 +112,10 @@ class Read:
     engine: str | None = None
     lat: float | None = None
     lon: float | None = None
+
+
+# --- system actors: who an action is attributed to when no person did it -----------------------
+SYSTEM_USER = User(UserId("system"), AgencyId("plateledger"), "plateledger retention", "admin")
+"""Retention and other scheduled work of the platform itself."""
+OPERATOR = User(UserId("operator"), AgencyId("plateledger"), "operator (CLI)", "admin")
+"""The installation's operator at the CLI (``plateledger users ...``), outside any agency."""

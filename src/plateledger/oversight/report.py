@@ -9,7 +9,7 @@ rows/<check>.csv   the rows behind each check's number; rows/agency-<n>.csv per 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from plateledger.oversight.config import Config
 from plateledger.oversight.importer import ImportStats, import_paths
 from plateledger.oversight.model import connect
 from plateledger.oversight.report_html import render
+from plateledger.oversight.summary import Summary
 
 MAX_AGENCY_FILES = 100
 ROW_COLUMNS = (
@@ -31,21 +32,6 @@ ROW_COLUMNS = (
     "offense_type, network_count, camera_count, plate, on_behalf_of, outcome, "
     "search_type"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    searches: int
-    rows_read: int
-    duplicates: int
-    agencies: int
-    first: str
-    last: str
-    with_reason: int
-    nothing_published: int
-    flagged_rows: int
-    with_user: int
-    with_plate: int
 
 
 def build(

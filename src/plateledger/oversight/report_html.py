@@ -8,11 +8,11 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from plateledger.oversight.charts import bars, columns
+from plateledger.oversight.summary import Summary
 
 if TYPE_CHECKING:
     from plateledger.oversight.checks import CheckResult
     from plateledger.oversight.importer import ImportStats
-    from plateledger.oversight.report import Summary
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;
 color:#222;line-height:1.45}h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;margin-top:2rem}

@@ -7,7 +7,7 @@ integer pixels of the source image; confidences are in 0..1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -16,6 +16,8 @@ import numpy.typing as npt
 #: A decoded image: H x W x 3, uint8, BGR channel order (OpenCV's convention).
 Image = npt.NDArray[np.uint8]
 Box = tuple[int, int, int, int]
+#: The characters of a canonical plate, in the column order of ``OcrLine.emissions``.
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,22 @@ class PlateText:
     state: str | None = None
     state_confidence: float | None = None
     raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One text line of the plate crop: raw text and its alphanumeric reading."""
+
+    raw: str
+    text: str
+    char_confidences: tuple[float, ...]
+    alternatives: tuple[tuple[tuple[str, float], ...], ...]  # per character, best first
+    height: float
+    centre_y: float
+    #: T x 37 CTC probabilities: column 0 blank or a non-plate glyph, then ``ALNUM`` (see ``ctc``)
+    emissions: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    #: where each character's peak lies across the line image, 0..1 (empty when unknown)
+    positions: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

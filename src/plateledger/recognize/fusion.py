@@ -15,15 +15,15 @@ import math
 
 from plateledger.domain.plate_formats import PlateFormat
 from plateledger.recognize import ctc
-from plateledger.recognize.crnn import CrnnOutput
-from plateledger.recognize.ocr import ALNUM, OcrLine
-from plateledger.recognize.plate_text import (
+from plateledger.recognize.base import ALNUM, OcrLine
+from plateledger.recognize.candidates import (
     MAX_CANDIDATES,
     MAX_LENGTH,
     MIN_LENGTH,
-    _format_prior,
     candidate_pool,
+    format_prior,
 )
+from plateledger.recognize.crnn import CrnnOutput
 
 Ranked = list[tuple[str, float, tuple[float, ...]]]
 _MIN_LONE_CONFIDENCE = 0.6  # CRNN alone (no PP-OCR line): per-character geometric mean
@@ -50,7 +50,7 @@ def fuse(line: OcrLine | None, crnn: CrnnOutput, formats: tuple[PlateFormat, ...
             ll = (ll + ctc.log_likelihood(line.emissions, text, ALNUM)) / 2
         if ll == -math.inf:
             continue
-        prior = _format_prior(text, formats)
+        prior = format_prior(text, formats)
         scored.append((text, math.exp(ll / len(text)) * prior, ll + math.log(prior)))
     scored.sort(key=lambda item: (-item[2], item[0]))
     ranked: Ranked = []

@@ -11,24 +11,20 @@ among the lines is ``plate_text``'s job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from plateledger.errors import ValidationError
 from plateledger.recognize._deps import require
-from plateledger.recognize.base import Detection, Image, PlateText
+from plateledger.recognize.base import ALNUM, Detection, Image, OcrLine, PlateText
+from plateledger.recognize.crnn import CrnnPlateRecogniser
 from plateledger.recognize.detector import ort_session
+from plateledger.recognize.plate_text import choose_plate
 
-if TYPE_CHECKING:
-    from plateledger.recognize.crnn import CrnnPlateRecogniser
-
-ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_ALNUM = ALNUM
 _REC_HEIGHT = 48
 _CROP_WIDTH = 256
 _PAD_X, _PAD_Y = 0.08, 0.15
@@ -40,22 +36,6 @@ PLATE_REC_FILE = "plate_ocr_rec.onnx"
 def plate_rec_available() -> bool:
     """Whether the plate-tuned recogniser ships with this installation."""
     return resources.files("plateledger.recognize").joinpath("models", PLATE_REC_FILE).is_file()
-
-
-@dataclass(frozen=True, slots=True)
-class OcrLine:
-    """One text line of the plate crop: raw text and its alphanumeric reading."""
-
-    raw: str
-    text: str
-    char_confidences: tuple[float, ...]
-    alternatives: tuple[tuple[tuple[str, float], ...], ...]  # per character, best first
-    height: float
-    centre_y: float
-    #: T x 37 CTC probabilities: column 0 blank or a non-plate glyph, then ``ALNUM`` (see ``ctc``)
-    emissions: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
-    #: where each character's peak lies across the line image, 0..1 (empty when unknown)
-    positions: tuple[float, ...] = ()
 
 
 class RapidOcrReader:
@@ -100,14 +80,12 @@ class RapidOcrReader:
         self._vocab = _vocabulary(self._rec)
         self._words_vocab = _vocabulary(self._words) if self._words is not None else []
         self._alnum_cols = [
-            [i for i, ch in enumerate(self._vocab) if ch.upper() == target] for target in _ALNUM
+            [i for i, ch in enumerate(self._vocab) if ch.upper() == target] for target in ALNUM
         ]
         alnum = {i for cols in self._alnum_cols for i in cols}
         self._other_cols = np.array([i for i in range(1, len(self._vocab)) if i not in alnum])
 
     def read(self, image: Image, detection: Detection) -> PlateText | None:
-        from plateledger.recognize.plate_text import choose_plate
-
         second = self._crnn.run(image, detection) if self._crnn is not None else None
         images, lines = self._lines(image, detection)
 
@@ -129,7 +107,7 @@ class RapidOcrReader:
             steps = _greedy_steps(prob, len(self._words_vocab))
             raw = "".join(self._words_vocab[k] for _, k in steps)
             confs = tuple(float(prob[t, k]) for t, k in steps)
-            text = "".join(c for c in raw.upper() if c in _ALNUM)
+            text = "".join(c for c in raw.upper() if c in ALNUM)
             lines.append(OcrLine(raw, text, confs, (), 0.0, 0.0))
         return lines
 
@@ -213,9 +191,9 @@ class RapidOcrReader:
                 peak = t + int(run[:, k - 2].argmax())
                 row = alnum[peak]
                 order = np.argsort(row)[::-1][:_TOP_ALTERNATIVES]
-                chars.append(_ALNUM[k - 2])
+                chars.append(ALNUM[k - 2])
                 confs.append(float(row[k - 2]))
-                alts.append(tuple((_ALNUM[j], float(row[j])) for j in order))
+                alts.append(tuple((ALNUM[j], float(row[j])) for j in order))
                 where.append(min(1.0, (peak + 0.5) / max(span, 1.0)))
             t = end
         emissions = np.concatenate([prob[:, :1] + other[:, None], alnum], axis=1)

@@ -4,38 +4,27 @@
   printed on it (fuzzy-matched). Without such text the state is ``None``: no guess from layout.
 * Non-plate text is rejected: state names, slogans, dealer-frame words, camera timestamps and
   dates, mostly lower-case words, and lines much smaller than the tallest text.
-* The plate is the tallest remaining line (the rule used by the baseline report). Candidates are
-  built from the per-position alternatives of the recogniser, the confusable corrections that
-  make the text fit a US state format (``plate_formats``) and, when the text fits no format but
-  the plate names its state, the text without its first or last glyph. Each candidate is scored
-  by the geometric mean of its character probabilities times a format prior; the best five are
-  kept.
+* The plate is the tallest remaining line (the rule used by the baseline report). Its candidate
+  readings are built and ranked by ``candidates`` (per-position alternatives, confusable fixes
+  against the state formats, a format prior), or by ``fusion`` when plateledger's own
+  recogniser read the same plate.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import heapq
-import math
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from plateledger.domain.plate_formats import PlateFormat, confusable_fixes, formats_for, state_name
+from plateledger.domain.plate_formats import formats_for, state_name
 from plateledger.domain.types import US_STATES
-from plateledger.recognize.base import Candidate, PlateText
-from plateledger.recognize.ocr import OcrLine
+from plateledger.recognize.base import Candidate, OcrLine, PlateText
+from plateledger.recognize.candidates import MAX_LENGTH, MIN_LENGTH, rank_candidates
+from plateledger.recognize.crnn import CrnnOutput
+from plateledger.recognize.fusion import fuse
 
-if TYPE_CHECKING:
-    from plateledger.recognize.crnn import CrnnOutput
-
-MIN_LENGTH, MAX_LENGTH = 2, 8
-MAX_CANDIDATES = 5
-_FLOOR = 0.01  # probability given to a character the recogniser did not propose at all
-_FIT_STATE, _FIT_ANY, _FIT_NONE = 1.0, 0.9, 0.7
 _MIN_RELATIVE_HEIGHT = 0.55
-_TRIM_PENALTY = 0.9
 _CRNN_STATE_MIN = 0.5  # below this the layout-based state is not reported
 
 SLOGANS: dict[str, str] = {
@@ -114,8 +103,6 @@ def choose_plate(
     formats = formats_for(state) if state else ()
     line = max(plausible, key=lambda ln: (ln.height, len(ln.text))) if plausible else None
     if crnn is not None and crnn.reads_text:
-        from plateledger.recognize.fusion import fuse
-
         candidates = fuse(line, crnn, formats)
     elif line is not None:
         candidates = rank_candidates(line, formats)
@@ -180,81 +167,3 @@ def _match_state(letters: str) -> tuple[str | None, float]:
 @functools.cache
 def _state_names() -> dict[str, str]:
     return {state_name(code).upper().replace(" ", ""): code for code in US_STATES}
-
-
-@functools.cache
-def _all_formats() -> tuple[PlateFormat, ...]:
-    seen: dict[str, PlateFormat] = {}
-    for code in US_STATES:
-        for fmt in formats_for(code):
-            seen.setdefault(fmt.pattern, fmt)
-    return tuple(seen.values())
-
-
-def rank_candidates(
-    line: OcrLine, state_formats: tuple[PlateFormat, ...]
-) -> list[tuple[str, float, tuple[float, ...]]]:
-    """Up to five ``(text, confidence, per-char confidences)``, best first."""
-    tables = [dict(alts) for alts in line.alternatives]
-    texts = candidate_pool(line.text, line.alternatives, state_formats)
-    scored = [_score(text, tables, state_formats, 1.0) for text in texts]
-    # A stray glyph at either edge (a frame screw, a sticker) makes a plate fit no format; only
-    # trimmed when the plate names its state and the trimmed text fits that state's formats.
-    for text in list(texts)[:12] if state_formats else ():
-        if len(text) > 5 and not any(f.matches(text) for f in _all_formats()):
-            for trimmed, part in ((text[1:], tables[1:]), (text[:-1], tables[:-1])):
-                if any(f.matches(trimmed) for f in state_formats):
-                    scored.append(_score(trimmed, part, state_formats, _TRIM_PENALTY))
-    best: dict[str, tuple[str, float, tuple[float, ...]]] = {}
-    for item in scored:
-        if item[0] not in best or item[1] > best[item[0]][1]:
-            best[item[0]] = item
-    ranked = sorted(best.values(), key=lambda item: (-item[1], item[0]))
-    return ranked[:MAX_CANDIDATES]
-
-
-def candidate_pool(
-    text: str,
-    alternatives: Sequence[Sequence[tuple[str, float]]],
-    state_formats: tuple[PlateFormat, ...],
-) -> set[str]:
-    """The recogniser's most probable strings plus their confusable fixes that fit a format."""
-    texts = set(_beam(alternatives, 12))
-    texts.add(text)
-    for fmts in (state_formats, _all_formats()):
-        for item in list(texts)[:12]:
-            if fmts and not any(f.matches(item) for f in fmts):
-                texts.update(confusable_fixes(item, fmts)[:4])
-    return texts
-
-
-def _score(
-    text: str,
-    tables: Sequence[dict[str, float]],
-    state_formats: tuple[PlateFormat, ...],
-    penalty: float,
-) -> tuple[str, float, tuple[float, ...]]:
-    chars = tuple(tables[i].get(c, _FLOOR) for i, c in enumerate(text))
-    geo = math.exp(sum(math.log(max(p, 1e-6)) for p in chars) / max(1, len(chars)))
-    return text, geo * _format_prior(text, state_formats) * penalty, chars
-
-
-def _format_prior(text: str, state_formats: tuple[PlateFormat, ...]) -> float:
-    if state_formats and any(f.matches(text) for f in state_formats):
-        return _FIT_STATE
-    if any(f.matches(text) for f in _all_formats()):
-        return _FIT_ANY if state_formats else _FIT_STATE
-    return _FIT_NONE
-
-
-def _beam(alternatives: Sequence[Sequence[tuple[str, float]]], width: int) -> list[str]:
-    """The ``width`` most probable strings from per-position alternatives."""
-    beams: list[tuple[float, str]] = [(0.0, "")]
-    for alts in alternatives:
-        grown = [
-            (score + math.log(max(p, 1e-6)), text + char)
-            for score, text in beams
-            for char, p in alts
-        ]
-        beams = heapq.nlargest(width, grown)
-    return [text for _, text in beams]

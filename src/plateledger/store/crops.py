@@ -7,7 +7,7 @@ rename, fsync of the folder), so a crop is either whole or absent. Only JPEG (``
 ``FF D9``) and PNG (its 8-byte signature) up to :data:`MAX_CROP_BYTES` are accepted.
 
 This module knows files only. Who may see a crop, and which crops reads still reference, is
-decided above it (:mod:`plateledger.app.crops`).
+decided above it (:mod:`plateledger.retention.crops`).
 """
 
 from __future__ import annotations

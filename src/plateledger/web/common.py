@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from plateledger.accounts.tokens import Principal, principal_for_hash
 from plateledger.app.platform import Platform
-from plateledger.app.tokens import Principal, principal_for_hash
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
 from plateledger.web.session import CSRF_COOKIE, SESSION_COOKIE, Signer, new_nonce

@@ -15,9 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import admin_views, cameras
+from plateledger.alerts import admin_rows
 from plateledger.domain.types import User
 from plateledger.errors import ValidationError
+from plateledger.registry import agencies as admin_views
+from plateledger.registry import cameras
+from plateledger.retention import legal_holds, settings
 from plateledger.web.common import (
     UI_PREFIX,
     Form,
@@ -138,8 +141,8 @@ def _retention_page(
     platform = platform_of(request)
     return admin_page(
         request, user, "admin_retention.html", status, error=error,
-        view=admin_views.retention_view(platform, user),
-        holds=admin_views.legal_holds(platform, user),
+        view=settings.retention_view(platform, user),
+        holds=legal_holds.legal_holds(platform, user),
     )  # fmt: skip
 
 
@@ -154,7 +157,7 @@ async def set_retention(request: Request) -> Response:
 
     async def change(form: Form) -> Response:
         days = int_field(form, "retention_days", optional=True)
-        await run_in_threadpool(admin_views.set_retention, platform_of(request), user, days)
+        await run_in_threadpool(settings.set_retention, platform_of(request), user, days)
         return done("retention", "retention")
 
     return await form_or_error(request, user, change, _retention_page)
@@ -171,7 +174,7 @@ async def place_hold(request: Request) -> Response:
                 raise ValidationError("read_ids: read ids are whole numbers", {"field": "read_ids"})
             ids.append(int(part))
         await run_in_threadpool(
-            admin_views.place_legal_hold, platform_of(request), user,
+            legal_holds.place_legal_hold, platform_of(request), user,
             form.get("case_number")[:100], ids, form.get("note")[:2000],
         )  # fmt: skip
         return done("retention", "hold")
@@ -182,7 +185,7 @@ async def place_hold(request: Request) -> Response:
 def _hotlists_page(
     request: Request, user: User, status: int = 200, error: str = ""
 ) -> HTMLResponse:
-    rows = admin_views.agency_hotlists(platform_of(request), user)
+    rows = admin_rows.agency_hotlists(platform_of(request), user)
     return admin_page(request, user, "admin_hotlists.html", status, rows=rows, error=error)
 
 

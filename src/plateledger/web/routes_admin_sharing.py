@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import sharing
-from plateledger.app.admin_views import own_networks
 from plateledger.domain.sharing import GRANTEE_KINDS
 from plateledger.domain.types import US_STATES, User
 from plateledger.errors import ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
+from plateledger.registry.agencies import own_networks
+from plateledger.sharing import agreements as sharing
 from plateledger.web.common import Form, platform_of, require_user, time_field
 from plateledger.web.routes_admin import admin_page, done, form_or_error
 

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import accounts, admin_accounts, tokens
-from plateledger.app.roles import role_table
+from plateledger.accounts import agency_users as admin_accounts
+from plateledger.accounts import tokens
+from plateledger.accounts import users as accounts
+from plateledger.accounts.roles import role_table
 from plateledger.domain.types import ROLES, User
 from plateledger.errors import ValidationError
 from plateledger.web.common import Form, platform_of, require_user

@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from plateledger.alerts import tables
 from plateledger.alerts.delivery import sse_stream
 from plateledger.alerts.models import DISPOSITIONS
-from plateledger.app.crops import data_uris
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ConflictError, ValidationError
+from plateledger.retention.crops import data_uris
 from plateledger.web.common import checked_form, platform_of, render, require_user
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import audit_browse
-from plateledger.app.audit_oversight import own_log_checks
 from plateledger.errors import ValidationError
+from plateledger.oversight import browse as audit_browse
+from plateledger.oversight.live import own_log_checks
 from plateledger.policy.purposes import PURPOSE_CLASSES
 from plateledger.web.common import platform_of, render, require_user
 

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app import accounts
-from plateledger.app.tokens import hash_token
+from plateledger.accounts import users as accounts
+from plateledger.accounts.tokens import hash_token
 from plateledger.errors import AuthenticationError
 from plateledger.store import accounts as account_db
 from plateledger.web.common import (

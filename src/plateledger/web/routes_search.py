@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.app.crops import data_uris, refs_of_reads
 from plateledger.domain.types import Camera, User
 from plateledger.errors import HeldForApproval, ValidationError
 from plateledger.policy.purposes import selectable_purposes
+from plateledger.retention.crops import data_uris, refs_of_reads
 from plateledger.search.timeline import timeline
 from plateledger.search.types import Purpose, SearchRequest, SearchResponse, Timeline
 from plateledger.web.common import Form, checked_form, platform_of, render, require_user

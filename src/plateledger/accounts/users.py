@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from plateledger.app.tokens import OPERATOR, issue_token, naive_utc, target_user
-from plateledger.domain.types import ROLES, AgencyId, Role, User, UserId
+from plateledger.accounts.tokens import issue_token, naive_utc, target_user
+from plateledger.domain.types import OPERATOR, ROLES, AgencyId, Role, User, UserId
 from plateledger.errors import (
     AuthenticationError,
     ConflictError,

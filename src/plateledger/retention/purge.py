@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from plateledger.app.crops import sweep_after_purge
 from plateledger.domain.types import Agency, NetworkId
 from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.retention.crops import sweep_after_purge
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake
 from plateledger.scale.lake_retention import purge_owner

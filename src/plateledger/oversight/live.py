@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from plateledger.app.audit_browse import check_role
 from plateledger.app.platform import Platform
 from plateledger.audit.views import organization_audit
 from plateledger.domain.types import AgencyId, User
 from plateledger.errors import NotFoundError
+from plateledger.oversight.browse import check_role
 from plateledger.oversight.checks import CheckResult
 from plateledger.oversight.checks_patterns import run_all
 from plateledger.oversight.config import load

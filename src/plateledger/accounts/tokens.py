@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from plateledger.app.roles import role_table
-from plateledger.domain.types import AgencyId, User, UserId
+from plateledger.accounts.roles import role_table
+from plateledger.domain.types import OPERATOR, User, UserId
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.store import accounts as db
 from plateledger.store.accounts import TokenKind, TokenRecord
@@ -28,7 +28,6 @@ TOKEN_PREFIX = "plt_"
 MAX_TOKEN_DAYS = 366
 # Who acts from the command line: whoever can open the data directory already holds every
 # record, so the CLI acts as this operator (named in the audit log as such).
-OPERATOR = User(UserId("operator"), AgencyId("plateledger"), "operator (CLI)", "admin")
 
 
 def hash_token(token: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from plateledger.app.portal import PortalData
-from plateledger.app.portal_audit import Counts
+from plateledger.oversight.portal_figures import Counts
+from plateledger.portal.data import PortalData
 
 CSS = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;"

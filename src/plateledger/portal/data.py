@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from plateledger.alerts.tables import load_hotlists, naive, subscriptions
-from plateledger.app.portal_audit import AuditFigures, Counts, verified_figures
-from plateledger.app.portal_sharing import Partner, inbound, outbound
-from plateledger.app.retention import windows
 from plateledger.domain.types import Agency, AgencyId
 from plateledger.errors import NotFoundError
+from plateledger.oversight.portal_figures import AuditFigures, Counts, verified_figures
 from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.policy.purposes import PROHIBITED_CLASSES, class_label, load_purposes
+from plateledger.portal.sharing import Partner, inbound, outbound
+from plateledger.retention.purge import windows
 
 if TYPE_CHECKING:  # the platform builds nothing here; only its interface is read
     from plateledger.app.platform import Platform

@@ -80,7 +80,7 @@ class RoleTable:
 
 @cache
 def role_table() -> RoleTable:
-    text = resources.files("plateledger.app").joinpath(DATA_FILE).read_text("utf-8")
+    text = resources.files("plateledger.accounts").joinpath(DATA_FILE).read_text("utf-8")
     return parse_roles(text, DATA_FILE)
 
 

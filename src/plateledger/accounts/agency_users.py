@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from plateledger.app import accounts, tokens
-from plateledger.app.admin_views import own_agency
+from plateledger.accounts import tokens
+from plateledger.accounts import users as accounts
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ValidationError
+from plateledger.registry.agencies import own_agency
 from plateledger.store import accounts as account_store
 from plateledger.store.accounts import TokenRecord
 

@@ -1,4 +1,4 @@
-"""Restore a backup (see :mod:`plateledger.app.backup`) into a new, empty data directory.
+"""Restore a backup (see :mod:`plateledger.backup.archive`) into a new, empty data directory.
 
 Every member is checked against the manifest's SHA-256 and size while it is written; then the
 audit log is checked on its own terms: every checkpoint's signature under the log's public key,
@@ -18,7 +18,11 @@ from typing import Any
 
 import orjson
 
-from plateledger.app.backup import (
+from plateledger.audit.bundle import checkpoint_of
+from plateledger.audit.checkpoint import Signer
+from plateledger.audit.merkle import EMPTY_ROOT, VerificationError, node_hash
+from plateledger.audit.records import U32, decode_record
+from plateledger.backup.archive import (
     CHUNK,
     DB_MEMBER,
     ENTRIES,
@@ -28,10 +32,6 @@ from plateledger.app.backup import (
     iter_members,
     read_manifest,
 )
-from plateledger.audit.bundle import checkpoint_of
-from plateledger.audit.checkpoint import Signer
-from plateledger.audit.merkle import EMPTY_ROOT, VerificationError, node_hash
-from plateledger.audit.records import U32, decode_record
 from plateledger.errors import ConflictError, PlateledgerError, ValidationError
 from plateledger.store.duckdb_store import DB_FILE
 

@@ -99,7 +99,7 @@ def refs_of_reads(platform: Platform, read_ids: Sequence[int]) -> dict[int, str]
 
 def _window_start(platform: Platform, agency_id: str, now: datetime) -> datetime | None:
     """The earliest read time the agency still keeps (naive UTC), or ``None`` for no limit."""
-    from plateledger.app.retention import windows  # retention imports this module
+    from plateledger.retention.purge import windows  # retention imports this module
 
     for w in windows(platform):
         if w.agency.id == agency_id and w.minutes is not None:
@@ -144,7 +144,7 @@ def sweep_after_purge(
             "cutoff": (now or datetime.now(UTC)).isoformat(), "rows_purged": 0,
             "crops_deleted": deleted,
         }  # fmt: skip
-        from plateledger.app.platform import SYSTEM_USER  # the platform imports this module
+        from plateledger.domain.types import SYSTEM_USER
 
         platform.log_event("purge", SYSTEM_USER, subject, networks=networks)
     return deleted

@@ -1,0 +1,229 @@
+"""Audit event types for changes and access: sharing, hotlists, users, tokens, configuration,
+sign-ins and token use. See ``event_base`` for how a type is declared and documented."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from plateledger.audit.event_base import ABSENT, Absent, AuditSubject, register
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class SharingChange(AuditSubject):
+    """An agency admin changed who may search the agency's networks.
+
+    `action` is `add` or `revoke` for a sharing agreement (the agreement's fields follow, and the
+    entry's `networks` is the shared network) or `declaration` for a filed declaration (`id`,
+    `state`, `kind`, `signed_at`, `document_ref`).
+
+    action: `add`, `revoke` or `declaration`.
+    id: the agreement's or declaration's id.
+    network_id: the network the agreement shares.
+    grantee_kind: who the agreement grants: `agency`, `state`, `radius` or `national`.
+    grantee: the agency id or state code granted; null for radius and national grants.
+    radius_km: the radius of a radius grant, else null.
+    purposes: the purpose codes or classes the agreement allows (empty: every lawful purpose).
+    created_by: the user who made the agreement.
+    created_at: when the agreement was made (ISO 8601).
+    expires_at: when the agreement expires (ISO 8601), or null for never.
+    revoked_at: when the agreement was revoked (ISO 8601), or null.
+    active: whether the agreement was in force at the time of the entry.
+    description: the agreement in words, as the admin pages show it.
+    note: the admin's note on the agreement.
+    state: the state a declaration is filed for.
+    kind: the declaration kind: `written_declaration` or `judicial_warrant_policy`.
+    signed_at: when the declaration was signed (ISO 8601).
+    document_ref: the declaration's document reference.
+    """
+
+    event_type: ClassVar[str] = "sharing_change"
+    action: str
+    id: str
+    network_id: str | None = None
+    grantee_kind: str | None = None
+    grantee: str | None | Absent = ABSENT
+    radius_km: float | None | Absent = ABSENT
+    purposes: Sequence[str] | None = None
+    created_by: str | None = None
+    created_at: str | None = None
+    expires_at: str | None | Absent = ABSENT
+    revoked_at: str | None | Absent = ABSENT
+    active: bool | None = None
+    description: str | None = None
+    note: str | None = None
+    state: str | None = None
+    kind: str | None = None
+    signed_at: str | None = None
+    document_ref: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class HotlistChange(AuditSubject):
+    """A hotlist, its entries, a subscription or an alert was changed.
+
+    For lists, entries and subscriptions (`entity` `hotlist`, `entry`, `subscription`) the
+    subject names the list and says what changed; for an alert (`entity` `alert`) it names the
+    alert, the read and the entry, with the officer's checks or disposition. Ids only: plates
+    are never in the subject.
+
+    action: what was done: `create`, `update`, `retire`, `add`, `import`, `expire`, `subscribe`,
+      `unsubscribe`, `verify` or `disposition`.
+    entity: what was changed: `hotlist`, `entry`, `subscription` or `alert`.
+    hotlist_id: the list's id.
+    hotlist: the list's name.
+    details: the change in words (a refused subscription: the reason it was refused).
+    entries: ids of the entries changed (at most 1000).
+    entry_count: how many entries were changed.
+    alert_id: the alert's id.
+    read_id: the read that raised the alert.
+    entry_id: the hotlist entry the read matched.
+    characters_match: the officer confirmed the plate characters match.
+    state_match: the officer confirmed the plate state matches.
+    entry_active: the officer confirmed the entry is still active.
+    entry_active_now: whether the entry was in fact active at verification.
+    status: the alert's status after verification: `verified` or `rejected`.
+    disposition: the officer's disposition of the alert (e.g. `confirmed`, `misread`).
+    """
+
+    event_type: ClassVar[str] = "hotlist_change"
+    action: str
+    entity: str
+    hotlist_id: str
+    hotlist: str | None = None
+    details: str | None = None
+    entries: Sequence[str] | None = None
+    entry_count: int | None = None
+    alert_id: str | None = None
+    read_id: int | None = None
+    entry_id: str | None = None
+    characters_match: bool | None = None
+    state_match: bool | None = None
+    entry_active: bool | None = None
+    entry_active_now: bool | None = None
+    status: str | None = None
+    disposition: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class UserChange(AuditSubject):
+    """A user account was created, locked, unlocked or had its password set.
+
+    action: `create`, `password_change` (by the user), `password_reset` (by an admin or the
+      CLI), `lock`, `unlock`, or `lockout` (too many failed sign-ins; outcome `denied`).
+    user: the account's user id.
+    agency: the new user's agency (`create`).
+    role: the new user's role (`create`).
+    failures: consecutive failed sign-ins (`lockout`).
+    until: when the lockout ends (`lockout`, ISO 8601 UTC).
+    """
+
+    event_type: ClassVar[str] = "user_change"
+    action: str
+    user: str
+    agency: str | None = None
+    role: str | None = None
+    failures: int | None = None
+    until: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TokenChange(AuditSubject):
+    """An API token was issued or revoked.
+
+    action: `issue` or `revoke`.
+    for_user: the user the token acts for.
+    token: the token's id (a prefix of its hash; never the token itself).
+    label: the token's label (`issue`).
+    scopes: the scopes the token is narrowed to, or `all` (`issue` through the API).
+    expires_at: when the token expires (ISO 8601), or null for never (`issue` through the API).
+    """
+
+    event_type: ClassVar[str] = "token_change"
+    action: str
+    for_user: str
+    token: str
+    label: str | None = None
+    scopes: Sequence[str] | str | None = None
+    expires_at: str | None | Absent = ABSENT
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ConfigChange(AuditSubject):
+    """An agency admin changed a setting: agency policy, a camera, retention or a webhook.
+
+    action: `agency_policy`, `camera_register`, `camera_update`, `camera_activate`,
+      `camera_retire`, `retention` or `webhook_add`.
+    require_specific_reason: the agency requires specific reasons (`agency_policy`).
+    prohibited_purposes: purposes the agency forbids on its data (`agency_policy`).
+    camera_id: the camera's id (camera actions).
+    network_id: the camera's network (`camera_register`, `camera_update`).
+    name: the camera's name.
+    lat: the camera's latitude.
+    lon: the camera's longitude.
+    heading: the camera's heading in degrees, or null when unknown.
+    mobile: whether the camera is a mobile unit.
+    retention_days: the new retention setting in days, or null to follow the statute alone.
+    previous: the retention setting before the change, or null.
+    webhook_id: the new webhook's id (`webhook_add`).
+    """
+
+    event_type: ClassVar[str] = "config_change"
+    action: str
+    require_specific_reason: bool | None = None
+    prohibited_purposes: Sequence[str] | None = None
+    camera_id: str | None = None
+    network_id: str | None = None
+    name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    heading: float | None | Absent = ABSENT
+    mobile: bool | None = None
+    retention_days: int | None | Absent = ABSENT
+    previous: int | None | Absent = ABSENT
+    webhook_id: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Login(AuditSubject):
+    """Someone signed in, or failed to (outcome `failure`).
+
+    A failed password sign-in has `method` and `reason`; an unknown or revoked API token has
+    only `token`.
+
+    method: how: `password`.
+    session: the id of the UI session token issued (success).
+    reason: why it failed: `unknown_user`, `no_password`, `disabled`, `locked`, `bad_password`.
+    via: `password_change` when the failure was a wrong current password on a password change.
+    user_id_hash: the first 12 hex digits of the SHA-256 of an unknown user id.
+    failures: consecutive failed sign-ins so far (`bad_password`).
+    token: the first 12 hex digits of the SHA-256 of a refused API token.
+    """
+
+    event_type: ClassVar[str] = "login"
+    method: str | None = None
+    session: str | None = None
+    reason: str | None = None
+    via: str | None = None
+    user_id_hash: str | None = None
+    failures: int | None = None
+    token: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TokenUse(AuditSubject):
+    """An API token was presented and accepted.
+
+    token: the first 12 hex digits of the token's SHA-256 (never the token itself).
+    """
+
+    event_type: ClassVar[str] = "token_use"
+    token: str
