@@ -142,7 +142,7 @@ def platform_latency(n: int, rng: np.random.Generator) -> float:
             for _ in range(20):
                 start = time.perf_counter()
                 row = {"camera_id": "c1", "ts": datetime.now(UTC).isoformat(), "plate": listed[0]}
-                platform.ingest_records([row])
+                platform.intake.ingest_records([row])
                 samples.append((got[-1] - start) * 1000)
             return statistics.median(samples)
         finally:

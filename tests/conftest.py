@@ -97,7 +97,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def platform(data_dir: Path) -> Iterator[Platform]:
     p = Platform(data_dir)
-    p.tokens = setup_registry(p)  # type: ignore[attr-defined]
+    p.test_tokens = setup_registry(p)  # type: ignore[attr-defined]
     yield p
     p.close()
 
@@ -106,7 +106,7 @@ SEARCH = {"purpose": "stolen_vehicle", "case_number": "24-001", "reason": "stole
 
 
 def auth(platform: Platform, user: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {platform.tokens[user]}"}  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {platform.test_tokens[user]}"}  # type: ignore[attr-defined]
 
 
 def iso(minutes_ago: int) -> str:

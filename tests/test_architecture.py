@@ -1,4 +1,5 @@
-"""Import structure of the ``plateledger`` package: no module imports itself back, even indirectly.
+"""Structure of the ``plateledger`` package: no import cycles, no SQL in the faces, no context
+that takes the platform object.
 
 The graph is built by ``grimp`` (the library behind import-linter) from the source, so it includes
 imports made inside functions and under ``if TYPE_CHECKING:``: a cycle hidden that way is still a
@@ -7,10 +8,14 @@ cycle between the modules' responsibilities.
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
+from pathlib import Path
 
 import grimp
 import pytest
+
+import plateledger
 
 ROOT = "plateledger"
 #: Far fewer modules than the package has: a graph this small means grimp read the wrong thing.
@@ -61,3 +66,36 @@ def test_graph_covers_the_package(graph: grimp.ImportGraph) -> None:
     assert len(modules) >= MIN_MODULES, f"grimp sees only {len(modules)} modules of {ROOT}"
     for package in ("domain", "recognize", "oversight"):
         assert graph.find_children(f"{ROOT}.{package}"), f"grimp sees no {ROOT}.{package} modules"
+
+
+FACES = ("api", "web", "cli")
+SQL = re.compile(r"\.execute(?:many)?\(|\b(?:SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")
+
+
+def test_no_sql_in_the_faces() -> None:
+    """SQL lives in store modules or a context's own tables module, never in a face."""
+    root = Path(plateledger.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for face in FACES
+        for path in sorted((root / face).rglob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if SQL.search(line)
+    ]
+    assert len(list((root / "api").rglob("*.py"))) > 5  # the faces are where we look
+    assert found == []
+
+
+def test_no_context_takes_the_platform_object() -> None:
+    """Bounded contexts receive what they use as keyword arguments, never ``Platform``."""
+    root = Path(plateledger.__file__).parent
+    contexts = ("accounts", "registry", "sharing", "retention", "portal", "backup", "alerts",
+                "oversight", "search", "ingest", "policy", "audit", "store", "domain")  # fmt: skip
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for ctx in contexts
+        for path in sorted((root / ctx).rglob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if re.search(r"\bPlatform\b|plateledger\.app\b", line)
+    ]
+    assert found == []

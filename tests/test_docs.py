@@ -1,4 +1,5 @@
-"""Documentation stays true: the CLI reference is regenerated, every route is documented."""
+"""Documentation stays true: the CLI reference and the audit event types are regenerated,
+every route is documented."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
+from plateledger.audit.event_types import END, START, event_reference
 from plateledger.cli.reference import reference
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -16,6 +18,17 @@ def test_cli_reference_is_current() -> None:
     committed = (DOCS / "cli.md").read_text()
     assert committed.strip() == reference().strip(), (
         "docs/cli.md is stale: run `python -m plateledger.cli.reference > docs/cli.md`"
+    )
+
+
+def test_event_type_reference_is_current() -> None:
+    committed = (DOCS / "audit.md").read_text()
+    _, start, rest = committed.partition(START)
+    section, end, _ = rest.partition(END)
+    assert start and end, f"docs/audit.md lost its {START} / {END} markers"
+    assert section.strip() == event_reference().strip(), (
+        "docs/audit.md's event types are stale: run "
+        "`python -m plateledger.audit.event_types --write docs/audit.md`"
     )
 
 

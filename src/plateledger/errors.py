@@ -49,13 +49,6 @@ class ConflictError(PlateledgerError):
     status = 409
 
 
-class HeldForApproval(PlateledgerError):
-    """Nothing may be searched until a supervisor approves (rendered as 202 Accepted)."""
-
-    code = "held"
-    status = 202
-
-
 class StoreError(PlateledgerError):
     """The store cannot do what was asked (locked data directory, corrupt file...)."""
 

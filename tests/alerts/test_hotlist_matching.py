@@ -90,7 +90,7 @@ def test_ingest_matches_flags_state_mismatch_and_skips_expired(platform: Platfor
         seen.append(message)
 
     platform.hotlists.engine.broker.taps.append(tap)
-    platform.ingest_records([
+    platform.intake.ingest_records([
         {"camera_id": "il-c1", "ts": NOW.isoformat(), "plate": "ABC1234", "plate_state": "WI"},
         {"camera_id": "il-c1", "ts": NOW.isoformat(), "plate": "OLD0001"},
         {"camera_id": "tx-c1", "ts": NOW.isoformat(), "plate": "ABC1234"},  # TX not subscribed
@@ -137,7 +137,7 @@ def test_misread_suppresses_the_pair_and_notifies_the_owner(platform: Platform) 
     seen: list[tuple[str, dict[str, Any]]] = []
     platform.hotlists.engine.broker.taps.append(lambda agency, m: seen.append((agency, m)))
     reading = {"camera_id": "il-c1", "ts": NOW.isoformat(), "plate": "QR55678"}
-    platform.ingest_records([reading])
+    platform.intake.ingest_records([reading])
     [(agency, alert)] = seen
     assert agency == "il-test-pd" and alert["match_kind"] == "confusable"
     assert alert["list"]["stale"] is False and alert["entry_state"] is None
@@ -145,7 +145,7 @@ def test_misread_suppresses_the_pair_and_notifies_the_owner(platform: Platform) 
     platform.hotlists.verification.dispose(officer, alert["alert_id"], "misread")
     assert seen[-1][0] == "tx-test-pd" and seen[-1][1]["event"] == "notice"
     count = len(seen)
-    platform.ingest_records([reading])
+    platform.intake.ingest_records([reading])
     assert len(seen) == count  # suppressed
     hotlist = platform.hotlists.lists.get(lid)
     assert hotlist.stale(NOW + timedelta(hours=2))

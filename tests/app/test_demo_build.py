@@ -7,7 +7,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from plateledger.accounts.users import sign_in
 from plateledger.app.demo_build import build_demo
 from plateledger.app.platform import Platform
 from plateledger.errors import ConflictError
@@ -59,7 +58,7 @@ def test_credentials_file_and_tokens_work(built: Path) -> None:
     try:
         for cred in creds[:5]:
             assert platform.authenticate(cred["token"]).id == cred["user"]
-        _, user = sign_in(platform, creds[0]["user"], creds[0]["password"])
+        _, user = platform.accounts.sign_in(creds[0]["user"], creds[0]["password"])
         assert user.id == creds[0]["user"]
     finally:
         platform.close()

@@ -247,7 +247,7 @@ def test_api_access_control_and_formats(client: TestClient, platform: Platform) 
 
 def test_cli_view_and_redacted_export(data_dir: Path, tmp_path: Path) -> None:
     platform = Platform(data_dir)
-    platform.tokens = setup_registry(platform)  # type: ignore[attr-defined]
+    platform.test_tokens = setup_registry(platform)  # type: ignore[attr-defined]
     with TestClient(create_app(platform, background=False)) as c:
         run_searches(c, platform)
     platform.close()

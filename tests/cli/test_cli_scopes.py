@@ -9,7 +9,6 @@ import orjson
 from typer.testing import CliRunner
 
 from conftest import setup_registry
-from plateledger.accounts.tokens import issue_token
 from plateledger.app.platform import Platform
 from plateledger.cli.main import app
 from plateledger.domain.types import OPERATOR
@@ -23,7 +22,9 @@ def test_a_narrowed_token_is_refused_where_its_scopes_do_not_reach(tmp_path: Pat
     try:
         tokens = setup_registry(platform)
         officer = next(u for u in platform.store.users() if u.id == "il-officer")
-        hotlists_only, _ = issue_token(platform, OPERATOR, officer, "lists", scopes=["hotlists"])
+        hotlists_only, _ = platform.tokens.issue_token(
+            OPERATOR, officer, "lists", scopes=["hotlists"]
+        )
     finally:
         platform.close()
     runner = CliRunner()

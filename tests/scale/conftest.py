@@ -15,7 +15,7 @@ from plateledger.app.platform import Platform
 from plateledger.scale import cluster
 from plateledger.scale.cluster import ClusterError, ClusterState
 from plateledger.scale.spark_store import SparkReadStore
-from plateledger.sharing.agreements import AgreementIn, add_agreement
+from plateledger.sharing.agreements import AgreementIn
 
 PLATES = ["ABC123", "ABC128", "ABC12B", "XBC123", "ABD123", "KLM456", "KLM465", "ZZZ999"]
 
@@ -85,13 +85,13 @@ def spark_platform(
     try:
         setup_registry(platform)
         admin = next(u for u in platform.store.users() if u.id == "tx-admin")
-        add_agreement(platform, admin, "tx-net", AgreementIn("national"))
+        platform.sharing.add_agreement(admin, "tx-net", AgreementIn("national"))
         platform.store.append(make_reads(dataset()))
         platform.store.compact(everything=True)
         platform.store.export_parquet(data / "lake")
         assert isinstance(platform.reads, SparkReadStore)
         platform.reads.lake.refresh()
-        platform.reload_dictionary()
+        platform.dictionary.reload()
         yield platform
     finally:
         platform.close()

@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import AGENCIES, CAMERAS, NETWORKS, USERS
-from plateledger.accounts import users as accounts
-from plateledger.accounts.tokens import issue_token, new_token
+from plateledger.accounts.tokens import new_token
 from plateledger.app.platform import Platform
 from plateledger.domain.types import (
     OPERATOR,
@@ -26,10 +25,8 @@ from plateledger.domain.types import (
     User,
 )
 from plateledger.domain.types import UserId as U
-from plateledger.errors import HeldForApproval
-from plateledger.registry import cameras
-from plateledger.search.types import Purpose, SearchQuery, SearchRequest
-from plateledger.sharing import agreements as sharing
+from plateledger.search.types import HeldSearch, Purpose, SearchQuery, SearchRequest
+from plateledger.sharing.agreements import AgreementIn
 from plateledger.store.crops import put_crop
 
 ROLES = ("anonymous", "officer", "supervisor", "auditor", "admin")
@@ -121,7 +118,7 @@ class World:
         self.platform.hotlists.lists.add_entries(self.user(agency, "admin"), hotlist, [row])
         read = {"camera_id": CAM[agency], "ts": datetime.now(UTC).isoformat(), "plate": plate,
                 "confidence": 0.95}  # fmt: skip
-        self.platform.ingest_records([read])
+        self.platform.intake.ingest_records([read])
         rows = self.platform.store.execute(
             "SELECT id FROM hotlist_hits WHERE agency_id = ? AND read_plate = ?", [agency, plate]
         )
@@ -134,9 +131,9 @@ class World:
 
     def agreement(self, agency: str) -> str:
         grantee = "va-test-pd"
-        a = sharing.add_agreement(
-            self.platform, self.user(agency, "admin"), NET[agency],
-            sharing.AgreementIn("agency", grantee, None, ("stolen_vehicle",), None, "matrix"),
+        a = self.platform.sharing.add_agreement(
+            self.user(agency, "admin"), NET[agency],
+            AgreementIn("agency", grantee, None, ("stolen_vehicle",), None, "matrix"),
         )  # fmt: skip
         return a.id
 
@@ -144,13 +141,10 @@ class World:
         officer = self.user(agency, "officer")
         request = SearchRequest(officer, SearchQuery(plate="ABC123"),
                                 Purpose("stolen_vehicle", "24-9", "inv"))  # fmt: skip
-        try:
-            self.platform.search.search(request)
-        except HeldForApproval as held:
-            assert isinstance(held.details, dict)
-            search_id = str(held.details["search_id"])
-        else:
+        held = self.platform.search.search(request)
+        if not isinstance(held, HeldSearch):
             raise AssertionError(f"a vague search of {agency} was not held")
+        search_id = held.search_id
         if approved:
             self.platform.holds.decide(search_id, self.user(agency, "supervisor"), True, "ok")
         return search_id
@@ -162,12 +156,12 @@ class World:
 
     def fresh_user(self, agency: str) -> str:
         user_id = f"mx-{self.n()}"
-        accounts.create_user(self.platform, OPERATOR, user_id, agency, "Matrix", "officer")
+        self.platform.accounts.create_user(OPERATOR, user_id, agency, "Matrix", "officer")
         return user_id
 
     def token_of(self, user_id: str) -> str:
         user = next(u for u in self.platform.store.users() if u.id == user_id)
-        return issue_token(self.platform, OPERATOR, user, "matrix")[1].token_id
+        return self.platform.tokens.issue_token(OPERATOR, user, "matrix")[1].token_id
 
 
 def future(days: int = 30) -> str:
@@ -187,7 +181,7 @@ def build_world(platform: Platform) -> World:
         store.add_token(token)
         world.tokens[user.id] = secret
     for agency in TARGET.values():  # vague reasons are held: every agency can have holds
-        sharing.set_policy(platform, world.user(agency, "admin"), True, ())
+        platform.sharing.set_policy(world.user(agency, "admin"), True, ())
     return world
 
 
@@ -207,7 +201,7 @@ def _crop(w: World, role: str, a: str) -> Req:
     ref = put_crop(w.platform.data_dir, b"\xff\xd8matrix crop %d\xff\xd9" % w.n())
     row = {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "CR1234",
            "crop_ref": ref}  # fmt: skip
-    w.platform.ingest_records([row])
+    w.platform.intake.ingest_records([row])
     return Req("GET", _v1(f"/crops/{ref.removeprefix('sha256:')}"))
 
 
@@ -219,8 +213,8 @@ def _new_camera(w: World, role: str, a: str) -> Req:
 
 def _retire_camera(w: World, role: str, a: str) -> Req:
     """Retire a fresh camera of agency ``a`` (never the fixture cameras other routes post to)."""
-    camera = cameras.register_camera(
-        w.platform, w.user(a, "admin"), f"mx-cam-{w.n()}", NET[a], "Matrix camera", 41.9, -87.6
+    camera = w.platform.registry.register_camera(
+        w.user(a, "admin"), f"mx-cam-{w.n()}", NET[a], "Matrix camera", 41.9, -87.6
     )
     return Req("PATCH", _v1(f"/cameras/{camera.id}"), json={"active": False})
 
@@ -232,7 +226,7 @@ def _resume(w: World, role: str, a: str) -> Req:
 def _my_password(w: World, role: str, a: str) -> Req:
     actor = w.actor(role)
     if actor is not None:
-        accounts.set_password(w.platform, OPERATOR, actor.id, PASSWORD)
+        w.platform.accounts.set_password(OPERATOR, actor.id, PASSWORD)
     body = {"current_password": PASSWORD, "new_password": PASSWORD + "!"}
     return Req("POST", _v1("/me/password"), json=body)
 

@@ -32,7 +32,7 @@ V1 = "/api/v1"
 @pytest.fixture
 def client(platform: Platform) -> Iterator[TestClient]:
     for user in ("il-officer", "il-admin", "tx-officer"):
-        accounts.set_password(platform, OPERATOR, user, PASSWORD)
+        platform.accounts.set_password(OPERATOR, user, PASSWORD)
     with TestClient(create_app(platform, background=False, limits=Limits(rate_per_s=0))) as c:
         yield c
 
@@ -90,7 +90,7 @@ def test_password_sign_in_is_backed_by_a_revocable_session_token(
 
 def test_sign_in_failures_look_alike(client: TestClient, platform: Platform) -> None:
     """No user enumeration: unknown user, wrong password, no password, locked: one message."""
-    accounts.set_disabled(platform, OPERATOR, "tx-officer", True)
+    platform.accounts.set_disabled(OPERATOR, "tx-officer", True)
     attempts = [
         {"user_id": "nobody-here", "password": PASSWORD},
         {"user_id": "il-officer", "password": "wrong password!!"},

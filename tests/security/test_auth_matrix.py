@@ -16,10 +16,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from plateledger.accounts.permissions import PUBLIC_ROUTES, ROUTE_PERMISSIONS
 from plateledger.accounts.roles import role_table
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
-from plateledger.api.route_permissions import PUBLIC_ROUTES, ROUTE_PERMISSIONS
 from plateledger.app.platform import Platform
 from security.matrix_world import BUILDERS, CAM, RELATIONS, ROLES, SEARCH, TARGET, Req, World
 from security.matrix_world import build_world as _build_world
@@ -185,7 +185,7 @@ def test_table_agrees_with_the_permission_data(client: TestClient) -> None:
     for route, expected in TABLE.items():
         permission = PUBLIC_ROUTES.get(route) or ROUTE_PERMISSIONS.get(route)
         if permission is None:
-            problems.append(f"{route}: in no permission map (api/route_permissions.py)")
+            problems.append(f"{route}: in no permission map (accounts/permissions.py)")
             continue
         holders = {r for r in STAFF if permission in table.of_role(r)}
         allowed = {r for r, where in expected.allow.items() if where}
@@ -232,7 +232,7 @@ def _get(client: TestClient, world: World, role: str, url: str, **params: Any) -
 def test_reads_never_leak(client: TestClient, world: World) -> None:
     rows = [{"camera_id": CAM[a], "ts": "2026-11-28T12:00:00+00:00", "plate": "LEAK123",
              "confidence": 0.9} for a in TARGET.values()]  # fmt: skip
-    world.platform.ingest_records(rows)
+    world.platform.intake.ingest_records(rows)
     for role in ("officer", "supervisor"):
         body = {**SEARCH, "query": {"plate": "LEAK123"}}
         found = client.post("/api/v1/searches", headers=world.headers(role), json=body).json()

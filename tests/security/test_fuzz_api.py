@@ -81,7 +81,7 @@ def _seed(platform: Platform, client: TestClient) -> dict[str, list[str]]:
 def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz") / "data"
     platform = Platform(data_dir)
-    platform.tokens = setup_registry(platform)  # type: ignore[attr-defined]
+    platform.test_tokens = setup_registry(platform)  # type: ignore[attr-defined]
     app = create_app(platform, background=False, limits=Limits(rate_per_s=0))
     with TestClient(app) as client:
         ids = _seed(platform, client)

@@ -25,7 +25,6 @@ from plateledger.accounts.tokens import hash_token
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
 from plateledger.app.platform import Platform
-from plateledger.backup.archive import create_backup
 
 PLATES = ["QZX4821", "QZX4822", "WVK7310", "HTL5599", "JRM0042"]
 PASSWORD = "correct horse battery staple 42"
@@ -50,7 +49,7 @@ def _ingest(client: TestClient, platform: Platform, tmp: Path) -> None:
     assert client.post("/api/v1/reads", json=rows, headers=admin).status_code == 200
     csv = tmp / "reads.csv"
     csv.write_text("camera_id,ts,plate\n" + f"il-c2,{iso(3)},JRM0043\nil-c2,bad,JRM0044\n")
-    platform.ingest_file(csv)
+    platform.intake.ingest_file(csv)
     platform.store.compact()
 
 
@@ -108,7 +107,7 @@ def _sign_in_failures(client: TestClient, platform: Platform) -> None:
 
 
 def _secrets(platform: Platform) -> list[str]:
-    tokens: dict[str, str] = platform.tokens  # type: ignore[attr-defined]
+    tokens: dict[str, str] = platform.test_tokens  # type: ignore[attr-defined]
     key_line = (platform.data_dir / "audit" / "signing.key").read_text().strip()
     ui_secret = (platform.data_dir / "ui-secret").read_text().strip()
     return [
@@ -145,7 +144,7 @@ def test_workload_logs_carry_no_plate_and_no_secret(
     _hotlist_alert(client, platform)
     _searches(client, platform)
     _sign_in_failures(client, platform)
-    create_backup(platform, tmp_path / "b.tar")
+    platform.backups.create(tmp_path / "b.tar")
     records = list(caplog.records)
     app_records = [r for r in records if r.name.startswith("plateledger")]
     assert app_records, "the workload logged nothing: the scan would prove nothing"
@@ -179,5 +178,5 @@ def test_secrets_and_the_database_are_private_at_rest(
     # token secrets are stored only as hashes: no token appears in the database file
     platform.store.checkpoint()
     blob = (data / "plateledger.duckdb").read_bytes()
-    for token in platform.tokens.values():  # type: ignore[attr-defined]
+    for token in platform.test_tokens.values():  # type: ignore[attr-defined]
         assert token.encode() not in blob

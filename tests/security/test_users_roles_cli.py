@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import setup_registry
-from plateledger.accounts import users as accounts
+from plateledger.accounts import roles
 from plateledger.accounts.roles import parse_roles, role_table
 from plateledger.accounts.tokens import hash_token
 from plateledger.app.platform import Platform
@@ -69,7 +69,7 @@ def test_users_and_roles_cli(tmp_path: Path) -> None:
         with pytest.raises(AuthenticationError):
             p.authenticate(secret)
         with pytest.raises(AuthenticationError):
-            accounts.sign_in(p, "il-clerk", "a password for the clerk")
+            p.accounts.sign_in("il-clerk", "a password for the clerk")
     finally:
         p.close()
     assert run(cli, ["users", "unlock", "il-clerk", "--data", str(data)]).exit_code == 0
@@ -105,7 +105,7 @@ def test_roles_file_is_validated_with_named_errors() -> None:
     table = role_table()
     assert table.of_role("officer") >= table.public
     assert "search.run" not in table.of_role("auditor")
-    good = (Path(accounts.__file__).parent / "roles.yaml").read_text()
+    good = (Path(roles.__file__).parent / "roles.yaml").read_text()
     cases = {
         "roles.officer.permissions[0]: unknown permission": good.replace(
             "permissions: [registry.read, search.run", "permissions: [registry.raed, search.run"

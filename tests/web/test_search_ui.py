@@ -193,7 +193,7 @@ def test_search_posts_need_csrf_and_a_signed_in_investigator(
     assert client.post("/ui/timeline", data=timeline).status_code == 403
     assert not platform.store.execute("SELECT * FROM search_log", [])
     form = client.get("/ui/signin")
-    token = platform.tokens["il-admin"]  # type: ignore[attr-defined]
+    token = platform.test_tokens["il-admin"]  # type: ignore[attr-defined]
     admin = client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token},
                         follow_redirects=False)  # fmt: skip
     assert admin.status_code == 303

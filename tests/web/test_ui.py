@@ -59,7 +59,7 @@ def test_sign_in_lists_purposes_and_session_holds_no_token(
     for p in selectable_purposes():
         assert f'value="{p.code}"' in page.text
     cookie = client.cookies["pl_session"]
-    assert platform.tokens["il-officer"] not in cookie  # type: ignore[attr-defined]
+    assert platform.test_tokens["il-officer"] not in cookie  # type: ignore[attr-defined]
     secret = platform.data_dir / "ui-secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     signout = client.post("/ui/signout", data={"csrf_token": csrf(page)})
@@ -68,7 +68,7 @@ def test_sign_in_lists_purposes_and_session_holds_no_token(
 
 
 def test_posts_without_csrf_are_refused(client: TestClient, platform: Platform) -> None:
-    token = platform.tokens["il-officer"]  # type: ignore[attr-defined]
+    token = platform.test_tokens["il-officer"]  # type: ignore[attr-defined]
     assert client.post("/ui/signin", data={"token": token}).status_code == 403
     sign_in(client, platform, "il-officer")
     missing = client.post("/ui/search", data={**QUERY, "action": "run"})

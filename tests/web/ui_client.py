@@ -22,7 +22,7 @@ def sign_in(client: httpx.Client, platform: Platform, user: str) -> httpx.Respon
     """A fresh session signed in with the user's API token; returns the page it lands on."""
     client.cookies.clear()
     form = client.get("/ui/signin")
-    token = platform.tokens[user]  # type: ignore[attr-defined]
+    token = platform.test_tokens[user]  # type: ignore[attr-defined]
     done = client.post("/ui/signin", data={"csrf_token": csrf(form), "token": token},
                        follow_redirects=False)  # fmt: skip
     assert done.status_code == 303, done.text

@@ -1,4 +1,4 @@
-"""Roles, permissions and token scopes, loaded from ``app/roles.yaml`` (data, not code).
+"""Roles, permissions and token scopes, loaded from ``accounts/roles.yaml`` (data, not code).
 
 The file is read strictly (duplicate or unknown keys, unknown permissions, cycles in
 ``includes`` and roles the domain does not know all fail with the file and key named) and

@@ -13,12 +13,15 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from plateledger.accounts.tokens import issue_token, naive_utc, target_user
+from plateledger.accounts.base import AccountsStore
+from plateledger.accounts.tokens import Tokens, naive_utc
+from plateledger.audit.sink import AuditSink
+from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import OPERATOR, ROLES, AgencyId, Role, User, UserId
 from plateledger.errors import (
     AuthenticationError,
@@ -28,9 +31,6 @@ from plateledger.errors import (
     ValidationError,
 )
 from plateledger.store import accounts as db
-
-if TYPE_CHECKING:
-    from plateledger.app.platform import Platform
 
 MAX_FAILURES = 5
 LOCKOUT_MINUTES = 15
@@ -74,62 +74,152 @@ def check_password_strength(password: str) -> None:
         raise ValidationError("password: too repetitive", {"field": "password"})
 
 
-def set_password(platform: Platform, actor: User, user_id: str, password: str) -> User:
-    """Set (or reset) a password: the user themself, an admin of their agency, or the CLI.
-    Clears failures and lockout and ends the user's UI sessions."""
-    user = target_user(platform, actor, user_id)
-    check_password_strength(password)
-    action = "password_change" if actor.id == user.id else "password_reset"
-    platform.log_event("user_change", actor, {"action": action, "user": user.id})
-    db.set_password_hash(platform.store, user.id, _hasher.hash(password), _now())
-    db.revoke_tokens_of(platform.store, user.id, "session")
-    return user
+class Accounts:
+    """Users and their passwords: sign-in with lockout, creation, locking; every change audited."""
 
+    def __init__(self, *, store: AccountsStore, audit: AuditSink, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._audit = audit
+        self._clock = clock
+        # sign-in issues a session token and checks who may manage whom: the same tokens
+        self._tokens = Tokens(store=store, audit=audit, clock=clock)
 
-def change_own_password(platform: Platform, user: User, current: str, new: str) -> None:
-    """A wrong current password counts toward the lockout like a failed sign-in, so a stolen
-    token cannot be used to guess the password."""
-    creds = db.credentials(platform.store, user.id)
-    now = _now()
-    refusal = _refusal(creds, now)
-    if refusal is not None:
-        _failed(platform, user, {"reason": refusal, "via": "password_change"})
-        raise ForbiddenError("current_password: does not match (or the account is locked)")
-    assert creds is not None and creds.password_hash is not None
-    if not _verify(creds.password_hash, current):
-        _bad_password(platform, user, now)
-        raise ForbiddenError("current_password: does not match (or the account is locked)")
-    set_password(platform, user, user.id, new)
+    def set_password(self, actor: User, user_id: str, password: str) -> User:
+        """Set (or reset) a password: the user themself, an admin of their agency, or the CLI.
+        Clears failures and lockout and ends the user's UI sessions."""
+        user = self._tokens.target_user(actor, user_id)
+        check_password_strength(password)
+        action = "password_change" if actor.id == user.id else "password_reset"
+        self._audit("user_change", actor, {"action": action, "user": user.id})
+        db.set_password_hash(self._store, user.id, _hasher.hash(password), self._now())
+        db.revoke_tokens_of(self._store, user.id, "session")
+        return user
 
+    def change_own_password(self, user: User, current: str, new: str) -> None:
+        """A wrong current password counts toward the lockout like a failed sign-in, so a
+        stolen token cannot be used to guess the password."""
+        creds = db.credentials(self._store, user.id)
+        now = self._now()
+        refusal = _refusal(creds, now)
+        if refusal is not None:
+            self._failed(user, {"reason": refusal, "via": "password_change"})
+            raise ForbiddenError("current_password: does not match (or the account is locked)")
+        assert creds is not None and creds.password_hash is not None
+        if not _verify(creds.password_hash, current):
+            self._bad_password(user, now)
+            raise ForbiddenError("current_password: does not match (or the account is locked)")
+        self.set_password(user, user.id, new)
 
-def sign_in(platform: Platform, user_id: str, password: str) -> tuple[str, User]:
-    """Check a password; on success return (session token secret, user)."""
-    user = db.user_by_id(platform.store, user_id) if USER_ID.fullmatch(user_id) else None
-    if user is None:
-        _verify(_DUMMY_HASH, password)
-        digest = hashlib.sha256(user_id.encode()).hexdigest()[:12]
-        _failed(platform, None, {"reason": "unknown_user", "user_id_hash": digest})
-        raise AuthenticationError(SIGN_IN_FAILED)
-    creds = db.credentials(platform.store, user.id)
-    now = _now()
-    refusal = _refusal(creds, now)
-    if refusal is not None:
-        _verify(_DUMMY_HASH, password)
-        _failed(platform, user, {"reason": refusal})
-        raise AuthenticationError(SIGN_IN_FAILED)
-    assert creds is not None and creds.password_hash is not None  # _refusal checked both
-    if not _verify(creds.password_hash, password):
-        _bad_password(platform, user, now)
-        raise AuthenticationError(SIGN_IN_FAILED)
-    if _hasher.check_needs_rehash(creds.password_hash):
-        db.set_password_hash(platform.store, user.id, _hasher.hash(password), now)
-    db.clear_failures(platform.store, user.id)
-    secret, record = issue_token(
-        platform, user, user, "ui session", kind="session",
-        expires_at=(now + timedelta(hours=SESSION_HOURS)).replace(tzinfo=UTC),
-    )  # fmt: skip
-    platform.log_event("login", user, {"method": "password", "session": record.token_id})
-    return secret, user
+    def sign_in(self, user_id: str, password: str) -> tuple[str, User]:
+        """Check a password; on success return (session token secret, user)."""
+        user = db.user_by_id(self._store, user_id) if USER_ID.fullmatch(user_id) else None
+        if user is None:
+            _verify(_DUMMY_HASH, password)
+            digest = hashlib.sha256(user_id.encode()).hexdigest()[:12]
+            self._failed(None, {"reason": "unknown_user", "user_id_hash": digest})
+            raise AuthenticationError(SIGN_IN_FAILED)
+        creds = db.credentials(self._store, user.id)
+        now = self._now()
+        refusal = _refusal(creds, now)
+        if refusal is not None:
+            _verify(_DUMMY_HASH, password)
+            self._failed(user, {"reason": refusal})
+            raise AuthenticationError(SIGN_IN_FAILED)
+        assert creds is not None and creds.password_hash is not None  # _refusal checked both
+        if not _verify(creds.password_hash, password):
+            self._bad_password(user, now)
+            raise AuthenticationError(SIGN_IN_FAILED)
+        if _hasher.check_needs_rehash(creds.password_hash):
+            db.set_password_hash(self._store, user.id, _hasher.hash(password), now)
+        db.clear_failures(self._store, user.id)
+        secret, record = self._tokens.issue_token(
+            user, user, "ui session", kind="session",
+            expires_at=(now + timedelta(hours=SESSION_HOURS)).replace(tzinfo=UTC),
+        )  # fmt: skip
+        self._audit("login", user, {"method": "password", "session": record.token_id})
+        return secret, user
+
+    def _bad_password(self, user: User, now: datetime) -> None:
+        until = now + timedelta(minutes=LOCKOUT_MINUTES)
+        failures = db.record_failure(self._store, user.id, MAX_FAILURES, until)
+        self._failed(user, {"reason": "bad_password", "failures": failures})
+        if failures >= MAX_FAILURES:
+            self._audit(
+                "user_change", user,
+                {"action": "lockout", "user": user.id, "failures": failures,
+                 "until": until.isoformat() + "Z"},
+                outcome="denied",
+            )  # fmt: skip
+
+    def _failed(self, user: User | None, subject: dict[str, object]) -> None:
+        self._audit("login", user, {"method": "password", **subject}, outcome="failure")
+
+    def _now(self) -> datetime:
+        return naive_utc(self._clock())
+
+    # --- user administration -----------------------------------------------------------------
+    def create_user(
+        self, actor: User, user_id: str, agency_id: str, name: str, role: str,
+        password: str | None = None,
+    ) -> User:  # fmt: skip
+        """A new user. Agency admins create officers, supervisors and admins of their own
+        agency; auditors (who read every agency's audit) are created by the operator (CLI)."""
+        if not USER_ID.fullmatch(user_id) or user_id in RESERVED_IDS:
+            raise ValidationError(
+                "user_id: 2-64 of a-z 0-9 . _ - (starting with a letter or digit), not reserved",
+                {"field": "user_id"},
+            )
+        if role not in ROLES:
+            raise ValidationError(f"role: one of {', '.join(ROLES)}", {"field": "role"})
+        if actor is not OPERATOR and (agency_id != actor.agency_id or role == "auditor"):
+            raise ForbiddenError("agency admins create officers, supervisors and admins of their "
+                                 "own agency; auditors are created by the operator")  # fmt: skip
+        if self._store.agency(AgencyId(agency_id)) is None:
+            raise NotFoundError(f"no agency {agency_id!r}", {"field": "agency_id"})
+        if not 1 <= len(name.strip()) <= 200:
+            raise ValidationError("name: 1 to 200 characters", {"field": "name"})
+        if password is not None:
+            check_password_strength(password)
+        if db.user_by_id(self._store, user_id) is not None:
+            raise ConflictError(f"user {user_id!r} already exists", {"field": "user_id"})
+        user = User(UserId(user_id), AgencyId(agency_id), name.strip(), _role(role))
+        self._audit(
+            "user_change", actor,
+            {"action": "create", "user": user.id, "agency": agency_id, "role": role},
+        )  # fmt: skip
+        self._store.upsert_users([user])
+        if password is not None:
+            db.set_password_hash(self._store, user.id, _hasher.hash(password), self._now())
+        return user
+
+    def set_disabled(self, actor: User, user_id: str, disabled: bool) -> User:
+        """Lock (disable: no sign-in, no token works) or unlock an account; unlocking also
+        clears a failure lockout."""
+        user = self._tokens.target_user(actor, user_id)
+        if user.id == actor.id:
+            raise ForbiddenError("you cannot lock or unlock your own account")
+        action = "lock" if disabled else "unlock"
+        self._audit("user_change", actor, {"action": action, "user": user.id})
+        db.set_disabled(self._store, user.id, disabled)
+        if disabled:
+            db.revoke_tokens_of(self._store, user.id, "session")
+        return user
+
+    def statuses(self, actor: User) -> list[AccountStatus]:
+        """Accounts the actor may see: their agency's (all for the operator)."""
+        creds = db.all_credentials(self._store)
+        now = self._now()
+        out = []
+        for user in self._store.users():
+            if actor is not OPERATOR and user.agency_id != actor.agency_id:
+                continue
+            c = creds.get(user.id)
+            out.append(AccountStatus(
+                user, bool(c and c.password_hash), c.failed_count if c else 0,
+                c.locked_until if c and c.locked_until and c.locked_until > now else None,
+                bool(c and c.disabled),
+            ))  # fmt: skip
+        return out
 
 
 def _refusal(creds: db.Credentials | None, now: datetime) -> str | None:
@@ -142,98 +232,11 @@ def _refusal(creds: db.Credentials | None, now: datetime) -> str | None:
     return None
 
 
-def _bad_password(platform: Platform, user: User, now: datetime) -> None:
-    until = now + timedelta(minutes=LOCKOUT_MINUTES)
-    failures = db.record_failure(platform.store, user.id, MAX_FAILURES, until)
-    _failed(platform, user, {"reason": "bad_password", "failures": failures})
-    if failures >= MAX_FAILURES:
-        platform.log_event(
-            "user_change", user,
-            {"action": "lockout", "user": user.id, "failures": failures,
-             "until": until.isoformat() + "Z"},
-            outcome="denied",
-        )  # fmt: skip
-
-
-def _failed(platform: Platform, user: User | None, subject: dict[str, object]) -> None:
-    platform.log_event("login", user, {"method": "password", **subject}, outcome="failure")
-
-
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def _now() -> datetime:
-    return naive_utc(datetime.now(UTC))
-
-
-# --- user administration ---------------------------------------------------------------------
-def create_user(
-    platform: Platform, actor: User, user_id: str, agency_id: str, name: str, role: str,
-    password: str | None = None,
-) -> User:  # fmt: skip
-    """A new user. Agency admins create officers, supervisors and admins of their own agency;
-    auditors (who read every agency's audit) are created by the operator (CLI) only."""
-    if not USER_ID.fullmatch(user_id) or user_id in RESERVED_IDS:
-        raise ValidationError(
-            "user_id: 2-64 of a-z 0-9 . _ - (starting with a letter or digit), not reserved",
-            {"field": "user_id"},
-        )
-    if role not in ROLES:
-        raise ValidationError(f"role: one of {', '.join(ROLES)}", {"field": "role"})
-    if actor is not OPERATOR and (agency_id != actor.agency_id or role == "auditor"):
-        raise ForbiddenError("agency admins create officers, supervisors and admins of their "
-                             "own agency; auditors are created by the operator")  # fmt: skip
-    if platform.store.agency(AgencyId(agency_id)) is None:
-        raise NotFoundError(f"no agency {agency_id!r}", {"field": "agency_id"})
-    if not 1 <= len(name.strip()) <= 200:
-        raise ValidationError("name: 1 to 200 characters", {"field": "name"})
-    if password is not None:
-        check_password_strength(password)
-    if db.user_by_id(platform.store, user_id) is not None:
-        raise ConflictError(f"user {user_id!r} already exists", {"field": "user_id"})
-    user = User(UserId(user_id), AgencyId(agency_id), name.strip(), _role(role))
-    platform.log_event(
-        "user_change", actor,
-        {"action": "create", "user": user.id, "agency": agency_id, "role": role},
-    )  # fmt: skip
-    platform.store.upsert_users([user])
-    if password is not None:
-        db.set_password_hash(platform.store, user.id, _hasher.hash(password), _now())
-    return user
-
-
-def set_disabled(platform: Platform, actor: User, user_id: str, disabled: bool) -> User:
-    """Lock (disable: no sign-in, no token works) or unlock an account; unlocking also clears
-    a failure lockout."""
-    user = target_user(platform, actor, user_id)
-    if user.id == actor.id:
-        raise ForbiddenError("you cannot lock or unlock your own account")
-    action = "lock" if disabled else "unlock"
-    platform.log_event("user_change", actor, {"action": action, "user": user.id})
-    db.set_disabled(platform.store, user.id, disabled)
-    if disabled:
-        db.revoke_tokens_of(platform.store, user.id, "session")
-    return user
-
-
-def statuses(platform: Platform, actor: User) -> list[AccountStatus]:
-    """Accounts the actor may see: their agency's (all for the operator)."""
-    creds = db.all_credentials(platform.store)
-    out = []
-    for user in platform.store.users():
-        if actor is not OPERATOR and user.agency_id != actor.agency_id:
-            continue
-        c = creds.get(user.id)
-        out.append(AccountStatus(
-            user, bool(c and c.password_hash), c.failed_count if c else 0,
-            c.locked_until if c and c.locked_until and c.locked_until > _now() else None,
-            bool(c and c.disabled),
-        ))  # fmt: skip
-    return out
 
 
 def _role(role: str) -> Role:

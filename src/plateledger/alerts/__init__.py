@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pyarrow as pa
 
 from plateledger.alerts.engine import AlertEngine
 from plateledger.alerts.service import Governance
 from plateledger.alerts.verify import Verification
+from plateledger.audit.sink import AuditSink
 from plateledger.store.duckdb_store import DuckDBStore
 
 
 class Hotlists:
     """What the platform holds: governance, the matching engine and the verification flow."""
 
-    def __init__(self, store: DuckDBStore, log_event: Callable[..., int]) -> None:
+    def __init__(self, store: DuckDBStore, log_event: AuditSink) -> None:
         self.engine = AlertEngine(store)
         self.lists = Governance(store, log_event, self.engine.changed)
         self.verification = Verification(self.engine, log_event)

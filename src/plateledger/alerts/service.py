@@ -14,16 +14,16 @@ from typing import Any
 
 from plateledger.alerts import governance, tables
 from plateledger.alerts.models import PRIORITIES, SOURCES, STRICTNESS, Entry, Hotlist
+from plateledger.audit.events import Outcome
+from plateledger.audit.sink import AuditSink
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import Agency, AgencyId, User
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.store.duckdb_store import DuckDBStore
 
-LogEvent = Callable[..., int]  # Platform.log_event(event_type, user, subject, networks)
-
 
 class Governance:
-    def __init__(self, store: DuckDBStore, log_event: LogEvent, changed: Callable[[], None]):
+    def __init__(self, store: DuckDBStore, log_event: AuditSink, changed: Callable[[], None]):
         self.store = store
         self._log_event = log_event
         self._changed = changed  # the matcher rebuilds its index
@@ -182,9 +182,18 @@ class Governance:
         self._changed()
 
     # --- audit ---------------------------------------------------------------------------
+    def add_webhook(self, user: User, url: str, secret: str) -> str:
+        """Register a webhook for the user's agency's alerts (audited first); its id."""
+        hook_id = f"wh-{uuid.uuid4().hex[:12]}"
+        self._log_event("config_change", user, {"action": "webhook_add", "webhook_id": hook_id})
+        tables.insert_webhook(
+            self.store, hook_id, user.agency_id, url, secret, user.id, datetime.now(UTC)
+        )
+        return hook_id
+
     def _audit(
         self, user: User, action: str, entity: str, h: Hotlist, details: str,
-        entries: Sequence[str] = (), outcome: str = "success",
+        entries: Sequence[str] = (), outcome: Outcome = "success",
     ) -> None:  # fmt: skip
         subject = {"action": action, "entity": entity, "hotlist_id": h.id, "hotlist": h.name,
                    "details": details, "entries": list(entries[:1000]),

@@ -114,6 +114,16 @@ def load_entry(store: DuckDBStore, entry_id: str) -> Entry | None:
     return _entry(rows[0]) if rows else None
 
 
+def entry_counts(store: DuckDBStore, now: datetime) -> dict[str, tuple[int, int]]:
+    """Per hotlist id: (all entries, entries still active at ``now``)."""
+    rows = store.execute(
+        "SELECT hotlist_id, count(*), count(*) FILTER (WHERE expired_at IS NULL AND "
+        "expires_at > ?) FROM hotlist_entries GROUP BY hotlist_id",
+        [naive(now)],
+    )
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+
 def subscriptions(store: DuckDBStore) -> list[tuple[str, str]]:
     """(hotlist id, agency id) of every subscription."""
     rows = store.execute("SELECT hotlist_id, agency_id FROM hotlist_subscriptions ORDER BY 1, 2")
@@ -175,4 +185,15 @@ def events(store: DuckDBStore, hotlist_ids: Sequence[str]) -> list[tuple[Any, ..
         "SELECT event_at, user_id, event_type, entity_type, entity_details FROM hotlist_events "
         "WHERE list_contains(?, hotlist_id) ORDER BY event_at",
         [list(hotlist_ids)],
+    )
+
+
+def insert_webhook(
+    store: DuckDBStore, hook_id: str, agency_id: str, url: str, secret: str, created_by: str,
+    created_at: datetime,
+) -> None:  # fmt: skip
+    """A webhook for the agency's alerts (live until revoked)."""
+    store.execute(
+        "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, NULL)",
+        [hook_id, agency_id, url, secret, created_by, naive(created_at)],
     )

@@ -8,21 +8,19 @@ and notify the list owner. Every step is audited (ids, never plate text).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from plateledger.alerts import tables
 from plateledger.alerts.engine import AlertEngine, alert_payload
 from plateledger.alerts.models import DISPOSITIONS, FALSE_HITS
+from plateledger.audit.sink import AuditSink
 from plateledger.domain.types import User
 from plateledger.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 
-LogEvent = Callable[..., int]
-
 
 class Verification:
-    def __init__(self, engine: AlertEngine, log_event: LogEvent) -> None:
+    def __init__(self, engine: AlertEngine, log_event: AuditSink) -> None:
         self.engine = engine
         self.store = engine.store
         self._log_event = log_event

@@ -22,7 +22,7 @@ from plateledger.api import (
 )
 from plateledger.api.limits import Limits, LimitsMiddleware
 from plateledger.app.platform import Platform
-from plateledger.backup.archive import BackupRequests
+from plateledger.backup.requests import BackupRequests
 from plateledger.web import UI_PREFIX, root_redirect, ui_app
 
 API_PREFIX = "/api/v1"
@@ -34,7 +34,11 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        backups = BackupRequests(platform) if background else None  # `plateledger backup`
+        backups = (  # `plateledger backup` while the server runs
+            BackupRequests(backups=platform.backups, data_dir=platform.data_dir)
+            if background
+            else None
+        )
         if backups is not None:
             platform.start_background()
             backups.start()

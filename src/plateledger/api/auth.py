@@ -1,7 +1,7 @@
 """Bearer-token authentication and permission checks for every non-public endpoint.
 
-Every authenticated route is checked against ``route_permissions.ROUTE_PERMISSIONS``: the
-caller's effective permissions (role permissions from ``app/roles.yaml``, narrowed by the
+Every authenticated route is checked against ``accounts.permissions.ROUTE_PERMISSIONS``: the
+caller's effective permissions (role permissions from ``accounts/roles.yaml``, narrowed by the
 token's scopes) must include the route's permission. ``require_permission`` adds a check to a
 route that is not in that table (as ``Investigator`` and ``Admin`` do).
 """
@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from plateledger.accounts.permissions import ROUTE_PERMISSIONS, route_key
 from plateledger.accounts.tokens import Principal, anonymous
-from plateledger.api.route_permissions import ROUTE_PERMISSIONS, route_key
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import AuthenticationError, ForbiddenError

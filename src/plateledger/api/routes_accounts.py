@@ -12,10 +12,8 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from plateledger.accounts import tokens
-from plateledger.accounts import users as accounts
 from plateledger.accounts.roles import role_table
-from plateledger.accounts.tokens import Principal
+from plateledger.accounts.tokens import Principal, token_out
 from plateledger.api.auth import CurrentPrincipal, CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
 from plateledger.app.platform import Platform
@@ -53,18 +51,17 @@ def _issue(
     platform: Platform, who: Principal, actor: User, target: User, body: TokenIn
 ) -> dict[str, Any]:
     within = who.token.scopes if who.token is not None else None
-    secret, record = tokens.issue_token(
-        platform, actor, target, body.label, scopes=body.scopes, expires_at=body.expires_at,
-        within=within,
-    )  # fmt: skip
-    return {"token": secret, **tokens.token_out(record)}
+    secret, record = platform.tokens.issue_token(
+        actor, target, body.label, scopes=body.scopes, expires_at=body.expires_at, within=within
+    )
+    return {"token": secret, **token_out(record)}
 
 
 def _revoke(platform: Platform, actor: User, owner: User, token_id: str) -> dict[str, Any]:
-    owned = {t.token_id for t in tokens.list_tokens(platform, actor, owner)}
+    owned = {t.token_id for t in platform.tokens.list_tokens(actor, owner)}
     if token_id not in owned:
         raise NotFoundError(f"no token {token_id!r} of {owner.id}", {"field": "token_id"})
-    return tokens.token_out(tokens.revoke(platform, actor, token_id)) | {"revoked": True}
+    return token_out(platform.tokens.revoke(actor, token_id)) | {"revoked": True}
 
 
 # --- one's own account ---------------------------------------------------------------------
@@ -73,7 +70,7 @@ def me(who: CurrentPrincipal, user: CurrentUser) -> dict[str, Any]:
     return {
         "id": user.id, "agency_id": user.agency_id, "name": user.name, "role": user.role,
         "permissions": sorted(who.permissions),
-        "token": tokens.token_out(who.token) if who.token else None,
+        "token": token_out(who.token) if who.token else None,
     }  # fmt: skip
 
 
@@ -81,13 +78,13 @@ def me(who: CurrentPrincipal, user: CurrentUser) -> dict[str, Any]:
 def change_password(
     body: PasswordChangeIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, str]:
-    accounts.change_own_password(platform, user, body.current_password, body.new_password)
+    platform.accounts.change_own_password(user, body.current_password, body.new_password)
     return {"user": user.id, "password": "changed"}
 
 
 @router.get("/me/tokens", summary="Your tokens (never their secrets)")
 def my_tokens(user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    return {"tokens": [tokens.token_out(t) for t in tokens.list_tokens(platform, user, user)]}
+    return {"tokens": [token_out(t) for t in platform.tokens.list_tokens(user, user)]}
 
 
 @router.post("/me/tokens", summary="Issue yourself a token (optionally scoped, expiring)")
@@ -117,13 +114,13 @@ def roles(user: CurrentUser) -> dict[str, Any]:
 # --- an agency admin's users -----------------------------------------------------------------
 @router.get("/users", summary="Your agency's users and their account status")
 def list_users(user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    return {"users": [s.to_dict() for s in accounts.statuses(platform, user)]}
+    return {"users": [s.to_dict() for s in platform.accounts.statuses(user)]}
 
 
 @router.post("/users", summary="Create a user in your agency (admin)")
 def create_user(body: UserIn, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    new = accounts.create_user(
-        platform, user, body.id, user.agency_id, body.name, body.role, body.password
+    new = platform.accounts.create_user(
+        user, body.id, user.agency_id, body.name, body.role, body.password
     )
     return {"id": new.id, "agency_id": new.agency_id, "name": new.name, "role": new.role,
             "has_password": body.password is not None}  # fmt: skip
@@ -133,37 +130,37 @@ def create_user(body: UserIn, user: CurrentUser, platform: PlatformDep) -> dict[
 def reset_password(
     user_id: str, body: PasswordIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, str]:
-    target = accounts.set_password(platform, user, user_id, body.password)
+    target = platform.accounts.set_password(user, user_id, body.password)
     return {"user": target.id, "password": "reset"}
 
 
 @router.post("/users/{user_id}/lock", summary="Lock a user's account: no sign-in, no token")
 def lock_user(user_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    target = accounts.set_disabled(platform, user, user_id, True)
+    target = platform.accounts.set_disabled(user, user_id, True)
     return {"user": target.id, "disabled": True}
 
 
 @router.post("/users/{user_id}/unlock", summary="Unlock a user's account (and any lockout)")
 def unlock_user(user_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    target = accounts.set_disabled(platform, user, user_id, False)
+    target = platform.accounts.set_disabled(user, user_id, False)
     return {"user": target.id, "disabled": False}
 
 
 @router.get("/users/{user_id}/tokens", summary="A user's tokens (admin)")
 def user_tokens(user_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    target = tokens.target_user(platform, user, user_id)
-    return {"tokens": [tokens.token_out(t) for t in tokens.list_tokens(platform, user, target)]}
+    target = platform.tokens.target_user(user, user_id)
+    return {"tokens": [token_out(t) for t in platform.tokens.list_tokens(user, target)]}
 
 
 @router.post("/users/{user_id}/tokens", summary="Issue a token for a user (admin)")
 def issue_user_token(
     user_id: str, body: TokenIn, who: CurrentPrincipal, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, Any]:
-    return _issue(platform, who, user, tokens.target_user(platform, user, user_id), body)
+    return _issue(platform, who, user, platform.tokens.target_user(user, user_id), body)
 
 
 @router.delete("/users/{user_id}/tokens/{token_id}", summary="Revoke a user's token (admin)")
 def revoke_user_token(
     user_id: str, token_id: str, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, Any]:
-    return _revoke(platform, user, tokens.target_user(platform, user, user_id), token_id)
+    return _revoke(platform, user, platform.tokens.target_user(user, user_id), token_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import CurrentUser, PlatformDep
-from plateledger.api.schemas import Strict, search_body
+from plateledger.api.schemas import Strict, search_result
 from plateledger.errors import ForbiddenError
 
 router = APIRouter(tags=["holds"])
@@ -41,8 +42,13 @@ def reject(
     return platform.holds.decide(search_id, user, False, body.note).to_dict()
 
 
-@router.post("/searches/{search_id}/resume", summary="Run an approved search (its officer)")
-async def resume(search_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+@router.post(
+    "/searches/{search_id}/resume",
+    response_model=None,
+    summary="Run an approved search (its officer)",
+)
+async def resume(
+    search_id: str, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any] | JSONResponse:
     request = platform.holds.resume(search_id, user)
-    response = await run_in_threadpool(platform.search.search, request)
-    return search_body(response)
+    return search_result(await run_in_threadpool(platform.search.search, request))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -239,12 +238,7 @@ def dispose_alert(
 
 @router.post("/webhooks")
 def add_webhook(body: WebhookIn, user: Admin, platform: PlatformDep) -> dict[str, Any]:
-    hook_id = f"wh-{uuid.uuid4().hex[:12]}"
-    platform.log_event("config_change", user, {"action": "webhook_add", "webhook_id": hook_id})
-    platform.store.execute(
-        "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, NULL)",
-        [hook_id, user.agency_id, body.url, body.secret, user.id, tables.naive(_now())],
-    )
+    hook_id = platform.hotlists.lists.add_webhook(user, body.url, body.secret)
     return {"id": hook_id, "url": body.url}
 
 

@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 from plateledger.api import errors
 from plateledger.api.auth import PlatformDep
 from plateledger.app.platform import Platform
-from plateledger.portal.data import portal_data
 from plateledger.portal.html import render
 
 router = APIRouter(tags=["portal"])
@@ -28,12 +27,12 @@ PAGE_HEADERS = {
 
 @router.get("/{agency_id}.json", summary="Transparency portal figures (public)")
 def portal_json(agency_id: str, platform: PlatformDep) -> dict[str, Any]:
-    return portal_data(platform, agency_id).to_dict()
+    return platform.portal.data(agency_id).to_dict()
 
 
 @router.get("/{agency_id}", response_class=HTMLResponse, summary="Transparency portal (public)")
 def portal_page(agency_id: str, platform: PlatformDep) -> HTMLResponse:
-    return HTMLResponse(render(portal_data(platform, agency_id)), headers=PAGE_HEADERS)
+    return HTMLResponse(render(platform.portal.data(agency_id)), headers=PAGE_HEADERS)
 
 
 def portal_app(platform: Platform) -> FastAPI:

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Admin, Investigator, PlatformDep
-from plateledger.app.platform import IngestReport, Platform
+from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.ingest import parse_body, parse_records
-from plateledger.retention.crops import crop_for, store_crops
+from plateledger.ingest.intake import IngestReport
 
 router = APIRouter(tags=["reads"])
 
@@ -21,10 +21,11 @@ router = APIRouter(tags=["reads"])
 def _ingest(platform: Platform, user: User, body: bytes, content_type: str | None) -> IngestReport:
     """Parse, validate and store (off the event loop: this is CPU and disk work)."""
     records = parse_body(body, content_type)
-    senders = platform.cameras_of_agency(user.agency_id) & platform.known_cameras()  # not retired
+    registry = platform.registry
+    senders = registry.cameras_of_agency(user.agency_id) & registry.known_cameras()  # not retired
     result = parse_records(records, senders, accept_crops=True)
-    store_crops(platform, result)  # on disk before the reads that name them
-    return platform.store_parsed(result)
+    platform.crops.store_crops(result)  # on disk before the reads that name them
+    return platform.intake.store_parsed(result)
 
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -75,6 +76,6 @@ async def post_reads(request: Request, user: Admin, platform: PlatformDep) -> JS
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {"description": "none"}},
 )
 async def get_crop(sha: str, user: Investigator, platform: PlatformDep) -> Response:
-    data, media = await run_in_threadpool(crop_for, platform, user, sha.lower())
+    data, media = await run_in_threadpool(platform.crops.crop_for, user, sha.lower())
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     return Response(data, media_type=media, headers=headers)

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from plateledger import __version__
 from plateledger.api.auth import Admin, CurrentUser, PlatformDep
 from plateledger.domain.types import Camera
-from plateledger.registry import cameras
 
 router = APIRouter()
 
@@ -53,7 +52,7 @@ def list_cameras(user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
                 "mobile": c.mobile,
                 "active": c.active,
             }
-            for c in platform.visible_cameras(user)
+            for c in platform.registry.visible_cameras(user)
         ]
     }
 
@@ -85,7 +84,7 @@ def _camera_json(camera: Camera) -> dict[str, Any]:
 @router.post("/cameras", tags=["registry"], summary="Register or update a camera (admin)")
 async def register_camera(body: CameraIn, user: Admin, platform: PlatformDep) -> dict[str, Any]:
     camera = await run_in_threadpool(
-        cameras.register_camera, platform, user, body.id, body.network_id, body.name, body.lat,
+        platform.registry.register_camera, user, body.id, body.network_id, body.name, body.lat,
         body.lon, body.heading, body.mobile,
     )  # fmt: skip
     return _camera_json(camera)
@@ -98,6 +97,6 @@ async def set_camera_state(
     camera_id: str, body: CameraState, user: Admin, platform: PlatformDep
 ) -> dict[str, Any]:
     camera = await run_in_threadpool(
-        cameras.set_camera_active, platform, user, camera_id, body.active
+        platform.registry.set_camera_active, user, camera_id, body.active
     )
     return _camera_json(camera)

@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import Investigator, PlatformDep
-from plateledger.api.schemas import SearchIn, search_body, timeline_out
+from plateledger.api.schemas import SearchIn, held_timeline, search_result, timeline_out
 from plateledger.domain.types import AgencyId, CameraId
-from plateledger.errors import HeldForApproval
 from plateledger.search.timeline import timeline
-from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
+from plateledger.search.types import HeldSearch, Near, Purpose, SearchQuery, SearchRequest
 from plateledger.store.base import BBox
 
 router = APIRouter(tags=["search"])
@@ -60,20 +59,10 @@ async def post_search(
         AgencyId(body.on_behalf_of) if body.on_behalf_of else None,
     )  # fmt: skip
     request = SearchRequest(user, _query(body), purpose)
-    try:
-        resp = await run_in_threadpool(platform.search.search, request)
-    except HeldForApproval as held:
-        details = held.details if isinstance(held.details, dict) else {}
-        return JSONResponse(
-            {"search_id": details.get("search_id"), "status": "held", "message": held.message,
-             "results": [], "has_more": False, "networks_searched": [],
-             "networks_excluded": details.get("networks_excluded", [])},
-            202,
-        )  # fmt: skip
-    return search_body(resp)
+    return search_result(await run_in_threadpool(platform.search.search, request))
 
 
-@router.get("/plates/{plate}/timeline", summary="A plate's timeline")
+@router.get("/plates/{plate}/timeline", response_model=None, summary="A plate's timeline")
 async def get_timeline(
     plate: str,
     user: Investigator,
@@ -84,7 +73,7 @@ async def get_timeline(
     on_behalf_of: Annotated[str | None, Query(max_length=100)] = None,
     time_from: Annotated[datetime | None, Query(alias="from")] = None,
     time_to: Annotated[datetime | None, Query(alias="to")] = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
     p = Purpose(purpose, case_number, reason, AgencyId(on_behalf_of) if on_behalf_of else None)
     t = await run_in_threadpool(timeline, platform.search, user, plate, p, time_from, time_to)
-    return timeline_out(t)
+    return held_timeline(t) if isinstance(t, HeldSearch) else timeline_out(t)

@@ -12,7 +12,7 @@ from pydantic import Field
 from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
 from plateledger.errors import ForbiddenError
-from plateledger.sharing import agreements as sharing
+from plateledger.sharing.agreements import AgreementIn, agreement_out
 
 router = APIRouter(tags=["sharing"])
 
@@ -43,23 +43,21 @@ class PolicyBody(Strict):
 def add_agreement(
     network_id: str, body: AgreementBody, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, Any]:
-    agreement = sharing.add_agreement(
-        platform, user, network_id,
-        sharing.AgreementIn(body.grantee_kind, body.grantee, body.radius_km,
-                            tuple(body.purposes), body.expires_at, body.note),
+    agreement = platform.sharing.add_agreement(
+        user, network_id,
+        AgreementIn(body.grantee_kind, body.grantee, body.radius_km, tuple(body.purposes),
+                    body.expires_at, body.note),
     )  # fmt: skip
-    return sharing.agreement_out(agreement, agreement.created_at)
+    return agreement_out(agreement, agreement.created_at)
 
 
 @router.get("/networks/{network_id}/sharing", summary="A network's sharing agreements")
 def list_agreements(network_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    sharing.owned_network(platform, user, network_id, admin=False)
+    platform.sharing.owned_network(user, network_id, admin=False)
     now = datetime.now(UTC)
     return {
         "agreements": [
-            sharing.agreement_out(a, now)
-            for a in platform.store.agreements()
-            if a.network_id == network_id
+            agreement_out(a, now) for a in platform.store.agreements() if a.network_id == network_id
         ]
     }
 
@@ -68,7 +66,7 @@ def list_agreements(network_id: str, user: CurrentUser, platform: PlatformDep) -
 def revoke(
     network_id: str, agreement_id: str, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, str]:
-    sharing.revoke_agreement(platform, user, network_id, agreement_id)
+    platform.sharing.revoke_agreement(user, network_id, agreement_id)
     return {"revoked": agreement_id}
 
 
@@ -77,7 +75,7 @@ def revoke(
     summary="Who can search this network, for what, and why (computed)",
 )
 def access(network_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
-    return sharing.access(platform, user, network_id)
+    return platform.sharing.access(user, network_id)
 
 
 @router.post("/agencies/{agency_id}/declarations", summary="File a declaration (agency admin)")
@@ -86,8 +84,8 @@ def declare(
 ) -> dict[str, Any]:
     if agency_id != user.agency_id:
         raise ForbiddenError("declarations are filed by the declaring agency's admin")
-    d = sharing.file_declaration(
-        platform, user, body.state.upper(), body.kind, body.signed_at, body.expires_at,
+    d = platform.sharing.file_declaration(
+        user, body.state.upper(), body.kind, body.signed_at, body.expires_at,
         body.document_ref,
     )  # fmt: skip
     out = asdict(d)
@@ -102,8 +100,8 @@ def set_policy(
 ) -> dict[str, Any]:
     if agency_id != user.agency_id:
         raise ForbiddenError("an agency's policy is set by its own admin")
-    p = sharing.set_policy(
-        platform, user, body.require_specific_reason, tuple(body.prohibited_purposes)
+    p = platform.sharing.set_policy(
+        user, body.require_specific_reason, tuple(body.prohibited_purposes)
     )
     return {"agency_id": p.agency_id, "require_specific_reason": p.require_specific_reason,
             "prohibited_purposes": sorted(p.prohibited_purposes)}  # fmt: skip

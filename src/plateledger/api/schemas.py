@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from plateledger.api.errors import error_body
 from plateledger.domain.types import Read
 from plateledger.policy.base import Decision
-from plateledger.search.types import Hit, SearchResponse, Timeline
+from plateledger.search.types import HeldSearch, Hit, SearchResponse, Timeline
 
 
 class Strict(BaseModel):
@@ -139,3 +141,23 @@ def search_body(resp: SearchResponse) -> dict[str, Any]:
         "held_networks": held,
         "timings_ms": resp.timings_ms,
     }
+
+
+def held_response(held: HeldSearch) -> JSONResponse:
+    """A held search: 202 Accepted, nothing read, the per-network decisions that held it."""
+    return JSONResponse(
+        {"search_id": held.search_id, "status": "held", "message": held.message, "results": [],
+         "has_more": False, "networks_searched": [],
+         "networks_excluded": held.details()["networks_excluded"]},
+        202,
+    )  # fmt: skip
+
+
+def search_result(resp: SearchResponse | HeldSearch) -> dict[str, Any] | JSONResponse:
+    """The body of a search that ran, or the 202 response of one that is held."""
+    return held_response(resp) if isinstance(resp, HeldSearch) else search_body(resp)
+
+
+def held_timeline(held: HeldSearch) -> JSONResponse:
+    """A held timeline: 202 with the error envelope, as every non-result answer of the API."""
+    return JSONResponse(error_body("held", held.message, held.details()), 202)

@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from plateledger.accounts.tokens import new_token
-from plateledger.accounts.users import set_password
 from plateledger.app.demo_hotlists import seed_hotlists
 from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
@@ -99,7 +98,7 @@ def build_demo(
     store.bulk_load(_with_progress((normalise(t) for t in tables), progress))
     seed_hotlists(platform, list(network.users))
     store.set_meta(META_KEY, str(n_reads))
-    platform.reload_dictionary()
+    platform.dictionary.reload()
     return _summary(network, n_reads, cred_path, creds, False, source)
 
 
@@ -119,7 +118,7 @@ def _issue_credentials(
     for user in network.users:
         secret, token = new_token(user.id, "demo")
         password = secrets.token_urlsafe(12)
-        set_password(platform, OPERATOR, user.id, password)
+        platform.accounts.set_password(OPERATOR, user.id, password)
         platform.store.add_token(token)
         platform.log_event(
             "token_change", None,

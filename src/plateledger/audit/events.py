@@ -8,6 +8,10 @@ datetimes become RFC 3339 UTC strings with microseconds and ``Z``; numbers must 
 magnitude < 2**53, integral floats are stored as integers. Events are normalised on construction,
 so ``parse_event(canonical_bytes(e)) == e``; ``parse_event`` rejects non-canonical bytes. Errors
 name the field at fault, never a value (plates and reasons stay out of messages and logs).
+
+The ``event_type`` must be registered (``event_types.EVENT_CLASSES``) and the ``subject`` must
+fit its class: every required member present, none unknown. Typed subjects become envelopes
+through ``make_event``; ``search_event`` and ``purge_receipt_event`` build the common ones.
 """
 
 from __future__ import annotations
@@ -16,12 +20,24 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, get_args
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol, cast, get_args
 
 import orjson
 
-from plateledger.errors import ValidationError
+from plateledger.audit.event_base import AuditEventError, AuditSubject
+from plateledger.audit.event_types import (
+    DECISION_FIELDS,
+    EVENT_CLASSES,
+    Purge,
+    SearchRequest,
+)
+
+__all__ = [  # AuditEventError, EVENT_CLASSES and DECISION_FIELDS are re-exported
+    "DECISION_FIELDS", "EVENT_CLASSES", "EVENT_TYPES", "OUTCOMES", "SCHEMA_VERSION", "AuditEvent",
+    "AuditEventError", "DecisionLike", "EventType", "Outcome", "canonical_bytes", "format_time",
+    "make_event", "parse_event", "parse_time", "purge_receipt_event", "search_event",
+]  # fmt: skip
 
 SCHEMA_VERSION = 1
 
@@ -31,33 +47,14 @@ EventType = Literal[
     "token_use", "purge", "legal_hold", "crop_view",
 ]  # fmt: skip
 Outcome = Literal["success", "denied", "held", "failure"]
-EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
+EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)  # EventType lists the same names
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
 MAX_SAFE_INTEGER = 2**53 - 1
-SEARCH_FIELDS = (
-    "search_id", "purpose", "case_number", "reason", "on_behalf_of", "query", "decisions",
-    "networks_searched", "networks_excluded", "result_count",
-)  # fmt: skip
-DECISION_FIELDS = ("network", "owner_agency", "decision", "rule_ids", "explanation")
-PURGE_FIELDS = ("network", "owner_agency", "cutoff", "rows_purged")
-REQUIRED_SUBJECT_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "search": SEARCH_FIELDS,
-    "purge": PURGE_FIELDS,
-}
+SYSTEM_USER_ID, SYSTEM_AGENCY_ID = "system", "plateledger"  # who writes purge receipts
 _TOP_FIELDS = ("agency_id", "at", "component", "event_type", "networks", "outcome", "subject",
                "user_id", "v")  # fmt: skip
 _TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-
-
-class AuditEventError(ValidationError):
-    """An audit event (or a stored entry) does not fit the schema; ``field`` names the culprit."""
-
-    code = "invalid_audit_event"
-
-    def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"audit event {field_name}: {problem}", {"field": field_name})
-        self.field = field_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +77,12 @@ class AuditEvent:
         _set(self, "user_id", _text(self.user_id, "user_id"))
         if self.agency_id is not None:
             _set(self, "agency_id", _text(self.agency_id, "agency_id"))
-        if not isinstance(self.event_type, str) or self.event_type not in EVENT_TYPES:
+        if not isinstance(self.event_type, str):
             raise AuditEventError("event_type", "unknown event type")
+        kind = EVENT_CLASSES.get(_string(self.event_type, "event_type"))
+        if kind is None:
+            raise AuditEventError("event_type", "unknown event type")
+        _set(self, "event_type", kind.event_type)
         if not isinstance(self.outcome, str) or self.outcome not in OUTCOMES:
             raise AuditEventError("outcome", "unknown outcome")
         if isinstance(self.networks, str) or not isinstance(self.networks, Iterable):
@@ -91,7 +92,7 @@ class AuditEvent:
         if not isinstance(self.subject, Mapping):
             raise AuditEventError("subject", "must be an object")
         _set(self, "subject", _json(self.subject, "subject", fragments=False))
-        _check_subject(self.event_type, self.subject)
+        kind.check(self.subject)
 
 
 class DecisionLike(Protocol):
@@ -168,6 +169,22 @@ def parse_time(value: Any, field_name: str) -> datetime:
         raise AuditEventError(field_name, "is not a valid date and time") from exc
 
 
+def make_event(
+    typed: AuditSubject,
+    *,
+    at: datetime,
+    component: str,
+    user_id: str,
+    agency_id: str | None,
+    outcome: Outcome = "success",
+    networks: Iterable[str] = (),
+) -> AuditEvent:
+    """The envelope of a typed subject: ``typed.event_type`` with ``typed.subject()``."""
+    kind = cast(EventType, typed.event_type)
+    return AuditEvent(at, component, kind, user_id, agency_id, outcome, typed.subject(),
+                      tuple(networks))  # fmt: skip
+
+
 def search_event(
     *,
     at: datetime,
@@ -188,35 +205,52 @@ def search_event(
     event_type: EventType = "search",
 ) -> AuditEvent:
     """A search (or timeline, hold, denial) request with its per-network policy decisions."""
+    kind = EVENT_CLASSES.get(event_type)
+    if kind is None or not issubclass(kind, SearchRequest):
+        raise AuditEventError("event_type", "not a search event type")
     rows = [_decision_dict(d) for d in decisions]
     searched, excluded = list(networks_searched), list(networks_excluded)
-    subject = {
-        "search_id": search_id, "purpose": purpose, "case_number": case_number, "reason": reason,
-        "on_behalf_of": on_behalf_of, "query": dict(query), "decisions": rows,
-        "networks_searched": searched, "networks_excluded": excluded,
-        "result_count": result_count,
-    }  # fmt: skip
+    typed = kind(
+        search_id=search_id, purpose=purpose, case_number=case_number, reason=reason,
+        on_behalf_of=on_behalf_of, query=dict(query), decisions=rows,
+        networks_searched=searched, networks_excluded=excluded, result_count=result_count,
+    )  # fmt: skip
     networks = {*searched, *excluded, *(str(r["network"]) for r in rows)}
-    return AuditEvent(at, component, event_type, user_id, agency_id, outcome, subject,
-                      tuple(networks))  # fmt: skip
+    return make_event(typed, at=at, component=component, user_id=user_id, agency_id=agency_id,
+                      outcome=outcome, networks=networks)  # fmt: skip
 
 
-def purge_event(
+def purge_receipt_event(
     *,
     at: datetime,
-    network: str,
+    component: str,
     owner_agency: str,
-    cutoff: datetime,
+    networks: Iterable[str],
+    day: date | str,
+    cutoff: datetime | date | str,
+    rule: str,
+    window_minutes: int,
     rows_purged: int,
-    receipt: Mapping[str, Any] | None = None,
-    component: str = "retention",
-    user_id: str = "system:retention",
-    outcome: Outcome = "success",
+    bytes_freed: int,
+    source: str,
 ) -> AuditEvent:
-    """A retention purge receipt: ``rows_purged`` reads older than ``cutoff`` were deleted."""
-    subject = {**(receipt or {}), "network": network, "owner_agency": owner_agency,
-               "cutoff": cutoff, "rows_purged": rows_purged}  # fmt: skip
-    return AuditEvent(at, component, "purge", user_id, owner_agency, outcome, subject, (network,))
+    """A retention purge receipt (a ``purge`` event, user ``system``): ``rows_purged`` reads of
+    ``owner_agency``'s ``networks`` from ``day``, older than ``cutoff``, deleted from ``source``
+    (``store`` or ``lake``) under ``rule``'s window of ``window_minutes``."""
+    nets = list(networks)
+    when = cutoff if isinstance(cutoff, str) else _iso(cutoff)
+    typed = Purge(
+        owner_agency=owner_agency, networks=nets, network=",".join(nets),
+        day=day if isinstance(day, str) else _iso(day), cutoff=when, rule=rule,
+        window_minutes=window_minutes, rows_purged=rows_purged, bytes_freed=bytes_freed,
+        source=source,
+    )  # fmt: skip
+    return make_event(typed, at=at, component=component, user_id=SYSTEM_USER_ID,
+                      agency_id=SYSTEM_AGENCY_ID, networks=nets)  # fmt: skip
+
+
+def _iso(value: date) -> str:
+    return format_time(value) if isinstance(value, datetime) else value.isoformat()
 
 
 def _decision_dict(d: DecisionLike | Mapping[str, Any]) -> dict[str, Any]:
@@ -225,23 +259,6 @@ def _decision_dict(d: DecisionLike | Mapping[str, Any]) -> dict[str, Any]:
     if src.get("flags"):
         row["flags"] = list(src["flags"])
     return row
-
-
-def _check_subject(event_type: str, subject: dict[str, Any]) -> None:
-    for name in REQUIRED_SUBJECT_FIELDS.get(event_type, ()):
-        if name not in subject:
-            raise AuditEventError(f"subject.{name}", "missing")
-    if event_type != "search":
-        return
-    decisions = subject["decisions"]
-    if not isinstance(decisions, list):
-        raise AuditEventError("subject.decisions", "must be a list")
-    for i, row in enumerate(decisions):
-        if not isinstance(row, dict):
-            raise AuditEventError(f"subject.decisions[{i}]", "must be an object")
-        for name in DECISION_FIELDS:
-            if name not in row:
-                raise AuditEventError(f"subject.decisions[{i}].{name}", "missing")
 
 
 def _utc(value: Any, field_name: str) -> datetime:

@@ -18,8 +18,8 @@ Order makes it consistent: the backup is audited first, then the store is snapsh
 checkpoint is signed and the log copied up to it. So every search recorded in the snapshot has
 its audit entry in the backup (the log is written before anything is read) — the log may hold
 a few entries more than the snapshot, never fewer. The copy runs inside the process that holds
-the data directory: the CLI when no server runs, the server (see :class:`BackupRequests`) when
-one does.
+the data directory: the CLI when no server runs, the server (see
+:class:`plateledger.backup.requests.BackupRequests`) when one does.
 
 Without ``include_keys`` the private signing key and the UI secret stay out of the archive: a
 stolen backup cannot forge checkpoints. Restoring it then needs the key from where the operator
@@ -35,25 +35,24 @@ import os
 import shutil
 import tarfile
 import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 
-from plateledger.app.platform import Platform
 from plateledger.audit.bundle import checkpoint_of
+from plateledger.audit.log import AuditLog
 from plateledger.audit.records import U64, encode_record
-from plateledger.errors import DataDirInUseError, PlateledgerError, StoreError, ValidationError
+from plateledger.audit.sink import AuditSink
+from plateledger.backup import tables
+from plateledger.backup.tables import Sql
+from plateledger.domain.clock import Clock, utc_now
+from plateledger.errors import ValidationError
 from plateledger.store.crops import CROPS_DIR, copy_crops
 from plateledger.store.duckdb_store import DB_FILE
-from plateledger.store.writer import DB_ALIAS
 
 log = logging.getLogger(__name__)
 
@@ -82,74 +81,75 @@ class BackupReport:
                 "seconds": round(self.seconds, 3)}  # fmt: skip
 
 
-def create_backup(platform: Platform, out: Path, *, include_keys: bool = False) -> BackupReport:
-    """Write a consistent backup of ``platform``'s data directory to ``out`` (mode 0600)."""
-    started = time.perf_counter()
-    out = Path(out).absolute()
-    if not out.parent.is_dir():
-        raise ValidationError(f"--out: folder {out.parent} does not exist", {"field": "out"})
-    platform.log_event("export", None, {"what": "backup", "include_keys": include_keys})
-    with tempfile.TemporaryDirectory(prefix=".plateledger-backup-", dir=out.parent) as tmp:
-        os.chmod(tmp, 0o700)
-        stage = Path(tmp) / "stage"
-        stage.mkdir()
-        _snapshot_store(platform, stage / DB_MEMBER)
-        copy_crops(platform.data_dir, stage / CROPS_DIR)  # written before their reads: all there
-        size, note = _snapshot_audit(platform, stage)
-        if include_keys:
-            _copy_secret(platform.audit.directory / "signing.key", stage / SIGNING_KEY)
-            _copy_secret(platform.data_dir / UI_SECRET_FILE, stage / UI_SECRET)
-        manifest = {
-            "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(),
-            "origin": platform.audit.origin,
-            "audit": {"size": size, "checkpoint": note, "public_key": platform.audit.public_key()},
-            "includes_keys": include_keys,
-            "files": {name: _digest(stage / name) for name in _members(stage)},
-        }
-        (stage / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-        partial = Path(tmp) / "archive.partial"
-        _write_tar(stage, partial, gz=out.name.endswith((".gz", ".tgz")))
-        os.replace(partial, out)
-    log.info("backup written: %d audit entries, %d bytes", size, out.stat().st_size)
-    return BackupReport(str(out), out.stat().st_size, size, note, include_keys,
-                        time.perf_counter() - started)  # fmt: skip
+class Backups:
+    """Writes consistent backups of the data directory this process holds open."""
 
+    def __init__(
+        self,
+        *,
+        store: Sql,
+        audit: AuditSink,
+        audit_log: AuditLog,
+        data_dir: Path,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._audit = audit  # the backup itself is audited, before anything is copied
+        self._log = audit_log  # the log that is checkpointed and copied
+        self._data_dir = Path(data_dir)
+        self._clock = clock
 
-def _snapshot_store(platform: Platform, target: Path) -> None:
-    """``COPY FROM DATABASE``: one statement, one transaction, one snapshot of every table."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    quoted = str(target).replace("'", "''")
-    store = platform.store
-    try:
-        store.execute(f"ATTACH '{quoted}' AS backup_copy (ROW_GROUP_SIZE 8192)")
-        try:
-            store.execute(f"COPY FROM DATABASE {DB_ALIAS} TO backup_copy")
-        finally:
-            store.execute("DETACH backup_copy")
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot copy the store: {exc}", {"path": str(target)}) from None
-    os.chmod(target, 0o600)
+    def create(self, out: Path, *, include_keys: bool = False) -> BackupReport:
+        """Write a consistent backup of the data directory to ``out`` (mode 0600)."""
+        started = time.perf_counter()
+        out = Path(out).absolute()
+        if not out.parent.is_dir():
+            raise ValidationError(f"--out: folder {out.parent} does not exist", {"field": "out"})
+        self._audit("export", None, {"what": "backup", "include_keys": include_keys})
+        with tempfile.TemporaryDirectory(prefix=".plateledger-backup-", dir=out.parent) as tmp:
+            os.chmod(tmp, 0o700)
+            stage = Path(tmp) / "stage"
+            stage.mkdir()
+            tables.copy_database(self._store, stage / DB_MEMBER)
+            copy_crops(self._data_dir, stage / CROPS_DIR)  # written before their reads: all there
+            size, note = self._snapshot_audit(stage)
+            if include_keys:
+                _copy_secret(self._log.directory / "signing.key", stage / SIGNING_KEY)
+                _copy_secret(self._data_dir / UI_SECRET_FILE, stage / UI_SECRET)
+            manifest = {
+                "format": FORMAT,
+                "created_at": self._clock().isoformat(),
+                "origin": self._log.origin,
+                "audit": {"size": size, "checkpoint": note, "public_key": self._log.public_key()},
+                "includes_keys": include_keys,
+                "files": {name: _digest(stage / name) for name in _members(stage)},
+            }
+            (stage / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            partial = Path(tmp) / "archive.partial"
+            _write_tar(stage, partial, gz=out.name.endswith((".gz", ".tgz")))
+            os.replace(partial, out)
+        log.info("backup written: %d audit entries, %d bytes", size, out.stat().st_size)
+        return BackupReport(str(out), out.stat().st_size, size, note, include_keys,
+                            time.perf_counter() - started)  # fmt: skip
 
-
-def _snapshot_audit(platform: Platform, stage: Path) -> tuple[int, str]:
-    """Sign a checkpoint now and copy the log up to it (later appends are not included)."""
-    audit = platform.audit
-    note = audit.checkpoint()
-    size = checkpoint_of(note, audit.public_key()).size
-    (stage / ENTRIES).parent.mkdir(parents=True, exist_ok=True)
-    with (stage / ENTRIES).open("wb") as entries, (stage / INDEX).open("wb") as index:
-        offset = 0
-        for _, data, _digest in audit.entries.iter_range(0, size):
-            record = encode_record(data)
-            entries.write(record)
-            index.write(U64.pack(offset))
-            offset += len(record)
-    lines = [orjson.dumps({"size": s, "note": n}) + b"\n" for s, n in audit.checkpoints()
-             if s <= size]  # fmt: skip
-    (stage / CHECKPOINTS).write_bytes(b"".join(lines))
-    (stage / PUBLIC_KEY).write_text(audit.public_key() + "\n")
-    return size, note
+    def _snapshot_audit(self, stage: Path) -> tuple[int, str]:
+        """Sign a checkpoint now and copy the log up to it (later appends are not included)."""
+        audit = self._log
+        note = audit.checkpoint()
+        size = checkpoint_of(note, audit.public_key()).size
+        (stage / ENTRIES).parent.mkdir(parents=True, exist_ok=True)
+        with (stage / ENTRIES).open("wb") as entries, (stage / INDEX).open("wb") as index:
+            offset = 0
+            for _, data, _digest in audit.entries.iter_range(0, size):
+                record = encode_record(data)
+                entries.write(record)
+                index.write(U64.pack(offset))
+                offset += len(record)
+        lines = [orjson.dumps({"size": s, "note": n}) + b"\n" for s, n in audit.checkpoints()
+                 if s <= size]  # fmt: skip
+        (stage / CHECKPOINTS).write_bytes(b"".join(lines))
+        (stage / PUBLIC_KEY).write_text(audit.public_key() + "\n")
+        return size, note
 
 
 def _copy_secret(source: Path, target: Path) -> None:
@@ -233,111 +233,3 @@ def iter_members(archive: Path) -> Iterator[tuple[str, io.BufferedReader]]:
         except (OSError, EOFError, tarfile.TarError) as exc:
             raise ValidationError(f"{archive}: damaged backup: {exc}",
                                   {"file": str(archive)}) from None  # fmt: skip
-
-
-# --- backups of a directory a server holds open ------------------------------------------------
-REQUESTS_DIR = "backup-requests"
-PICKUP_TIMEOUT_S = 15.0
-
-
-class BackupRequests:
-    """The server's side of ``plateledger backup`` while it holds the data directory: the CLI
-    drops ``<id>.request.json`` into ``<data>/backup-requests/`` (0700: only the operator who
-    can write the data directory can ask), the server writes the backup and ``<id>.done.json``.
-    No network endpoint: a backup holds every agency's data."""
-
-    def __init__(self, platform: Platform, poll_s: float = 0.5) -> None:
-        self.platform, self.poll_s = platform, poll_s
-        self.directory = platform.data_dir / REQUESTS_DIR
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="backup-requests", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            try:
-                self.serve_pending()
-            except OSError:
-                log.exception("backup request handling failed")
-
-    def serve_pending(self) -> int:
-        """Serve every waiting request; the number served."""
-        if not self.directory.is_dir():
-            return 0
-        info = self.directory.stat()
-        if info.st_mode & 0o077 or info.st_uid != os.getuid():
-            log.warning("ignoring %s: not private to this user (want mode 0700)", self.directory)
-            return 0
-        served = 0
-        for request in sorted(self.directory.glob("*.request.json")):
-            working = request.with_name(request.name.replace(".request.", ".working."))
-            try:
-                os.replace(request, working)  # claimed: the CLI knows a server is on it
-            except FileNotFoundError:
-                continue
-            _write_private(working.with_name(working.name.replace(".working.", ".done.")),
-                           orjson.dumps(self._serve(working)))  # fmt: skip
-            working.unlink(missing_ok=True)
-            served += 1
-        return served
-
-    def _serve(self, request: Path) -> dict[str, Any]:
-        try:
-            spec = orjson.loads(request.read_bytes())
-            out = Path(str(spec["out"]))
-            report = create_backup(self.platform, out, include_keys=bool(spec["include_keys"]))
-        except PlateledgerError as exc:
-            return {"ok": False, "code": exc.code, "message": exc.message}
-        except (OSError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
-            return {"ok": False, "code": "backup_failed", "message": f"{type(exc).__name__}: {exc}"}
-        return {"ok": True, "report": report.to_dict()}
-
-
-def request_backup(
-    data_dir: Path, out: Path, *, include_keys: bool, timeout_s: float = 3600.0
-) -> BackupReport:
-    """Ask the server holding ``data_dir`` for a backup and wait for it."""
-    directory = Path(data_dir) / REQUESTS_DIR
-    directory.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(directory, 0o700)
-    name = uuid.uuid4().hex
-    request = directory / f"{name}.request.json"
-    staged = directory / f"{name}.tmp"
-    _write_private(staged, orjson.dumps({"out": str(Path(out).absolute()),
-                                        "include_keys": include_keys}))  # fmt: skip
-    os.replace(staged, request)
-    done = directory / f"{name}.done.json"
-    started = time.monotonic()
-    while not done.exists():
-        waited = time.monotonic() - started
-        if request.exists() and waited > PICKUP_TIMEOUT_S:
-            request.unlink(missing_ok=True)
-            raise DataDirInUseError(
-                f"{data_dir} is in use, but no plateledger server answered the backup request "
-                f"within {PICKUP_TIMEOUT_S:.0f} s (is the process holding it a server?)",
-                {"path": str(data_dir)},
-            )
-        if waited > timeout_s:
-            raise StoreError(f"backup not finished after {timeout_s:.0f} s", {"out": str(out)})
-        time.sleep(0.2)
-    result = orjson.loads(done.read_bytes())
-    done.unlink(missing_ok=True)
-    if not result.get("ok"):
-        raise StoreError(f"the server could not write the backup: {result.get('message')}",
-                         {"code": result.get("code")})  # fmt: skip
-    report = result["report"]
-    return BackupReport(**report)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)

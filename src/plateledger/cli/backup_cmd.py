@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from plateledger.app.platform import Platform
-from plateledger.backup.archive import create_backup, request_backup
+from plateledger.backup.requests import request_backup
 from plateledger.backup.restore import restore_backup
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, print_json
 from plateledger.errors import DataDirInUseError, ValidationError
@@ -42,7 +42,7 @@ def backup(
         report = request_backup(data, out, include_keys=include_keys)
     else:
         try:
-            report = create_backup(platform, out, include_keys=include_keys)
+            report = platform.backups.create(out, include_keys=include_keys)
         finally:
             platform.close()
     print_json(report.to_dict())

@@ -27,7 +27,7 @@ def ingest(files: FilesArg, data: DataOpt = Path("plateledger-data")) -> None:
                 TimeElapsedColumn(), console=console,
             ) as bar:  # fmt: skip
                 task = bar.add_task(path.name, total=None)
-                report = platform.ingest_file(path, progress=_advance(bar, task))
+                report = platform.intake.ingest_file(path, progress=_advance(bar, task))
             for err in report.errors[:50]:
                 eprint(f"{path}: row {err.row}: {err.field}: {err.message}")
             if len(report.errors) > 50:
@@ -70,7 +70,7 @@ def purge(
     with open_platform(data) as platform:
         nets = [n for n in network] if network else None
         receipt = platform.store.purge_day(when, nets)  # type: ignore[arg-type]
-        platform.reload_dictionary()
+        platform.dictionary.reload()
         print_json(
             {
                 "day": str(receipt.day),
@@ -122,5 +122,5 @@ def import_(
     """Import reads from Parquet (e.g. another store's export); cameras must be registered."""
     with open_platform(data) as platform:
         n = platform.store.import_parquet(path)
-        platform.reload_dictionary()
+        platform.dictionary.reload()
         print_json({"imported": n})

@@ -9,7 +9,6 @@ import orjson
 import typer
 
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform
-from plateledger.portal.data import portal_data
 from plateledger.portal.html import render
 
 app = typer.Typer(help="The public transparency portal of an agency.", no_args_is_help=True)
@@ -25,7 +24,7 @@ def export(
     """Write the portal (last 30 days, verified against the latest signed checkpoint) as
     index.html and portal.json, ready for any static web host."""
     with open_platform(data, component="cli") as platform:
-        portal = portal_data(platform, agency)
+        portal = platform.portal.data(agency)
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(render(portal), encoding="utf-8")
     (out / "portal.json").write_bytes(

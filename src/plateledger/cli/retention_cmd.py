@@ -15,7 +15,6 @@ from plateledger.cli.common import (
     print_json,
 )
 from plateledger.errors import ForbiddenError
-from plateledger.retention.purge import run_retention, windows
 
 app = typer.Typer(help="Retention: min(statute cap, agency setting), purges and legal holds.")
 
@@ -35,7 +34,7 @@ def show(data: DataOpt = DEFAULT_DATA) -> None:
                     "days": round(w.minutes / 1440, 3) if w.minutes else None,
                     "rule": w.source,
                 }  # fmt: skip
-                for w in windows(platform)
+                for w in platform.retention.windows()
             ]
         )
 
@@ -45,7 +44,7 @@ def show(data: DataOpt = DEFAULT_DATA) -> None:
 def run(data: DataOpt = DEFAULT_DATA) -> None:
     """Purge every read older than its owner's window now; print the receipts."""
     with open_platform(data) as platform:
-        receipts = run_retention(platform)
+        receipts = platform.retention.run()
         print_json(
             [
                 {

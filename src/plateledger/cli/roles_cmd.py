@@ -1,4 +1,4 @@
-"""`plateledger roles show`: the roles, permissions and token scopes of app/roles.yaml."""
+"""`plateledger roles show`: the roles, permissions and token scopes of accounts/roles.yaml."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import typer
 from plateledger.accounts.roles import RoleTable, role_table
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly
 
-app = typer.Typer(help="Roles and their permissions (data: app/roles.yaml).",
+app = typer.Typer(help="Roles and their permissions (data: accounts/roles.yaml).",
                   no_args_is_help=True)  # fmt: skip
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 
 from plateledger.api.schemas import search_body, timeline_out
-from plateledger.cli.common import DataOpt, TokenOpt, acting_as, friendly, print_json
+from plateledger.cli.common import DataOpt, TokenOpt, acting_as, eprint, friendly, print_json
 from plateledger.domain.types import AgencyId, CameraId
 from plateledger.search.timeline import timeline
-from plateledger.search.types import Near, Purpose, SearchQuery, SearchRequest
+from plateledger.search.types import HeldSearch, Near, Purpose, SearchQuery, SearchRequest
 from plateledger.store.base import BBox
 
 PurposeOpt = Annotated[str, typer.Option(help="Purpose code, e.g. stolen_vehicle.")]
@@ -78,6 +78,8 @@ def search(
         resp = platform.search.search(
             SearchRequest(user, query, Purpose(purpose, case_number, reason, behalf))
         )
+        if isinstance(resp, HeldSearch):
+            held_exit(resp)
         print_json(search_body(resp))
 
 
@@ -95,4 +97,12 @@ def timeline_cmd(
     behalf = AgencyId(on_behalf_of) if on_behalf_of else None
     with acting_as(data, token, "search.run") as (platform, user):
         t = timeline(platform.search, user, plate, Purpose(purpose, case_number, reason, behalf))
+        if isinstance(t, HeldSearch):
+            held_exit(t)
         print_json(timeline_out(t))
+
+
+def held_exit(held: HeldSearch) -> NoReturn:
+    """A held request: one line naming the search id to follow, exit 2 (nothing was read)."""
+    eprint(f"error (held): {held.message} (search {held.search_id})")
+    raise typer.Exit(2)

@@ -18,7 +18,7 @@ from plateledger.cli.common import (
     friendly,
     print_json,
 )
-from plateledger.sharing import agreements as sharing
+from plateledger.sharing.agreements import AgreementIn, agreement_out
 
 app = typer.Typer(help="Sharing agreements (deny by default) and who can search what.")
 
@@ -38,12 +38,12 @@ def add(
 ) -> None:
     """Share one of your networks with an agency, a state, a radius or nationally."""
     with acting_as(data, token, "sharing.manage") as (platform, user):
-        a = sharing.add_agreement(
-            platform, user, network,
-            sharing.AgreementIn(grantee_kind, grantee, radius_km, tuple(purpose or ()),
-                                expires.replace(tzinfo=UTC) if expires else None, note),
+        a = platform.sharing.add_agreement(
+            user, network,
+            AgreementIn(grantee_kind, grantee, radius_km, tuple(purpose or ()),
+                        expires.replace(tzinfo=UTC) if expires else None, note),
         )  # fmt: skip
-        print_json(sharing.agreement_out(a, a.created_at))
+        print_json(agreement_out(a, a.created_at))
 
 
 @app.command("list")
@@ -55,14 +55,10 @@ def list_(
 ) -> None:
     """List a network's agreements, active or not."""
     with acting_as(data, token, "sharing.read") as (platform, user):
-        sharing.owned_network(platform, user, network, admin=False)
+        platform.sharing.owned_network(user, network, admin=False)
         now = datetime.now(UTC)
         print_json(
-            [
-                sharing.agreement_out(a, now)
-                for a in platform.store.agreements()
-                if a.network_id == network
-            ]
+            [agreement_out(a, now) for a in platform.store.agreements() if a.network_id == network]
         )
 
 
@@ -76,7 +72,7 @@ def revoke(
 ) -> None:
     """Revoke an agreement (kept on record, no longer in force)."""
     with acting_as(data, token, "sharing.manage") as (platform, user):
-        sharing.revoke_agreement(platform, user, network, agreement)
+        platform.sharing.revoke_agreement(user, network, agreement)
         print_json({"revoked": agreement})
 
 
@@ -89,7 +85,7 @@ def access(
 ) -> None:
     """Who can search this network, for what, and why (computed by the policy engine)."""
     with acting_as(data, token, "sharing.read") as (platform, user):
-        print_json(sharing.access(platform, user, network))
+        print_json(platform.sharing.access(user, network))
 
 
 @app.command("declare")
@@ -104,8 +100,8 @@ def declare(
 ) -> None:
     """File your agency's written declaration for a state's data (e.g. Illinois 2-130)."""
     with acting_as(data, token, "sharing.manage") as (platform, user):
-        d = sharing.file_declaration(
-            platform, user, state.upper(), "written_declaration",
+        d = platform.sharing.file_declaration(
+            user, state.upper(), "written_declaration",
             (signed or datetime.now(UTC)).astimezone(UTC),
             expires.astimezone(UTC) if expires else None, document,
         )  # fmt: skip

@@ -9,7 +9,6 @@ import typer
 
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, friendly, open_platform, print_json
 from plateledger.errors import ValidationError
-from plateledger.retention.purge import run_lake_retention
 from plateledger.scale import cluster
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake
@@ -67,7 +66,7 @@ def sync(data: DataOpt = DEFAULT_DATA) -> None:
     with open_platform(data) as platform:
         platform.log_event("export", None, {"what": "reads_lake", "out": lake.uri})
         n = platform.store.export_parquet(Path(lake.base))
-        platform.reload_dictionary()
+        platform.dictionary.reload()
     print_json({"exported": n, "lake": lake.uri, "files": Lake(lake.uri).file_count()})
 
 
@@ -76,7 +75,7 @@ def sync(data: DataOpt = DEFAULT_DATA) -> None:
 def retention(data: DataOpt = DEFAULT_DATA) -> None:
     """Delete lake partitions older than each owner's window; receipts go to the audit log."""
     with open_platform(data) as platform:
-        got = run_lake_retention(platform)
+        got = platform.retention.run_lake()
     out = [
         {"owner": owner, "day": r.day.isoformat(), "count": r.count, "bytes_freed": r.bytes_freed}
         for owner, r in got

@@ -14,8 +14,7 @@ from typing import Annotated
 
 import typer
 
-from plateledger.accounts import tokens
-from plateledger.accounts import users as accounts
+from plateledger.accounts.tokens import MAX_TOKEN_DAYS, token_out
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, open_platform
 from plateledger.domain.types import OPERATOR
 from plateledger.errors import ValidationError
@@ -54,7 +53,7 @@ def list_(
 ) -> None:
     """Users with role, password set, failures, lockout and lock state."""
     with open_platform(data) as platform:
-        rows = [s for s in accounts.statuses(platform, OPERATOR)
+        rows = [s for s in platform.accounts.statuses(OPERATOR)
                 if agency is None or s.user.agency_id == agency]  # fmt: skip
     width = max((len(s.user.id) for s in rows), default=4)
     print(f"{'user':<{width}}  {'agency':<24} {'role':<10} password  failures  state")
@@ -79,7 +78,7 @@ def create(
     """Create a user (with a password if --password-stdin or --generate is given)."""
     password = _password(password_stdin, generate, required=False)
     with open_platform(data) as platform:
-        user = accounts.create_user(platform, OPERATOR, user_id, agency, name, role, password)
+        user = platform.accounts.create_user(OPERATOR, user_id, agency, name, role, password)
     eprint(f"created {user.id} ({user.role}, {user.agency_id})")
 
 
@@ -96,7 +95,7 @@ def set_password(
     password = _password(password_stdin, generate)
     assert password is not None
     with open_platform(data) as platform:
-        accounts.set_password(platform, OPERATOR, user_id, password)
+        platform.accounts.set_password(OPERATOR, user_id, password)
     eprint(f"password set for {user_id}")
 
 
@@ -106,7 +105,7 @@ def lock(user_id: Annotated[str, typer.Argument(help="The user.")],
          data: DataOpt = DEFAULT_DATA) -> None:  # fmt: skip
     """Lock an account: no sign-in, and none of its tokens work, until unlocked."""
     with open_platform(data) as platform:
-        accounts.set_disabled(platform, OPERATOR, user_id, True)
+        platform.accounts.set_disabled(OPERATOR, user_id, True)
     eprint(f"locked {user_id}")
 
 
@@ -116,7 +115,7 @@ def unlock(user_id: Annotated[str, typer.Argument(help="The user.")],
            data: DataOpt = DEFAULT_DATA) -> None:  # fmt: skip
     """Unlock an account (also clears a lockout after failed sign-ins)."""
     with open_platform(data) as platform:
-        accounts.set_disabled(platform, OPERATOR, user_id, False)
+        platform.accounts.set_disabled(OPERATOR, user_id, False)
     eprint(f"unlocked {user_id}")
 
 
@@ -126,11 +125,11 @@ def list_tokens(user_id: Annotated[str, typer.Argument(help="The user.")],
                 data: DataOpt = DEFAULT_DATA) -> None:  # fmt: skip
     """A user's tokens: id, kind, label, scopes, expiry, state (never secrets)."""
     with open_platform(data) as platform:
-        user = tokens.target_user(platform, OPERATOR, user_id)
-        records = tokens.list_tokens(platform, OPERATOR, user)
+        user = platform.tokens.target_user(OPERATOR, user_id)
+        records = platform.tokens.list_tokens(OPERATOR, user)
     now = datetime.now(UTC)
     for t in records:
-        out = tokens.token_out(t, now)
+        out = token_out(t, now)
         state = "live" if out["live"] else ("revoked" if t.revoked else "expired")
         print(f"{t.token_id}  {t.kind:<7} {state:<7} {','.join(t.scopes or ['all']):<24} "
               f"expires {out['expires_at'] or 'never'}  {t.label}")  # fmt: skip
@@ -143,15 +142,15 @@ def issue_token(
     label: Annotated[str, typer.Option(help="What the token is for.")],
     scope: Annotated[list[str] | None, typer.Option(help="Narrow to a scope (repeat).")] = None,
     expires_days: Annotated[int | None, typer.Option(help="Expire after N days.", min=1,
-                                                     max=tokens.MAX_TOKEN_DAYS)] = None,
+                                                     max=MAX_TOKEN_DAYS)] = None,
     data: DataOpt = DEFAULT_DATA,
 ) -> None:  # fmt: skip
     """Issue an API token; its secret is printed once on standard output."""
     expires = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
     with open_platform(data) as platform:
-        user = tokens.target_user(platform, OPERATOR, user_id)
-        secret, record = tokens.issue_token(platform, OPERATOR, user, label, scopes=scope,
-                                            expires_at=expires)  # fmt: skip
+        user = platform.tokens.target_user(OPERATOR, user_id)
+        secret, record = platform.tokens.issue_token(OPERATOR, user, label, scopes=scope,
+                                                     expires_at=expires)  # fmt: skip
     eprint(f"token {record.token_id} for {user.id} (scopes: {','.join(record.scopes or ['all'])})")
     print(secret)
 
@@ -162,5 +161,5 @@ def revoke_token(token_id: Annotated[str, typer.Argument(help="Token id (from `t
                  data: DataOpt = DEFAULT_DATA) -> None:  # fmt: skip
     """Revoke a token: API calls with it and UI sessions signed in with it end at once."""
     with open_platform(data) as platform:
-        record = tokens.revoke(platform, OPERATOR, token_id)
+        record = platform.tokens.revoke(OPERATOR, token_id)
     eprint(f"revoked {record.token_id} of {record.user_id}")

@@ -8,16 +8,16 @@ admin sees entries written for the agency's users or about its networks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Checkpoint, split_note
+from plateledger.audit.log import AuditLog
 from plateledger.audit.merkle import leaf_hash
-from plateledger.domain.types import User
+from plateledger.domain.types import Agency, AgencyId, Network, User
 from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
 
@@ -27,14 +27,21 @@ ACCESS_EVENTS = frozenset({"token_use", "login"})
 SEARCH_EVENTS = frozenset({"search", "timeline", "denial", "hold"})
 
 
+class Directory(Protocol):
+    """The registry lookups the audit views need (``DuckDBStore`` has them)."""
+
+    def networks(self) -> Sequence[Network]: ...
+    def agency(self, agency_id: AgencyId) -> Agency | None: ...
+
+
 def check_role(user: User) -> None:
     if user.role not in ROLES:
         raise ForbiddenError(f"role {user.role!r} may not read the audit log")
 
 
-def visibility(platform: Platform, user: User) -> Callable[[dict[str, Any]], bool]:
+def visibility(user: User, *, store: Directory) -> Callable[[dict[str, Any]], bool]:
     """Auditors see every entry; an agency sees entries by its users or about its networks."""
-    owned = {n.id for n in platform.store.networks() if n.agency_id == user.agency_id}
+    owned = {n.id for n in store.networks() if n.agency_id == user.agency_id}
 
     def visible(entry: dict[str, Any]) -> bool:
         if user.role == "auditor":
@@ -111,19 +118,21 @@ def _matches(row: Row, f: Filters) -> bool:
     return not f.denied or e.get("outcome") == "denied" or e.get("event_type") == "denial"
 
 
-def _newest_first(platform: Platform) -> Iterator[Row]:
-    for index in range(platform.audit.size - 1, -1, -1):
-        entry = orjson.loads(platform.audit.entry(index))
+def _newest_first(audit_log: AuditLog) -> Iterator[Row]:
+    for index in range(audit_log.size - 1, -1, -1):
+        entry = orjson.loads(audit_log.entry(index))
         yield Row(index, entry, purpose_class_of(entry), flags_of(entry))
 
 
-def browse(platform: Platform, user: User, filters: Filters, page: int = 1) -> Page:
+def browse(
+    user: User, filters: Filters, page: int = 1, *, audit_log: AuditLog, store: Directory
+) -> Page:
     """One page (newest first) of the entries the user may see that pass the filters."""
     check_role(user)
     if page < 1:
         raise ValidationError("page: 1 or more", {"field": "page"})
-    skip, rows, visible = (page - 1) * PAGE_SIZE, [], visibility(platform, user)
-    for row in _newest_first(platform):
+    skip, rows, visible = (page - 1) * PAGE_SIZE, [], visibility(user, store=store)
+    for row in _newest_first(audit_log):
         if not _matches(row, filters) or not visible(row.entry):
             continue
         if skip:
@@ -132,7 +141,7 @@ def browse(platform: Platform, user: User, filters: Filters, page: int = 1) -> P
         rows.append(row)
         if len(rows) > PAGE_SIZE:
             break
-    return Page(tuple(rows[:PAGE_SIZE]), page, len(rows) > PAGE_SIZE, platform.audit.size)
+    return Page(tuple(rows[:PAGE_SIZE]), page, len(rows) > PAGE_SIZE, audit_log.size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,21 +159,21 @@ class EntryProof:
     public_key: str  # vkey line, as GET /api/v1/audit/public-key serves it (without newline)
 
 
-def entry_proof(platform: Platform, user: User, index: int) -> EntryProof:
+def entry_proof(user: User, index: int, *, audit_log: AuditLog, store: Directory) -> EntryProof:
     """One visible entry with its inclusion proof under the latest signed checkpoint."""
     check_role(user)
-    data = platform.audit.entry(index)
+    data = audit_log.entry(index)
     entry = orjson.loads(data)
-    if not visibility(platform, user)(entry):
+    if not visibility(user, store=store)(entry):
         raise ForbiddenError("this entry is about another agency")
-    note = platform.audit.checkpoint()
+    note = audit_log.checkpoint()
     text, _ = split_note(note)
     checkpoint = Checkpoint.from_body(text)
     if index >= checkpoint.size:  # appended after the latest checkpoint: sign a new one
-        note = platform.audit.checkpoint()
+        note = audit_log.checkpoint()
         checkpoint = Checkpoint.from_body(split_note(note)[0])
-    proof = platform.audit.inclusion(index, checkpoint.size)
+    proof = audit_log.inclusion(index, checkpoint.size)
     return EntryProof(
         index, data, entry, leaf_hash(data), checkpoint.size, tuple(proof), note, checkpoint,
-        platform.audit.public_key(),
+        audit_log.public_key(),
     )  # fmt: skip

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from plateledger.app.platform import Platform
+from plateledger.audit.log import AuditLog
 from plateledger.audit.views import organization_audit
 from plateledger.domain.types import AgencyId, User
 from plateledger.errors import NotFoundError
-from plateledger.oversight.browse import check_role
+from plateledger.oversight.browse import Directory, check_role
 from plateledger.oversight.checks import CheckResult
 from plateledger.oversight.checks_patterns import run_all
 from plateledger.oversight.config import load
@@ -53,16 +53,18 @@ class OversightView:
     checks: tuple[CheckView, ...]
 
 
-def own_log_checks(platform: Platform, user: User, agency: str = "") -> OversightView:
+def own_log_checks(
+    user: User, agency: str = "", *, audit_log: AuditLog, store: Directory
+) -> OversightView:
     check_role(user)
     if user.role != "auditor":
         agency = user.agency_id  # an admin sees their own agency's log only
-    elif agency and platform.store.agency(AgencyId(agency)) is None:
+    elif agency and store.agency(AgencyId(agency)) is None:
         raise NotFoundError(f"no agency {agency}", {"field": "agency"})
     indexes: list[int] = []
 
     def entries() -> Iterator[dict[str, Any]]:
-        for index, entry in _scope(platform, agency):
+        for index, entry in _scope(audit_log, agency):
             indexes.append(index)
             yield entry
 
@@ -77,12 +79,12 @@ def own_log_checks(platform: Platform, user: User, agency: str = "") -> Oversigh
     return OversightView(agency, int(count[0]) if count else 0, views)
 
 
-def _scope(platform: Platform, agency: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _scope(audit_log: AuditLog, agency: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if agency:
-        yield from organization_audit(platform.audit, agency)
+        yield from organization_audit(audit_log, agency)
         return
-    for index in range(platform.audit.size):
-        yield index, orjson.loads(platform.audit.entry(index))
+    for index in range(audit_log.size):
+        yield index, orjson.loads(audit_log.entry(index))
 
 
 def _rows(con: Any, result: CheckResult, indexes: list[int]) -> tuple[Flagged, ...]:

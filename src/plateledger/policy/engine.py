@@ -5,7 +5,7 @@ law, the owner's state law on the purpose (as selected and as the reason was cla
 owner's law on sharing with this kind of requester, the owner's sharing agreements (deny by
 default), and both agencies' own policies — and keeps the most restrictive: deny > hold > allow.
 ``on_behalf_of`` counts as the requester for sharing rules. The retention window is the shorter
-of the statute's cap and the owner agency's setting.
+of the statute's cap and the owner agency's setting (``policy.retention.effective_window``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from plateledger.policy.classifier import Classification, classify
 from plateledger.policy.jurisdiction_model import Jurisdiction
 from plateledger.policy.jurisdictions import jurisdiction, requester_type
 from plateledger.policy.purposes import Purpose, load_purposes, purpose
+from plateledger.policy.retention import effective_window
 
 LatLon = tuple[float, float]
 
@@ -298,11 +299,11 @@ def _ambiguous(ctx: v.Context, law: Jurisdiction) -> list[v.Verdict]:
 
 
 def _retention(law: Jurisdiction, owner: Agency) -> tuple[int | None, str]:
-    cap, rule = law.retention_for(owner.kind)
-    days = [d for d in (cap, owner.retention_days) if d is not None]
-    if owner.retention_days is not None and (cap is None or owner.retention_days < cap):
-        return min(days), f"agency.{owner.id}.retention"
-    return (min(days) if days else None), rule.id
+    """(days, rule id) of the owner's window for searches (the non-hit window is not one)."""
+    window = effective_window(owner, law, non_hit=False)
+    if window.minutes is None:  # no cap, no setting: the statute rule that sets no cap
+        return None, law.retention_for(owner.kind)[1].id
+    return window.days, window.rule
 
 
 def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], window: str) -> str:

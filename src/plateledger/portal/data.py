@@ -1,7 +1,7 @@
 """The public transparency portal of one agency (issue #5): what a Flock portal publishes, and
 what it leaves out (denied and held searches, purposes, a verifiable source).
 
-``portal_data`` computes a frozen ``PortalData`` for the last 30 days: the registry, the retention
+``Portal.data`` computes a frozen ``PortalData`` for the last 30 days: the registry, the retention
 rule, the law's prohibitions and sharing rules, agreements in and out, read and hotlist-hit counts
 from the store, and search figures from the verified audit log (``portal_audit``) with the signed
 checkpoint they were computed at. No plate, reason text, case number or user id is ever included.
@@ -9,21 +9,35 @@ checkpoint they were computed at. No plate, reason text, case number or user id 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from plateledger.alerts.tables import load_hotlists, naive, subscriptions
+from plateledger.alerts.tables import load_hotlists, subscriptions
+from plateledger.audit.log import AuditLog
+from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import Agency, AgencyId
 from plateledger.errors import NotFoundError
 from plateledger.oversight.portal_figures import AuditFigures, Counts, verified_figures
+from plateledger.policy.engine import PolicyState
 from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.policy.purposes import PROHIBITED_CLASSES, class_label, load_purposes
+from plateledger.portal import tables
 from plateledger.portal.sharing import Partner, inbound, outbound
-from plateledger.retention.purge import windows
+from plateledger.store.duckdb_store import DuckDBStore
 
-if TYPE_CHECKING:  # the platform builds nothing here; only its interface is read
-    from plateledger.app.platform import Platform
+
+class RetentionWindow(Protocol):
+    """One agency's effective retention window, as the retention context computes it."""
+
+    @property
+    def agency(self) -> Agency: ...
+    @property
+    def minutes(self) -> int | None: ...
+    @property
+    def source(self) -> str: ...
+
 
 WINDOW_DAYS = 30
 # What every search request carries on plateledger (the API refuses one without them).
@@ -115,96 +129,93 @@ class PortalData:
         return asdict(self)
 
 
-def portal_data(platform: Platform, agency_id: str, now: datetime | None = None) -> PortalData:
-    agency = platform.store.agency(AgencyId(agency_id))
-    if agency is None:
-        raise NotFoundError(f"no agency {agency_id}")
-    now = now or datetime.now(UTC)
-    since = now - timedelta(days=WINDOW_DAYS)
-    store = platform.store
-    nets = {n.id: n for n in store.networks() if n.agency_id == agency.id}
-    cams = [c for c in store.cameras() if c.network_id in nets]
-    fixed = tuple(FixedCamera(c.name, c.lat, c.lon, c.heading, c.active)
-                  for c in sorted(cams, key=lambda c: c.name) if not c.mobile)  # fmt: skip
-    law = jurisdiction(agency.state)
-    by_status, by_list = _hits(platform, agency.id, since, now)
-    return PortalData(
-        agency.id, agency.name, agency.state, agency.kind, now.isoformat(), since.isoformat(),
-        now.isoformat(), COLLECTED, NOT_COLLECTED, fixed, len(cams) - len(fixed),
-        _retention(platform, agency), _prohibitions(platform, agency),
-        tuple(sorted(SEARCH_FIELDS | law.required_fields)),
-        tuple(SharingLaw(k, s.decision, s.rule.id, s.rule.citation)
-              for k, s in law.sharing.items()),
-        outbound(platform, set(nets), now), inbound(platform, agency, set(nets), now),
-        _reads(platform, set(nets), since, now), sum(by_status.values()),
-        tuple(sorted(by_status.items())), _alert_lists(platform, agency.id, by_list),
-        verified_figures(platform.audit, agency.id, nets, since, now),
-    )  # fmt: skip
+class Portal:
+    """The portal's figures for one agency, from the store and the verified audit log."""
 
+    def __init__(
+        self, *, store: DuckDBStore, audit_log: AuditLog,
+        windows: Callable[[], Sequence[RetentionWindow]],
+        policy_state: Callable[[], PolicyState], clock: Clock = utc_now,
+    ) -> None:  # fmt: skip
+        self._store = store
+        self._audit_log = audit_log
+        self._windows = windows  # the effective retention window of every agency
+        self._policy_state = policy_state  # where networks and agencies are (radius sharing)
+        self._clock = clock
 
-def _hits(
-    platform: Platform, agency_id: str, since: datetime, until: datetime
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Hotlist hits on the agency's cameras, by review status and by list."""
-    rows = platform.store.execute(
-        "SELECT hotlist_id, status, count(*) FROM hotlist_hits WHERE agency_id = ? "
-        "AND created_at >= ? AND created_at < ? GROUP BY 1, 2",
-        [agency_id, naive(since), naive(until)],
-    )
-    by_status: dict[str, int] = {}
-    by_list: dict[str, int] = {}
-    for list_id, status, n in rows:
-        by_status[str(status)] = by_status.get(str(status), 0) + int(n)
-        by_list[str(list_id)] = by_list.get(str(list_id), 0) + int(n)
-    return by_status, by_list
+    def data(self, agency_id: str, now: datetime | None = None) -> PortalData:
+        store = self._store
+        agency = store.agency(AgencyId(agency_id))
+        if agency is None:
+            raise NotFoundError(f"no agency {agency_id}")
+        now = now or self._clock()
+        since = now - timedelta(days=WINDOW_DAYS)
+        nets = {n.id: n for n in store.networks() if n.agency_id == agency.id}
+        cams = [c for c in store.cameras() if c.network_id in nets]
+        fixed = tuple(FixedCamera(c.name, c.lat, c.lon, c.heading, c.active)
+                      for c in sorted(cams, key=lambda c: c.name) if not c.mobile)  # fmt: skip
+        law = jurisdiction(agency.state)
+        by_status, by_list = self._hits(agency.id, since, now)
+        keys = [k for k, n in store.network_keys().items() if n.id in nets]
+        return PortalData(
+            agency.id, agency.name, agency.state, agency.kind, now.isoformat(), since.isoformat(),
+            now.isoformat(), COLLECTED, NOT_COLLECTED, fixed, len(cams) - len(fixed),
+            self._retention(agency), self._prohibitions(agency),
+            tuple(sorted(SEARCH_FIELDS | law.required_fields)),
+            tuple(SharingLaw(k, s.decision, s.rule.id, s.rule.citation)
+                  for k, s in law.sharing.items()),
+            outbound(store, set(nets), now),
+            inbound(store, self._policy_state(), agency, set(nets), now),
+            tables.count_reads(store, keys, since, now), sum(by_status.values()),
+            tuple(sorted(by_status.items())), self._alert_lists(agency.id, by_list),
+            verified_figures(self._audit_log, agency.id, nets, since, now),
+        )  # fmt: skip
 
+    def _hits(
+        self, agency_id: str, since: datetime, until: datetime
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Hotlist hits on the agency's cameras, by review status and by list."""
+        by_status: dict[str, int] = {}
+        by_list: dict[str, int] = {}
+        for list_id, status, n in tables.hits_by_list_and_status(
+            self._store, agency_id, since, until
+        ):
+            by_status[status] = by_status.get(status, 0) + n
+            by_list[list_id] = by_list.get(list_id, 0) + n
+        return by_status, by_list
 
-def _retention(platform: Platform, agency: Agency) -> Retention:
-    law = jurisdiction(agency.state)
-    cap, rule = law.retention_for(agency.kind)
-    window = next((w for w in windows(platform) if w.agency.id == agency.id), None)
-    minutes, source = (window.minutes, window.source) if window else (None, "none")
-    return Retention(None if minutes is None else round(minutes / 1440, 3), source, cap,
-                     rule.id, rule.citation, agency.retention_days,
-                     law.non_hit_retention_minutes)  # fmt: skip
+    def _retention(self, agency: Agency) -> Retention:
+        law = jurisdiction(agency.state)
+        cap, rule = law.retention_for(agency.kind)
+        window = next((w for w in self._windows() if w.agency.id == agency.id), None)
+        minutes, source = (window.minutes, window.source) if window else (None, "none")
+        return Retention(None if minutes is None else round(minutes / 1440, 3), source, cap,
+                         rule.id, rule.citation, agency.retention_days,
+                         law.non_hit_retention_minutes)  # fmt: skip
 
+    def _prohibitions(self, agency: Agency) -> tuple[Prohibition, ...]:
+        purposes = load_purposes()
 
-def _prohibitions(platform: Platform, agency: Agency) -> tuple[Prohibition, ...]:
-    purposes = load_purposes()
+        def label(key: str) -> str:
+            return purposes[key].label if key in purposes else class_label(key)
 
-    def label(key: str) -> str:
-        return purposes[key].label if key in purposes else class_label(key)
+        out = [Prohibition(k, label(k), "state law", r.id, r.citation)
+               for k, r in jurisdiction(agency.state).prohibited_rules.items()]  # fmt: skip
+        policy = self._store.agency_policies().get(agency.id)
+        for key in sorted(policy.prohibited_purposes if policy else ()):
+            out.append(Prohibition(key, label(key), "agency policy",
+                                   f"agency.{agency.id}.prohibited", ""))  # fmt: skip
+        covered = {p.purpose for p in out}
+        out += [Prohibition(c, class_label(c), "plateledger", "purposes.not_selectable", "")
+                for c in sorted(PROHIBITED_CLASSES - covered)]  # fmt: skip
+        return tuple(out)
 
-    out = [Prohibition(k, label(k), "state law", r.id, r.citation)
-           for k, r in jurisdiction(agency.state).prohibited_rules.items()]  # fmt: skip
-    policy = platform.store.agency_policies().get(agency.id)
-    for key in sorted(policy.prohibited_purposes if policy else ()):
-        out.append(Prohibition(key, label(key), "agency policy", f"agency.{agency.id}.prohibited",
-                               ""))  # fmt: skip
-    covered = {p.purpose for p in out}
-    out += [Prohibition(c, class_label(c), "plateledger", "purposes.not_selectable", "")
-            for c in sorted(PROHIBITED_CLASSES - covered)]  # fmt: skip
-    return tuple(out)
-
-
-def _reads(platform: Platform, nets: set[str], since: datetime, until: datetime) -> int:
-    keys = [k for k, n in platform.store.network_keys().items() if n.id in nets]
-    if not keys:
-        return 0
-    rows = platform.store.execute(
-        "SELECT count(*) FROM (SELECT network_key, ts FROM reads UNION ALL "
-        "SELECT network_key, ts FROM reads_hot) WHERE list_contains(?, network_key) "
-        "AND ts >= ? AND ts < ?", [keys, naive(since), naive(until)]
-    )  # fmt: skip
-    return int(rows[0][0]) if rows else 0
-
-
-def _alert_lists(platform: Platform, agency_id: str, hits: dict[str, int]) -> tuple[AlertList, ...]:
-    subscribed = {h for h, a in subscriptions(platform.store) if a == agency_id}
-    names: dict[str, str] = {a.id: a.name for a in platform.store.agencies()}
-    return tuple(
-        AlertList(h.name, names.get(h.owner_agency, h.owner_agency), h.source, h.purpose_class,
-                  hits.get(h.id, 0))
-        for h in load_hotlists(platform.store)
-        if h.id in subscribed and (h.retired_at is None or h.id in hits)
-    )  # fmt: skip
+    def _alert_lists(self, agency_id: str, hits: dict[str, int]) -> tuple[AlertList, ...]:
+        subscribed = {h for h, a in subscriptions(self._store) if a == agency_id}
+        names: dict[str, str] = {a.id: a.name for a in self._store.agencies()}
+        return tuple(
+            AlertList(h.name, names.get(h.owner_agency, h.owner_agency), h.source,
+                      h.purpose_class, hits.get(h.id, 0))
+            for h in load_hotlists(self._store)
+            if h.id in subscribed and (h.retired_at is None or h.id in hits)
+        )  # fmt: skip

@@ -7,14 +7,22 @@ state, a radius around their cameras, or national); the law's conditions still a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from plateledger.domain.types import Agency, AgencyId
+from plateledger.domain.sharing import SharingAgreement
+from plateledger.domain.types import Agency, AgencyId, Network
+from plateledger.policy.engine import PolicyState
 
-if TYPE_CHECKING:  # only the platform's interface is read
-    from plateledger.app.platform import Platform
+
+class PartnerStore(Protocol):
+    """The store methods the partner lists read (``DuckDBStore`` has them)."""
+
+    def agency(self, agency_id: AgencyId) -> Agency | None: ...
+    def networks(self) -> Sequence[Network]: ...
+    def agreements(self) -> Sequence[SharingAgreement]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,32 +33,31 @@ class Partner:
     purposes: tuple[str, ...]  # empty: any lawful purpose
 
 
-def _who(platform: Platform, kind: str, grantee: str | None, radius: float | None) -> str:
+def _who(store: PartnerStore, kind: str, grantee: str | None, radius: float | None) -> str:
     if kind == "agency":
-        found = platform.store.agency(AgencyId(grantee or ""))
+        found = store.agency(AgencyId(grantee or ""))
         return found.name if found else str(grantee)
     if kind == "state":
         return f"agencies in {grantee}"
     return f"agencies within {radius or 0:g} km" if kind == "radius" else "every agency"
 
 
-def outbound(platform: Platform, nets: set[str], now: datetime) -> tuple[Partner, ...]:
+def outbound(store: PartnerStore, nets: set[str], now: datetime) -> tuple[Partner, ...]:
     return tuple(
-        Partner(a.grantee_kind, _who(platform, a.grantee_kind, a.grantee, a.radius_km),
+        Partner(a.grantee_kind, _who(store, a.grantee_kind, a.grantee, a.radius_km),
                 a.network_id, tuple(sorted(a.purposes)))
-        for a in platform.store.agreements() if a.network_id in nets and a.active(now)
+        for a in store.agreements() if a.network_id in nets and a.active(now)
     )  # fmt: skip
 
 
 def inbound(
-    platform: Platform, agency: Agency, nets: set[str], now: datetime
+    store: PartnerStore, state: PolicyState, agency: Agency, nets: set[str], now: datetime
 ) -> tuple[Partner, ...]:
     """Other agencies' networks whose agreements cover this agency (law checks still apply)."""
-    owners = {n.id: n.agency_id for n in platform.store.networks()}
-    state = platform.policy_state()
+    owners = {n.id: n.agency_id for n in store.networks()}
     home = state.agency_homes.get(agency.id)
     out = []
-    for a in platform.store.agreements():
+    for a in store.agreements():
         if a.network_id in nets or not a.active(now):
             continue
         if a.grantee_kind == "radius":
@@ -60,7 +67,7 @@ def inbound(
             covered = a.grantee_kind == "national" or (a.grantee_kind, a.grantee) in {
                 ("agency", agency.id), ("state", agency.state)}  # fmt: skip
         if covered:
-            owner = platform.store.agency(AgencyId(owners.get(a.network_id, "")))
+            owner = store.agency(AgencyId(owners.get(a.network_id, "")))
             out.append(Partner(a.grantee_kind, owner.name if owner else "?", a.network_id,
                                tuple(sorted(a.purposes))))  # fmt: skip
     return tuple(out)

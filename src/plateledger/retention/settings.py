@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from plateledger.app.platform import Platform
+from plateledger.audit.sink import AuditSink
 from plateledger.domain.types import Agency, User
 from plateledger.errors import ValidationError
 from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.policy.retention import effective_window
 from plateledger.registry.agencies import own_agency, own_networks
-from plateledger.retention.purge import windows
+from plateledger.retention.base import RetentionStore
 
 MAX_RETENTION_DAYS = 36_500
 
 
-# --- retention -----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RetentionView:
     agency: Agency
@@ -29,31 +29,41 @@ class RetentionView:
     non_hit_minutes: int | None
 
 
-def retention_view(platform: Platform, user: User) -> RetentionView:
-    agency = own_agency(platform, user)
-    law = jurisdiction(agency.state)
-    cap, rule = law.retention_for(agency.kind)
-    window = next((w for w in windows(platform) if w.agency.id == agency.id), None)
-    return RetentionView(
-        agency, cap, rule.id, rule.citation or None, agency.retention_days,
-        window.minutes if window else None, window.source if window else "no networks",
-        law.non_hit_retention_minutes,
-    )  # fmt: skip
+class RetentionSettings:
+    """An agency admin's view and change of the agency's own retention setting."""
 
+    def __init__(self, *, store: RetentionStore, audit: AuditSink) -> None:
+        self._store = store
+        self._audit = audit
 
-def set_retention(platform: Platform, user: User, days: int | None) -> Agency:
-    """Change the agency's retention setting (None: follow the statute cap alone)."""
-    agency = own_agency(platform, user)
-    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ValidationError(
-            f"retention_days: give a whole number of days from 1 to {MAX_RETENTION_DAYS}",
-            {"field": "retention_days"},
-        )
-    platform.log_event(
-        "config_change", user,
-        {"action": "retention", "retention_days": days, "previous": agency.retention_days},
-        [n.id for n in own_networks(platform, user)],
-    )  # fmt: skip
-    changed = replace(agency, retention_days=days)
-    platform.store.upsert_agencies([changed])
-    return changed
+    def view(self, user: User) -> RetentionView:
+        """The admin's agency: statute cap, own setting and the effective window."""
+        agency = own_agency(self._store, user)
+        law = jurisdiction(agency.state)
+        cap, rule = law.retention_for(agency.kind)
+        if own_networks(self._store, user):
+            window = effective_window(agency, law)
+            minutes, effective_rule = window.minutes, window.rule
+        else:  # retention applies to an owner's networks; it has none
+            minutes, effective_rule = None, "no networks"
+        return RetentionView(
+            agency, cap, rule.id, rule.citation or None, agency.retention_days, minutes,
+            effective_rule, law.non_hit_retention_minutes,
+        )  # fmt: skip
+
+    def change(self, user: User, days: int | None) -> Agency:
+        """Change the agency's retention setting (None: follow the statute cap alone)."""
+        agency = own_agency(self._store, user)
+        if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+            raise ValidationError(
+                f"retention_days: give a whole number of days from 1 to {MAX_RETENTION_DAYS}",
+                {"field": "retention_days"},
+            )
+        self._audit(
+            "config_change", user,
+            {"action": "retention", "retention_days": days, "previous": agency.retention_days},
+            [n.id for n in own_networks(self._store, user)],
+        )  # fmt: skip
+        changed = replace(agency, retention_days=days)
+        self._store.upsert_agencies([changed])
+        return changed

@@ -27,6 +27,7 @@ from plateledger.store.read_query import naive_utc
 class HoldTable(Protocol):
     def save_hold(self, row: Sequence[Any]) -> None: ...
     def hold(self, search_id: str) -> tuple[Any, ...] | None: ...
+    def pending_holds(self, agency_id: str, limit: int) -> list[str]: ...
     def decide_hold(
         self, search_id: str, status: str, by: str, at: datetime, note: str
     ) -> bool: ...
@@ -93,6 +94,10 @@ class StoreHoldBook:
             row[0], row[1], row[2], row[3].replace(tzinfo=UTC), request["kind"], purpose,
             request["query"], tuple(row[5]), row[6], row[7], row[9],
         )  # fmt: skip
+
+    def pending(self, agency_id: str, limit: int = 200) -> list[Hold]:
+        """The agency's searches waiting for a supervisor, oldest first (at most ``limit``)."""
+        return [self.get(i) for i in self._table.pending_holds(agency_id, limit)]
 
     def decide(self, search_id: str, supervisor: User, approve: bool, note: str) -> Hold:
         hold = self.get(search_id)

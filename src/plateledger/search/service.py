@@ -20,10 +20,11 @@ from typing import Protocol
 
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import Agency, Network, User
-from plateledger.errors import ForbiddenError, HeldForApproval, ValidationError
+from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.base import AccessRequest, Decision, PolicyEngine
 from plateledger.search import executor
 from plateledger.search.types import (
+    HeldSearch,
     Hit,
     Purpose,
     SearchQuery,
@@ -85,13 +86,14 @@ class SearchService:
         recorder: SearchRecorder,
         dictionary: Callable[[], executor.PlateMatcher],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        holds: HoldBook | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.recorder = recorder
         self._dictionary = dictionary
         self._clock = clock
-        self.holds: HoldBook | None = None
+        self.holds = holds
 
     def authorise(
         self,
@@ -102,10 +104,10 @@ class SearchService:
         *,
         one_to_one: bool = True,
         approved: bool = False,
-    ) -> Authorised:
+    ) -> Authorised | HeldSearch:
         """Policy decisions, then the durable log entry, then (if some networks are held) the
-        hold for a supervisor. Raises ForbiddenError if every network is denied and
-        HeldForApproval if nothing may be searched until a supervisor approves."""
+        hold for a supervisor. Raises ForbiddenError if every network is denied; returns a
+        :class:`HeldSearch` if nothing may be searched until a supervisor approves."""
         validate_purpose(purpose)
         now = self._clock()
         agencies = {a.id: a for a in self.store.agencies()}
@@ -135,16 +137,16 @@ class SearchService:
         if held and self.holds is not None:
             self.holds.hold(search_id, user, now, kind, purpose, query, held)
         if not searched:
-            details = {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]}
             if held:
-                raise HeldForApproval(
-                    "held: a supervisor of your agency must approve this search first", details
-                )
+                return HeldSearch(search_id, excluded)
+            details = {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]}
             raise ForbiddenError("no network may be searched for this request", details)
         scope = Scope({d.network: d.retention_cutoff for d in searched})
         return Authorised(search_id, searched, excluded, scope)
 
-    def search(self, request: SearchRequest) -> SearchResponse:
+    def search(self, request: SearchRequest) -> SearchResponse | HeldSearch:
+        """Run ``request`` through policy and the log, then the lookups; a held request comes
+        back as :class:`HeldSearch` (nothing read)."""
         started = time.perf_counter()
         query = validate_query(request.query)
         if query.plate is not None and query.mode == "exact":
@@ -155,6 +157,8 @@ class SearchService:
             one_to_one=query.mode == "exact" and query.plate is not None,
             approved=request.approved_hold_of is not None,
         )  # fmt: skip
+        if isinstance(auth, HeldSearch):
+            return auth
         filters = resolve_filters(query, self.store.cameras())
         authorised_at = time.perf_counter()
         hits, has_more, total, matched = self._run(query, filters, auth.scope)

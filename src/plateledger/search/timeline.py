@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import Read, User
 from plateledger.search.service import SearchService
-from plateledger.search.types import CameraCount, Purpose, Sighting, Timeline
+from plateledger.search.types import CameraCount, HeldSearch, Purpose, Sighting, Timeline
 from plateledger.store.base import ReadFilters
 
 SIGHTING_GAP = timedelta(minutes=2)
@@ -22,10 +22,14 @@ def timeline(
     purpose: Purpose,
     time_from: datetime | None = None,
     time_to: datetime | None = None,
-) -> Timeline:
+) -> Timeline | HeldSearch:
+    """The plate's reads on every network the request may search, in time order; a held
+    request comes back as :class:`HeldSearch` (nothing read)."""
     canonical = canonicalize(plate)
     query = {"plate": canonical, "time_from": _iso(time_from), "time_to": _iso(time_to)}
     auth = service.authorise(user, purpose, "timeline", query)
+    if isinstance(auth, HeldSearch):
+        return auth
     filters = ReadFilters(time_from=time_from, time_to=time_to)
     reads = service.store.find_reads(
         [canonical], filters, auth.scope, limit=MAX_TIMELINE_READS + 1, order="ts_asc"

@@ -111,6 +111,27 @@ class Timeline:
     truncated: bool
 
 
+HELD_MESSAGE = "held: a supervisor of your agency must approve this search first"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSearch:
+    """A search (or timeline) held for a supervisor: it is logged, nothing was read, and no
+    network may be searched until a supervisor of the searcher's agency approves. A normal
+    outcome of the search path, returned (not raised); the faces render it (202 in the API)."""
+
+    search_id: str
+    networks_excluded: tuple[Decision, ...]
+    message: str = HELD_MESSAGE
+
+    def details(self) -> dict[str, Any]:
+        """``search_id`` and the per-network decisions, as the API and the UI show them."""
+        return {
+            "search_id": self.search_id,
+            "networks_excluded": [d.to_dict() for d in self.networks_excluded],
+        }
+
+
 def query_to_dict(query: SearchQuery) -> dict[str, Any]:
     """JSON-ready form for the search log."""
     out: dict[str, Any] = {}

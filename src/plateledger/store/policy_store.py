@@ -64,6 +64,9 @@ class PolicyTables:
     def hold(self, search_id: str) -> tuple[Any, ...] | None:
         return policy_tables.load_hold(self._cur(), search_id)
 
+    def pending_holds(self, agency_id: str, limit: int) -> list[str]:
+        return policy_tables.pending_holds(self._cur(), agency_id, limit)
+
     def decide_hold(self, search_id: str, status: str, by: str, at: datetime, note: str) -> bool:
         return policy_tables.decide_hold(self._cur(), search_id, status, by, at, note)
 

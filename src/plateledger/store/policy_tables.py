@@ -98,6 +98,16 @@ def load_hold(con: duckdb.DuckDBPyConnection, search_id: str) -> tuple[Any, ...]
     return tuple(row) if row else None
 
 
+def pending_holds(con: duckdb.DuckDBPyConnection, agency_id: str, limit: int) -> list[str]:
+    """Ids of the agency's searches still waiting for a supervisor, oldest first."""
+    rows = con.execute(
+        "SELECT search_id FROM search_holds WHERE agency_id = ? AND status = 'pending' "
+        "ORDER BY created_at LIMIT ?",
+        [agency_id, limit],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def decide_hold(
     con: duckdb.DuckDBPyConnection, search_id: str, status: str, by: str, at: datetime, note: str
 ) -> bool:

@@ -48,9 +48,8 @@ def ui_app(platform: Platform) -> FastAPI:
     async def _error(request: Request, exc: PlateledgerError) -> Response:
         if isinstance(exc, SignInRequired):
             return RedirectResponse(f"{UI_PREFIX}/signin", 303)
-        held = exc.status == 202
         user = _signed_in_user(request)
-        return render(request, "error.html", exc.status, user=user, message=exc.message, held=held)
+        return render(request, "error.html", exc.status, user=user, message=exc.message)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_search, routes_holds, routes_alerts):

@@ -12,7 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from plateledger.accounts.tokens import Principal, principal_for_hash
+from plateledger.accounts.permissions import UI_ROUTE_PERMISSIONS, ui_route_key
+from plateledger.accounts.tokens import Principal
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
@@ -80,7 +81,7 @@ def signed_in_principal(request: Request) -> Principal | None:
     session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    who = principal_for_hash(platform_of(request), session.token_hash)
+    who = platform_of(request).tokens.principal_for_hash(session.token_hash)
     if who is None or who.user is None or who.user.id != session.user_id:
         return None
     return who
@@ -91,27 +92,30 @@ def signed_in_user(request: Request) -> User | None:
     return who.user if who is not None else None
 
 
-def require_user(request: Request, *needs: str) -> User:
-    """The signed-in user, holding every permission named in ``needs`` (names with a dot,
-    from roles.yaml). A need without a dot is a role name (pages written before roles became
-    data): the user's role must be one of those."""
+def require_user(request: Request) -> User:
+    """The signed-in user, holding the permission this page or form needs in the route
+    permission table (``accounts.permissions.UI_ROUTE_PERMISSIONS``, shared with the API). A
+    route missing from the table is refused to everyone."""
     who = signed_in_principal(request)
     if who is None or who.user is None:
         raise SignInRequired("sign in first")
-    user = who.user
-    missing = [n for n in needs if "." in n and not who.can(n)]
-    if missing:
-        raise ForbiddenError(f"role {user.role!r} may not do this (needs permission "
-                             f"{missing[0]!r})")  # fmt: skip
-    roles = [n for n in needs if "." not in n]
-    if roles and user.role not in roles:
+    key, needed = ui_route_permission(request)
+    if needed is None:
+        raise ForbiddenError(f"no permission is defined for {key}")
+    if not who.can(needed):
         raise ForbiddenError(
-            f"role {user.role!r} may not do this (needs one of: {', '.join(roles)})"
+            f"role {who.user.role!r} may not do this (needs permission {needed!r})"
+            + (" with this token's scopes" if who.narrowed else "")
         )
-    if roles and len(roles) == len(needs) and who.narrowed:
-        # a role-only page cannot tell which scope it needs: a scoped token may not open it
-        raise ForbiddenError("this page needs a password sign-in or an unscoped token")
-    return user
+    return who.user
+
+
+def ui_route_permission(request: Request) -> tuple[str, str | None]:
+    """The route's key (``"GET /ui/search"``) and the permission the table gives it."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or request.url.path
+    key = ui_route_key(request.method, path)
+    return key, UI_ROUTE_PERMISSIONS.get(key)
 
 
 async def checked_form(request: Request, user: User | None) -> Form:

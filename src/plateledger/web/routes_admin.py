@@ -18,9 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from plateledger.alerts import admin_rows
 from plateledger.domain.types import User
 from plateledger.errors import ValidationError
-from plateledger.registry import agencies as admin_views
-from plateledger.registry import cameras
-from plateledger.retention import legal_holds, settings
 from plateledger.web.common import (
     UI_PREFIX,
     Form,
@@ -32,11 +29,6 @@ from plateledger.web.common import (
 )
 
 router = APIRouter(prefix="/admin")
-ADMIN = "admin"
-# Changes need the permission too, so a session signed in with a narrowed token cannot make them.
-POLICY = (ADMIN, "sharing.manage")  # retention and legal holds: the agency's data policy
-HOTLISTS = (ADMIN, "hotlists.manage")
-CAMERAS = (ADMIN, "registry.manage")
 SECTIONS = (
     ("cameras", "Cameras"),
     ("retention", "Retention and legal holds"),
@@ -50,7 +42,7 @@ SECTIONS = (
 def admin_page(
     request: Request, user: User, template: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    agency = admin_views.own_agency(platform_of(request), user)
+    agency = platform_of(request).registry.own_agency(user)
     return render(
         request, template, status, user=user, agency=agency, sections=SECTIONS,
         done=request.query_params.get("done"), **context,
@@ -87,31 +79,31 @@ def int_field(form: Form, name: str, *, optional: bool = False) -> int | None:
 
 @router.get("")
 def overview(request: Request) -> HTMLResponse:
-    user = require_user(request, ADMIN)
+    user = require_user(request)
     return admin_page(request, user, "admin.html")
 
 
 def _cameras_page(request: Request, user: User, status: int = 200, error: str = "") -> HTMLResponse:
-    platform = platform_of(request)
-    rows = admin_views.agency_cameras(platform, user)
-    networks = admin_views.own_networks(platform, user)
+    registry = platform_of(request).registry
+    rows = registry.agency_cameras(user)
+    networks = registry.own_networks(user)
     return admin_page(request, user, "admin_cameras.html", status, rows=rows, networks=networks,
                       error=error)  # fmt: skip
 
 
 @router.get("/cameras")
 def cameras_page(request: Request) -> HTMLResponse:
-    return _cameras_page(request, require_user(request, ADMIN))
+    return _cameras_page(request, require_user(request))
 
 
 @router.post("/cameras")
 async def register_camera(request: Request) -> Response:
-    user = require_user(request, *CAMERAS)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         heading = form.get("heading")
         await run_in_threadpool(
-            cameras.register_camera, platform_of(request), user, form.get("camera_id"),
+            platform_of(request).registry.register_camera, user, form.get("camera_id"),
             form.get("network_id"), form.get("name"), number_field(form, "lat"),
             number_field(form, "lon"), number_field(form, "heading") if heading else None,
             form.get("mobile") == "on",
@@ -123,12 +115,12 @@ async def register_camera(request: Request) -> Response:
 
 @router.post("/cameras/{camera_id}/active")
 async def set_camera_active(request: Request, camera_id: str) -> Response:
-    user = require_user(request, *CAMERAS)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         active = form.get("active") == "true"
         await run_in_threadpool(
-            cameras.set_camera_active, platform_of(request), user, camera_id, active
+            platform_of(request).registry.set_camera_active, user, camera_id, active
         )
         return done("cameras", f"camera {camera_id} {'reactivated' if active else 'retired'}")
 
@@ -141,23 +133,23 @@ def _retention_page(
     platform = platform_of(request)
     return admin_page(
         request, user, "admin_retention.html", status, error=error,
-        view=settings.retention_view(platform, user),
-        holds=legal_holds.legal_holds(platform, user),
+        view=platform.retention_settings.view(user),
+        holds=platform.legal_holds.of_agency(user),
     )  # fmt: skip
 
 
 @router.get("/retention")
 def retention(request: Request) -> HTMLResponse:
-    return _retention_page(request, require_user(request, ADMIN))
+    return _retention_page(request, require_user(request))
 
 
 @router.post("/retention")
 async def set_retention(request: Request) -> Response:
-    user = require_user(request, *POLICY)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         days = int_field(form, "retention_days", optional=True)
-        await run_in_threadpool(settings.set_retention, platform_of(request), user, days)
+        await run_in_threadpool(platform_of(request).retention_settings.change, user, days)
         return done("retention", "retention")
 
     return await form_or_error(request, user, change, _retention_page)
@@ -165,7 +157,7 @@ async def set_retention(request: Request) -> Response:
 
 @router.post("/legal-holds")
 async def place_hold(request: Request) -> Response:
-    user = require_user(request, *POLICY)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         ids = []
@@ -174,7 +166,7 @@ async def place_hold(request: Request) -> Response:
                 raise ValidationError("read_ids: read ids are whole numbers", {"field": "read_ids"})
             ids.append(int(part))
         await run_in_threadpool(
-            legal_holds.place_legal_hold, platform_of(request), user,
+            platform_of(request).legal_holds.place, user,
             form.get("case_number")[:100], ids, form.get("note")[:2000],
         )  # fmt: skip
         return done("retention", "hold")
@@ -185,18 +177,18 @@ async def place_hold(request: Request) -> Response:
 def _hotlists_page(
     request: Request, user: User, status: int = 200, error: str = ""
 ) -> HTMLResponse:
-    rows = admin_rows.agency_hotlists(platform_of(request), user)
+    rows = admin_rows.agency_hotlists(user, store=platform_of(request).store)
     return admin_page(request, user, "admin_hotlists.html", status, rows=rows, error=error)
 
 
 @router.get("/hotlists")
 def hotlists(request: Request) -> HTMLResponse:
-    return _hotlists_page(request, require_user(request, ADMIN))
+    return _hotlists_page(request, require_user(request))
 
 
 @router.post("/hotlists/{hotlist_id}/subscription")
 async def subscription(request: Request, hotlist_id: str) -> Response:
-    user = require_user(request, *HOTLISTS)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         lists = platform_of(request).hotlists.lists

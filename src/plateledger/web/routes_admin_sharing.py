@@ -16,22 +16,20 @@ from plateledger.domain.types import US_STATES, User
 from plateledger.errors import ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
 from plateledger.registry.agencies import own_networks
-from plateledger.sharing import agreements as sharing
+from plateledger.sharing.agreements import ACCESS_PURPOSES, AgreementIn, agreement_out
 from plateledger.web.common import Form, platform_of, require_user, time_field
 from plateledger.web.routes_admin import admin_page, done, form_or_error
 
 router = APIRouter(prefix="/admin")
-MANAGE = ("admin", "sharing.manage")
-READ = ("admin", "sharing.read")
 DECLARATION_KINDS = ("written_declaration", "judicial_warrant_policy")
 
 
 def _sharing_page(request: Request, user: User, status: int = 200, error: str = "") -> HTMLResponse:
     platform = platform_of(request)
-    nets = own_networks(platform, user)
+    nets = own_networks(platform.store, user)
     ids = {n.id for n in nets}
     now = datetime.now(UTC)
-    agreements = [sharing.agreement_out(a, now) for a in platform.store.agreements()
+    agreements = [agreement_out(a, now) for a in platform.store.agreements()
                   if a.network_id in ids]  # fmt: skip
     declarations = [d for d in platform.store.declarations() if d.agency_id == user.agency_id]
     return admin_page(
@@ -47,11 +45,11 @@ def _sharing_page(request: Request, user: User, status: int = 200, error: str = 
 
 @router.get("/sharing")
 def sharing_page(request: Request) -> HTMLResponse:
-    return _sharing_page(request, require_user(request, *READ))
+    return _sharing_page(request, require_user(request))
 
 
-def _agreement_in(form: Form) -> sharing.AgreementIn:
-    """The API's AgreementBody bounds, then ``sharing.add_agreement`` validates the rest."""
+def _agreement_in(form: Form) -> AgreementIn:
+    """The API's AgreementBody bounds, then ``Sharing.add_agreement`` validates the rest."""
     grantee = form.opt("grantee")
     if grantee is not None and len(grantee) > 100:
         raise ValidationError("grantee: at most 100 characters", {"field": "grantee"})
@@ -72,20 +70,18 @@ def _agreement_in(form: Form) -> sharing.AgreementIn:
         grantee = None  # the form's grantee box is for agency and state agreements only
     elif kind == "state" and grantee:
         grantee = grantee.upper()
-    return sharing.AgreementIn(
-        kind, grantee, radius, tuple(purposes), time_field(form, "expires_at"), note
-    )
+    return AgreementIn(kind, grantee, radius, tuple(purposes), time_field(form, "expires_at"), note)
 
 
 @router.post("/sharing")
 async def add_agreement(request: Request) -> Response:
-    user = require_user(request, *MANAGE)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         agreement = _agreement_in(form)
         network = form.get("network_id")
         await run_in_threadpool(
-            sharing.add_agreement, platform_of(request), user, network, agreement
+            platform_of(request).sharing.add_agreement, user, network, agreement
         )
         return done("sharing", "agreement")
 
@@ -94,11 +90,11 @@ async def add_agreement(request: Request) -> Response:
 
 @router.post("/sharing/{network_id}/{agreement_id}/revoke")
 async def revoke(request: Request, network_id: str, agreement_id: str) -> Response:
-    user = require_user(request, *MANAGE)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         await run_in_threadpool(
-            sharing.revoke_agreement, platform_of(request), user, network_id, agreement_id
+            platform_of(request).sharing.revoke_agreement, user, network_id, agreement_id
         )
         return done("sharing", "revoked")
 
@@ -107,7 +103,7 @@ async def revoke(request: Request, network_id: str, agreement_id: str) -> Respon
 
 @router.post("/declarations")
 async def declare(request: Request) -> Response:
-    user = require_user(request, *MANAGE)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         state = form.get("state").upper()
@@ -120,7 +116,7 @@ async def declare(request: Request) -> Response:
         if signed is None:
             raise ValidationError("signed_at: required", {"field": "signed_at"})
         await run_in_threadpool(
-            sharing.file_declaration, platform_of(request), user, state, form.get("kind"),
+            platform_of(request).sharing.file_declaration, user, state, form.get("kind"),
             signed, time_field(form, "expires_at"), ref,
         )  # fmt: skip
         return done("sharing", "declaration")
@@ -130,14 +126,14 @@ async def declare(request: Request) -> Response:
 
 @router.post("/policy")
 async def set_policy(request: Request) -> Response:
-    user = require_user(request, *MANAGE)
+    user = require_user(request)
 
     async def change(form: Form) -> Response:
         codes = form.all("prohibited") + form.get("other_prohibited").replace(",", " ").split()
         if len(codes) > 50:
             raise ValidationError("prohibited_purposes: at most 50", {"field": "prohibited"})
         await run_in_threadpool(
-            sharing.set_policy, platform_of(request), user,
+            platform_of(request).sharing.set_policy, user,
             form.get("require_specific_reason") == "1", tuple(dict.fromkeys(codes)),
         )  # fmt: skip
         return done("sharing", "agency policy")
@@ -147,16 +143,16 @@ async def set_policy(request: Request) -> Response:
 
 @router.get("/access")
 def access(request: Request) -> HTMLResponse:
-    user = require_user(request, *READ)
+    user = require_user(request)
     platform = platform_of(request)
-    nets = own_networks(platform, user)
+    nets = own_networks(platform.store, user)
     chosen = request.query_params.get("network") or (nets[0].id if nets else "")
-    answer = sharing.access(platform, user, chosen) if chosen else None
+    answer = platform.sharing.access(user, chosen) if chosen else None
     labels = {code: p.label for code, p in load_purposes().items()}
     rows = sorted(answer["who_can_search"], key=_most_allowed) if answer else []
     return admin_page(
         request, user, "admin_access.html", networks=nets, chosen=chosen, answer=answer,
-        rows=rows, purpose_labels=labels, access_purposes=sharing.ACCESS_PURPOSES,
+        rows=rows, purpose_labels=labels, access_purposes=ACCESS_PURPOSES,
         allowed=[r for r in rows if _most_allowed(r)[0] < 0],
     )  # fmt: skip
 

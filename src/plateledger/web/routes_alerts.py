@@ -23,12 +23,10 @@ from plateledger.alerts.models import DISPOSITIONS
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ConflictError, ValidationError
-from plateledger.retention.crops import data_uris
 from plateledger.web.common import checked_form, platform_of, render, require_user
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-INVESTIGATORS = ("officer", "supervisor")
 QUEUE_SIZE = 100
 CHECKS = ("characters_match", "state_match", "entry_active")
 
@@ -38,7 +36,7 @@ def _card(platform: Platform, hit: dict[str, Any]) -> dict[str, Any]:
     evidence crop as a ``data:`` URI when one is stored (the alert is the agency's own)."""
     alert = platform.hotlists.verification.payload(hit)
     entry = tables.load_entry(platform.store, hit["entry_id"])
-    crop = data_uris(platform, [hit.get("crop_ref")]).get(hit.get("crop_ref") or "")
+    crop = platform.crops.data_uris([hit.get("crop_ref")]).get(hit.get("crop_ref") or "")
     return {"a": alert, "hit": hit, "entry": entry, "crop": crop}
 
 
@@ -61,7 +59,7 @@ def _page(request: Request, user: User, status: int = 200, **extra: Any) -> HTML
 
 @router.get("/alerts")
 def alerts_page(request: Request) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     return _page(request, user)
 
 
@@ -69,7 +67,7 @@ def alerts_page(request: Request) -> HTMLResponse:
 async def alerts_stream(request: Request) -> StreamingResponse:
     """Server-sent events for this page: the id of each new alert of the user's agency (the
     card itself is fetched, server-rendered, from ``/alerts/{id}/card``)."""
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     broker = platform_of(request).hotlists.engine.broker
     frames = sse_stream(broker, user.agency_id, request.is_disconnected, _frame,
                         b"retry: 3000\n: connected\n\n")  # fmt: skip
@@ -88,7 +86,7 @@ def _frame(message: dict[str, Any]) -> bytes:
 
 @router.get("/alerts/{alert_id}/card")
 def alert_card(request: Request, alert_id: str) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     platform = platform_of(request)
     hit = platform.hotlists.verification.get(user, alert_id)
     return render(
@@ -99,7 +97,7 @@ def alert_card(request: Request, alert_id: str) -> HTMLResponse:
 
 @router.post("/alerts/{alert_id}/verify")
 async def verify(request: Request, alert_id: str) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     form = await checked_form(request, user)
     chars, state, active = (form.get(name) == "yes" for name in CHECKS)
     verification = platform_of(request).hotlists.verification
@@ -120,7 +118,7 @@ async def verify(request: Request, alert_id: str) -> HTMLResponse:
 
 @router.post("/alerts/{alert_id}/disposition")
 async def dispose(request: Request, alert_id: str) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     form = await checked_form(request, user)
     verification = platform_of(request).hotlists.verification
     try:

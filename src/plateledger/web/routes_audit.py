@@ -21,7 +21,6 @@ from plateledger.policy.purposes import PURPOSE_CLASSES
 from plateledger.web.common import platform_of, render, require_user
 
 router = APIRouter(prefix="/audit")
-NEEDS = (*audit_browse.ROLES, "audit.read")  # auditor or admin, holding the permission
 API = "/api/v1/audit"
 
 
@@ -38,18 +37,19 @@ def _page_number(request: Request) -> int:
 
 @router.get("")
 async def log_page(request: Request) -> HTMLResponse:
-    user = require_user(request, *NEEDS)
+    user = require_user(request)
     q = request.query_params
     filters = audit_browse.Filters(
         user=q.get("user", "").strip(), agency=q.get("agency", "").strip(),
         purpose_class=q.get("purpose_class", ""), flagged=_flag(request, "flagged"),
         denied=_flag(request, "denied"), access_events=_flag(request, "access"),
     )  # fmt: skip
-    page = await run_in_threadpool(
-        audit_browse.browse, platform_of(request), user, filters, _page_number(request)
-    )
-    params = {k: v for k, v in q.items() if k != "page" and v}
     platform = platform_of(request)
+    page = await run_in_threadpool(
+        audit_browse.browse, user, filters, _page_number(request),
+        audit_log=platform.audit, store=platform.store,
+    )  # fmt: skip
+    params = {k: v for k, v in q.items() if k != "page" and v}
     return render(
         request, "audit.html", user=user, page=page, filters=filters, params=params,
         purpose_classes=PURPOSE_CLASSES,
@@ -59,11 +59,12 @@ async def log_page(request: Request) -> HTMLResponse:
 
 @router.get("/entries/{index}")
 async def entry_page(request: Request, index: str) -> HTMLResponse:
-    user = require_user(request, *NEEDS)
+    user = require_user(request)
     if not index.isdigit() or len(index) > 15:
         raise ValidationError("index: an entry number (0, 1, 2, ...)", {"field": "index"})
+    platform = platform_of(request)
     found = await run_in_threadpool(
-        audit_browse.entry_proof, platform_of(request), user, int(index)
+        audit_browse.entry_proof, user, int(index), audit_log=platform.audit, store=platform.store
     )
     return render(
         request, "audit_entry.html", user=user, e=found, api=API,
@@ -76,10 +77,12 @@ async def entry_page(request: Request, index: str) -> HTMLResponse:
 
 @router.get("/oversight")
 async def oversight_page(request: Request) -> HTMLResponse:
-    user = require_user(request, *NEEDS)
+    user = require_user(request)
     agency = request.query_params.get("agency", "").strip()
-    view = await run_in_threadpool(own_log_checks, platform_of(request), user, agency)
     platform = platform_of(request)
+    view = await run_in_threadpool(
+        own_log_checks, user, agency, audit_log=platform.audit, store=platform.store
+    )
     return render(
         request, "audit_oversight.html", user=user, view=view,
         agencies=sorted(platform.store.agencies(), key=lambda a: a.id),

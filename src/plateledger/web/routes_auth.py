@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.accounts import users as accounts
 from plateledger.accounts.tokens import hash_token
 from plateledger.errors import AuthenticationError
 from plateledger.store import accounts as account_db
@@ -56,7 +55,7 @@ async def signin(request: Request) -> Response:
             user = platform.authenticate(token)
         else:
             token, user = await run_in_threadpool(  # argon2 is deliberately slow
-                accounts.sign_in, platform, form.get("user_id"), form.get("password")
+                platform.accounts.sign_in, form.get("user_id"), form.get("password")
             )
     except AuthenticationError as exc:
         message = "That token is not valid." if form.get("token") else exc.message

@@ -9,28 +9,18 @@ from starlette.concurrency import run_in_threadpool
 
 from plateledger.errors import ValidationError
 from plateledger.policy.classifier import classify
-from plateledger.search.holds import Hold
+from plateledger.search.types import HeldSearch
 from plateledger.web.common import UI_PREFIX, checked_form, platform_of, render, require_user
-from plateledger.web.routes_search import results_page
+from plateledger.web.routes_search import held_page, results_page
 
 router = APIRouter()
 MAX_QUEUE = 200
 
 
-def _pending(request: Request, agency_id: str) -> list[Hold]:
-    platform = platform_of(request)
-    rows = platform.store.execute(
-        "SELECT search_id FROM search_holds WHERE agency_id = ? AND status = 'pending' "
-        "ORDER BY created_at LIMIT ?",
-        [agency_id, MAX_QUEUE],
-    )
-    return [platform.holds.get(row[0]) for row in rows]
-
-
 @router.get("/holds")
 def held_queue(request: Request) -> HTMLResponse:
-    user = require_user(request, "supervisor")
-    holds = _pending(request, user.agency_id)
+    user = require_user(request)
+    holds = platform_of(request).holds.pending(user.agency_id, MAX_QUEUE)
     items = [(h, classify(h.purpose.reason)) for h in holds]
     decided = request.query_params.get("decided")
     return render(request, "holds.html", user=user, items=items, decided=decided)
@@ -38,7 +28,7 @@ def held_queue(request: Request) -> HTMLResponse:
 
 @router.post("/holds/{search_id}/decide")
 async def decide(request: Request, search_id: str) -> Response:
-    user = require_user(request, "supervisor")
+    user = require_user(request)
     form = await checked_form(request, user)
     decision = form.get("decision")
     note = form.get("note")
@@ -54,9 +44,11 @@ async def decide(request: Request, search_id: str) -> Response:
 
 @router.post("/holds/{search_id}/resume")
 async def resume(request: Request, search_id: str) -> HTMLResponse:
-    user = require_user(request, "officer", "supervisor")
+    user = require_user(request)
     await checked_form(request, user)
     platform = platform_of(request)
     search_request = platform.holds.resume(search_id, user)
     response = await run_in_threadpool(platform.search.search, search_request)
+    if isinstance(response, HeldSearch):
+        return held_page(request, user, response)
     return results_page(request, user, response, search_request.purpose)

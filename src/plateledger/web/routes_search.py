@@ -10,11 +10,10 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.domain.types import Camera, User
-from plateledger.errors import HeldForApproval, ValidationError
+from plateledger.errors import ValidationError
 from plateledger.policy.purposes import selectable_purposes
-from plateledger.retention.crops import data_uris, refs_of_reads
 from plateledger.search.timeline import timeline
-from plateledger.search.types import Purpose, SearchRequest, SearchResponse, Timeline
+from plateledger.search.types import HeldSearch, Purpose, SearchRequest, SearchResponse, Timeline
 from plateledger.web.common import Form, checked_form, platform_of, render, require_user
 from plateledger.web.forms import (
     PAGE_SIZE,
@@ -28,7 +27,6 @@ from plateledger.web.map import MapView, Place, camera_places, extent_of, sighti
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-INVESTIGATORS = ("officer", "supervisor")
 
 
 def _names(request: Request) -> dict[str, Any]:
@@ -42,7 +40,7 @@ def _names(request: Request) -> dict[str, Any]:
 def _form_page(
     request: Request, user: User, form: Form | None, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    cameras = sorted(platform_of(request).visible_cameras(user), key=lambda c: c.id)
+    cameras = sorted(platform_of(request).registry.visible_cameras(user), key=lambda c: c.id)
     return render(
         request, "search.html", status, user=user, purposes=selectable_purposes(),
         cameras=cameras, values=form.values() if form else {},
@@ -69,7 +67,7 @@ def _place_map(request: Request, user: User, cameras: list[Camera], form: Form |
     chosen = set(form.all("camera")) if form is not None else set()
     focus = [p for p in places if p.key in chosen]
     if not focus:
-        own = platform_of(request).cameras_of_agency(user.agency_id)
+        own = platform_of(request).registry.cameras_of_agency(user.agency_id)
         focus = [p for p in places if p.key in own]
     return sighting_map(places, extent=extent_of(focus) if focus else None)
 
@@ -95,13 +93,13 @@ def _timeline_map(request: Request, t: Timeline) -> MapView:
 
 @router.get("/search")
 def search_form(request: Request) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     return _form_page(request, user, None)
 
 
 @router.post("/search")
 async def search(request: Request) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     form = await checked_form(request, user)
     platform = platform_of(request)
     try:
@@ -111,19 +109,20 @@ async def search(request: Request) -> HTMLResponse:
     if form.get("action") != "run":
         shown = await run_in_threadpool(preview, platform, user, query, purpose)
         return _form_page(request, user, form, preview=shown)
-    try:
-        response = await run_in_threadpool(
-            platform.search.search, SearchRequest(user, query, purpose)
-        )
-    except HeldForApproval as held:
-        details = held.details if isinstance(held.details, dict) else {}
-        return render(
-            request, "held.html", 202, user=user, search_id=details.get("search_id"),
-            excluded=details.get("networks_excluded", []), message=held.message,
-            **_names(request),
-        )  # fmt: skip
+    response = await run_in_threadpool(platform.search.search, SearchRequest(user, query, purpose))
+    if isinstance(response, HeldSearch):
+        return held_page(request, user, response)
     log.info("ui search %s by %s: %d hits", response.search_id, user.id, len(response.hits))
     return results_page(request, user, response, purpose, form, query.offset, query.limit)
+
+
+def held_page(request: Request, user: User, held: HeldSearch) -> HTMLResponse:
+    """A held search or timeline: logged, nothing read; what held it, and where to follow it."""
+    details = held.details()
+    return render(
+        request, "held.html", 202, user=user, search_id=held.search_id,
+        excluded=details["networks_excluded"], message=held.message, **_names(request),
+    )  # fmt: skip
 
 
 def results_page(
@@ -132,7 +131,7 @@ def results_page(
 ) -> HTMLResponse:  # fmt: skip
     """The results page (table, map, paging when ``form`` holds the query to page through).
     Stored evidence crops of the reads shown are embedded (``data:`` URIs)."""
-    crops = data_uris(platform_of(request), (h.read.crop_ref for h in response.hits))
+    crops = platform_of(request).crops.data_uris(h.read.crop_ref for h in response.hits)
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
         carried=carried_fields(form) if form is not None else None, offset=offset,
@@ -143,13 +142,15 @@ def results_page(
 
 @router.post("/timeline")
 async def plate_timeline(request: Request) -> HTMLResponse:
-    user = require_user(request, *INVESTIGATORS)
+    user = require_user(request)
     form = await checked_form(request, user)
     purpose = parse_purpose(form)
     plate = form.get("plate")
     if not plate:
         raise ValidationError("plate: required", {"field": "plate"})
     result = await run_in_threadpool(timeline, platform_of(request).search, user, plate, purpose)
+    if isinstance(result, HeldSearch):
+        return held_page(request, user, result)
     return render(
         request, "timeline.html", user=user, t=result, purpose=purpose,
         timeline_map=_timeline_map(request, result), crops=_sighting_crops(request, result),
@@ -161,8 +162,8 @@ def _sighting_crops(request: Request, t: Timeline) -> dict[int, str]:
     """Index of a sighting -> the ``data:`` URI of the crop of its first read that has one
     (reads the timeline search just returned)."""
     platform = platform_of(request)
-    refs = refs_of_reads(platform, [i for s in t.sightings for i in s.read_ids])
+    refs = platform.crops.refs_of_reads([i for s in t.sightings for i in s.read_ids])
     firsts = {n: next((refs[i] for i in s.read_ids if i in refs), None)
               for n, s in enumerate(t.sightings)}  # fmt: skip
-    uris = data_uris(platform, firsts.values())
+    uris = platform.crops.data_uris(firsts.values())
     return {n: uris[ref] for n, ref in firsts.items() if ref in uris}

@@ -20,9 +20,8 @@ from fastapi.testclient import TestClient
 from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
-from plateledger.backup.archive import create_backup, read_manifest
+from plateledger.backup.archive import read_manifest
 from plateledger.backup.restore import restore_backup
-from plateledger.retention.purge import run_retention
 from plateledger.store import crops
 from plateledger.store.base import ReadFilters, Scope
 from plateledger.store.crops import CropEmpty, CropNotImage, CropTooLarge, image_kind, put_crop
@@ -147,7 +146,7 @@ def test_bad_crops_are_per_row_errors_and_the_other_rows_are_kept(
 def test_file_ingest_ignores_crop_b64(platform: Platform, tmp_path: Path) -> None:
     path = tmp_path / "reads.ndjson"
     path.write_bytes(orjson.dumps(row(1, crop_b64=b64(tiny_png()))) + b"\n")
-    report = platform.ingest_file(path)
+    report = platform.intake.ingest_file(path)
     assert report.stored == 1
     assert crop_refs(platform, "CRP123") == [None]
     assert list(crops.iter_crops(platform.data_dir)) == []
@@ -211,7 +210,7 @@ def test_purge_deletes_unreferenced_crops_and_keeps_referenced_ones(
     put_crop(platform.data_dir, tiny_png(shade=4))  # referenced by no read at all
     age(platform, 3600)
     fresh = put_crop(platform.data_dir, tiny_png(shade=5))  # just written: its read may follow
-    receipts = run_retention(platform)
+    receipts = platform.retention.run()
     assert sum(r.count for r in receipts) == 2
     left = {ref for ref, _ in crops.iter_crops(platform.data_dir)}
     assert left == {crops.ref_of(shared), crops.ref_of(recent), fresh}
@@ -228,7 +227,7 @@ def test_backup_and_restore_carry_the_crops(
     sha = crops.ref_of(data).removeprefix("sha256:")
     member = f"crops/{sha[:2]}/{sha}.png"
     archive = tmp_path / "backup.tar.gz"
-    create_backup(platform, archive, include_keys=True)
+    platform.backups.create(archive, include_keys=True)
     manifest = read_manifest(archive)
     assert manifest["files"][member]["bytes"] == len(data)
     target = tmp_path / "restored"

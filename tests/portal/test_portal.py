@@ -20,7 +20,6 @@ from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.cli import portal_cmd
-from plateledger.portal.data import portal_data
 from plateledger.portal.html import render
 
 API = "/api/v1"
@@ -79,7 +78,7 @@ def populate(c: TestClient, platform: Platform) -> None:
 
 
 def test_every_section(client: TestClient, platform: Platform) -> None:
-    d = portal_data(platform, "il-test-pd")
+    d = platform.portal.data("il-test-pd")
     assert (d.name, d.state, len(d.fixed_cameras), d.mobile_cameras) == ("Test PD (IL)", "IL", 2, 0)
     assert {c.name for c in d.fixed_cameras} == {"Main St NB", "Main St SB"}
     assert d.collected and d.not_collected
@@ -109,19 +108,19 @@ def test_every_section(client: TestClient, platform: Platform) -> None:
     assert a.our_users_searches == 2 and dict(a.our_users_by_outcome) == {"success": 1, "held": 1}
     assert (a.holds_approved, a.holds_rejected) == (1, 0)
     assert a.policy_changes >= 3  # the hotlist, the sharing agreement, the policy
-    tx = portal_data(platform, "tx-test-pd").audit
+    tx = platform.portal.data("tx-test-pd").audit
     assert (tx.searches_of_our_data, tx.by_our_users, tx.by_partners) == (2, 1, 1)
 
 
 def test_checkpoint_is_verifiable(client: TestClient, platform: Platform) -> None:
-    cp = portal_data(platform, "il-test-pd").audit.checkpoint
+    cp = platform.portal.data("il-test-pd").audit.checkpoint
     checked = open_note(cp.note, Verifier.from_vkey(cp.public_key))
     assert (checked.size, checked.root.hex()) == (cp.size, cp.root_hex)
     assert cp.size <= platform.audit.size and cp.root_hex == platform.audit.root(cp.size).hex()
 
 
 def test_page_is_self_contained_and_leaks_nothing(client: TestClient, platform: Platform) -> None:
-    d = portal_data(platform, "il-test-pd")
+    d = platform.portal.data("il-test-pd")
     page = render(d)
     data = orjson.dumps(d.to_dict()).decode()
     for text in (page, data):
@@ -151,7 +150,7 @@ def test_cli_export(tmp_path: Path) -> None:
     data = tmp_path / "data"
     p = Platform(data)
     try:
-        p.tokens = setup_registry(p)  # type: ignore[attr-defined]
+        p.test_tokens = setup_registry(p)  # type: ignore[attr-defined]
         with TestClient(create_app(p, background=False)) as c:
             populate(c, p)
     finally:

@@ -1,10 +1,13 @@
-"""The permission each API route needs (names from ``app/roles.yaml``).
+"""Who may do what: the permission each route of the API and of the web UI needs.
 
-Checked for every authenticated request by ``api.auth.current_user``, against the caller's
-effective permissions (role, narrowed by token scopes). Object-level rules (own agency, own
-search, the owner of a list) are checked by the services behind the routes. A route missing
-here is refused to scoped tokens and checked by its own dependency only; the authorization
-matrix test (tests/security/test_auth_matrix.py) fails for any route not listed.
+One table for both faces, in the vocabulary of ``accounts/roles.yaml``. The API checks it for
+every authenticated request (``api.auth.current_user``), the UI for every page and form
+(``web.common.require_user``), against the caller's effective permissions (role, narrowed by
+token scopes). Object-level rules (own agency, own search, the owner of a list) are checked by
+the services behind the routes. An API route missing here is refused to scoped tokens and
+checked by its own dependency only; a UI route missing here is refused to everyone. The
+authorization matrix test (tests/security/test_auth_matrix.py) fails for any API route not
+listed, tests/web/test_ui_permissions.py for any UI route.
 """
 
 from __future__ import annotations
@@ -80,6 +83,59 @@ ROUTE_PERMISSIONS: Mapping[str, str] = {
     f"POST {V1}/users/{{user_id}}/tokens": "users.manage",
     f"DELETE {V1}/users/{{user_id}}/tokens/{{token_id}}": "users.manage",
 }
+
+
+UI = "/ui"
+
+# Pages and forms of the web UI (``web/routes_*.py``, mounted under /ui). The sign-in pages are
+# public; ``/`` and sign-out need a session only (every role has a home page).
+UI_PUBLIC_ROUTES = frozenset({f"GET {UI}/signin", f"POST {UI}/signin"})
+UI_SESSION_ROUTES = frozenset({f"GET {UI}/", f"POST {UI}/signout"})
+UI_ROUTE_PERMISSIONS: Mapping[str, str] = {
+    # investigators: search, timelines, resuming an approved search, the live alert queue
+    f"GET {UI}/search": "search.run",
+    f"POST {UI}/search": "search.run",
+    f"POST {UI}/timeline": "search.run",
+    f"POST {UI}/holds/{{search_id}}/resume": "search.run",
+    f"GET {UI}/alerts": "alerts.verify",
+    f"GET {UI}/alerts/stream": "alerts.verify",
+    f"GET {UI}/alerts/{{alert_id}}/card": "alerts.verify",
+    f"POST {UI}/alerts/{{alert_id}}/verify": "alerts.verify",
+    f"POST {UI}/alerts/{{alert_id}}/disposition": "alerts.verify",
+    # supervisors: the held-search queue
+    f"GET {UI}/holds": "holds.decide",
+    f"POST {UI}/holds/{{search_id}}/decide": "holds.decide",
+    # agency admins
+    f"GET {UI}/admin": "agency.admin",
+    f"GET {UI}/admin/cameras": "registry.manage",
+    f"POST {UI}/admin/cameras": "registry.manage",
+    f"POST {UI}/admin/cameras/{{camera_id}}/active": "registry.manage",
+    f"GET {UI}/admin/retention": "sharing.manage",
+    f"POST {UI}/admin/retention": "sharing.manage",
+    f"POST {UI}/admin/legal-holds": "sharing.manage",
+    f"GET {UI}/admin/hotlists": "hotlists.manage",
+    f"POST {UI}/admin/hotlists/{{hotlist_id}}/subscription": "hotlists.manage",
+    f"GET {UI}/admin/sharing": "sharing.manage",
+    f"POST {UI}/admin/sharing": "sharing.manage",
+    f"POST {UI}/admin/sharing/{{network_id}}/{{agreement_id}}/revoke": "sharing.manage",
+    f"POST {UI}/admin/declarations": "sharing.manage",
+    f"POST {UI}/admin/policy": "sharing.manage",
+    f"GET {UI}/admin/access": "sharing.manage",
+    f"GET {UI}/admin/users": "users.read",
+    f"POST {UI}/admin/tokens": "users.manage",
+    f"POST {UI}/admin/tokens/{{token_id}}/revoke": "users.manage",
+    f"POST {UI}/admin/users": "users.manage",
+    f"POST {UI}/admin/users/{{user_id}}/account": "users.manage",
+    # auditors and agency admins: the audit log, entry proofs, the live oversight checks
+    f"GET {UI}/audit": "audit.browse",
+    f"GET {UI}/audit/entries/{{index}}": "audit.browse",
+    f"GET {UI}/audit/oversight": "audit.browse",
+}
+
+
+def ui_route_key(method: str, path: str) -> str:
+    """``"GET /ui/admin/users"`` for a UI route path relative to the /ui mount."""
+    return f"{method.upper()} {UI}{path}"
 
 
 def route_key(method: str, path: str) -> str:

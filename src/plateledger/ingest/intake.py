@@ -1,0 +1,112 @@
+"""Storing validated reads: the one way in for reads from HTTP bodies, files and the CLI.
+
+Reads of retired or unknown cameras were already refused by the parse; here the reads of cameras
+whose owner's state keeps non-hit reads only minutes (New Hampshire) are dropped before they
+are stored, the batch is appended durably, and then each listener (the plate dictionary, hotlist
+matching) sees it. A listener that fails is logged; the stored reads are never lost for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from plateledger.ingest.files import iter_file
+from plateledger.ingest.parse import ParseResult, RowError, parse_records
+from plateledger.store.base import AppendResult
+
+log = logging.getLogger(__name__)
+
+#: Called with each stored batch and the id of its first read.
+OnStored = Callable[[pa.Table, int], None]
+
+
+class ReadAppender(Protocol):
+    """Where reads are appended (``DuckDBStore`` is one)."""
+
+    def append(self, table: pa.Table, *, target: str = "reads_hot") -> AppendResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What became of a batch: received, stored, rejected (with one error per bad field)."""
+
+    received: int
+    stored: int
+    rejected: int
+    errors: tuple[RowError, ...]
+    first_id: int | None = None
+    last_id: int | None = None
+    not_retained: int = 0  # valid reads the owner's state law does not let us keep
+
+
+class Intake:
+    """Validate, filter by retention law, append, then tell the listeners."""
+
+    def __init__(
+        self,
+        *,
+        store: ReadAppender,
+        known_cameras: Callable[[], frozenset[str]],
+        non_hit_cameras: Callable[[], frozenset[str]],
+        on_stored: Sequence[OnStored] = (),
+    ) -> None:
+        self._store = store
+        self._known_cameras = known_cameras
+        self._non_hit_cameras = non_hit_cameras
+        self._on_stored = tuple(on_stored)
+
+    def ingest_records(self, records: Iterable[object]) -> IngestReport:
+        """Validate and store records (decoded JSON objects)."""
+        return self.store_parsed(parse_records(records, self._known_cameras()))
+
+    def store_parsed(self, result: ParseResult) -> IngestReport:
+        """Store the valid rows of a parse (those the owner's law lets us keep)."""
+        table = result.table
+        brief = self._non_hit_cameras()
+        if brief and table.num_rows:
+            keep = pc.invert(pc.is_in(table.column("camera_id"), pa.array(sorted(brief))))
+            table = table.filter(keep)
+        appended = self._store.append(table) if table.num_rows else None
+        if appended is not None:
+            self._tell(table, appended.first_id)
+        valid = result.table.num_rows
+        return IngestReport(
+            received=result.rows_seen,
+            stored=table.num_rows,
+            rejected=result.rows_seen - valid,
+            errors=result.errors,
+            first_id=appended.first_id if appended else None,
+            last_id=appended.last_id if appended else None,
+            not_retained=valid - table.num_rows,
+        )
+
+    def ingest_file(
+        self, path: Path, progress: Callable[[int], None] | None = None
+    ) -> IngestReport:
+        """Validate and store a CSV / NDJSON / JSON / Parquet file, batch by batch."""
+        received = stored = dropped = 0
+        errors: list[RowError] = []
+        for part in iter_file(path, self._known_cameras()):
+            report = self.store_parsed(part)
+            received += report.received
+            stored += report.stored
+            dropped += report.not_retained
+            errors.extend(report.errors)
+            if progress is not None:
+                progress(report.received)
+        return IngestReport(received, stored, received - stored - dropped, tuple(errors),
+                            not_retained=dropped)  # fmt: skip
+
+    def _tell(self, table: pa.Table, first_id: int) -> None:
+        for listener in self._on_stored:
+            try:
+                listener(table, first_id)
+            except Exception:  # the reads are stored; a listener's failure must not lose them
+                log.exception("a listener failed on reads %d..", first_id)

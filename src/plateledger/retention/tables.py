@@ -1,0 +1,70 @@
+"""Retention queries on the DuckDB store (parameterised SQL only): crops, legal holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from plateledger.retention.base import LegalHold, Sql
+
+_CROP_READS = (
+    "SELECT r.read_id, n.id, n.agency_id, r.ts FROM ("
+    "SELECT read_id, network_key, ts FROM reads WHERE crop_ref = ? UNION ALL "
+    "SELECT read_id, network_key, ts FROM reads_hot WHERE crop_ref = ?) r "
+    "JOIN networks n ON n.key = r.network_key ORDER BY r.read_id"
+)
+_REFERENCED = (
+    "SELECT crop_ref FROM reads WHERE crop_ref LIKE 'sha256:%' UNION "
+    "SELECT crop_ref FROM reads_hot WHERE crop_ref LIKE 'sha256:%' UNION "
+    "SELECT crop_ref FROM hotlist_hits WHERE crop_ref LIKE 'sha256:%'"
+)
+_REFS_OF_READS = (
+    "SELECT read_id, crop_ref FROM (SELECT read_id, crop_ref FROM reads UNION ALL "
+    "SELECT read_id, crop_ref FROM reads_hot) WHERE crop_ref LIKE 'sha256:%' "
+    "AND read_id IN (SELECT UNNEST(?::UBIGINT[]))"
+)
+_HOLDS_OF_AGENCY = (
+    "SELECT case_number, read_id, created_by, created_at, note FROM legal_holds "
+    "WHERE created_by IN (SELECT id FROM users WHERE agency_id = ?) "
+    "ORDER BY created_at DESC, case_number, read_id LIMIT 1000"
+)
+_READS_OF_NETWORKS = (
+    "SELECT r.read_id FROM (SELECT read_id, network_key FROM reads UNION ALL "
+    "SELECT read_id, network_key FROM reads_hot) r JOIN networks n "
+    "ON n.key = r.network_key WHERE list_contains(?::UBIGINT[], r.read_id) "
+    "AND list_contains(?::VARCHAR[], n.id)"
+)
+
+
+def reads_of_crop(db: Sql, ref: str) -> list[tuple[int, str, str, datetime]]:
+    """``(read id, network id, owner agency id, ts)`` of every read (hot or compacted) that
+    references the crop ``ref``, by read id; ``ts`` is naive UTC."""
+    return [(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in db.execute(_CROP_READS, [ref, ref])]
+
+
+def referenced_crops(db: Sql) -> set[str]:
+    """Every stored-crop reference a read (hot or compacted) or a hotlist hit still holds."""
+    return {str(r[0]) for r in db.execute(_REFERENCED)}
+
+
+def crop_refs_of_reads(db: Sql, read_ids: Sequence[int]) -> dict[int, str]:
+    """``read_id -> crop_ref`` of those of ``read_ids`` that have a stored-crop reference."""
+    if not read_ids:
+        return {}
+    return {int(r[0]): str(r[1]) for r in db.execute(_REFS_OF_READS, [list(read_ids)])}
+
+
+def held_read_ids(db: Sql) -> frozenset[int]:
+    """Every read id under a legal hold."""
+    return frozenset(int(r[0]) for r in db.execute("SELECT read_id FROM legal_holds"))
+
+
+def holds_of_agency(db: Sql, agency_id: str) -> list[LegalHold]:
+    """The legal holds placed by the agency's users, newest first (at most 1,000)."""
+    rows = db.execute(_HOLDS_OF_AGENCY, [agency_id])
+    return [LegalHold(str(r[0]), int(r[1]), str(r[2]), r[3], str(r[4])) for r in rows]
+
+
+def reads_in_networks(db: Sql, read_ids: Sequence[int], networks: Sequence[str]) -> set[int]:
+    """Those of ``read_ids`` that exist (hot or compacted) in one of ``networks``."""
+    return {int(r[0]) for r in db.execute(_READS_OF_NETWORKS, [list(read_ids), list(networks)])}
