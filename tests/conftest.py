@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from plateledger.accounts.tokens import new_token
 from plateledger.app.platform import Platform
+from plateledger.audit.log import AuditLog
 from plateledger.domain.types import (
     Agency,
     AgencyId,
@@ -100,6 +101,14 @@ def platform(data_dir: Path) -> Iterator[Platform]:
     p.test_tokens = setup_registry(p)  # type: ignore[attr-defined]
     yield p
     p.close()
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[AuditLog]:
+    """A real audit log on its own, for a context tested without the platform."""
+    log = AuditLog(tmp_path / "audit", "test/origin")
+    yield log
+    log.close()
 
 
 SEARCH = {"purpose": "stolen_vehicle", "case_number": "24-001", "reason": "stolen car report"}

@@ -51,13 +51,6 @@ def store(tmp_path: Path) -> Iterator[DuckDBStore]:
         store.close()
 
 
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[AuditLog]:
-    log = AuditLog(tmp_path / "audit", "test/origin")
-    yield log
-    log.close()
-
-
 def config_changes(log: AuditLog) -> list[dict[str, Any]]:
     entries = (orjson.loads(log.entry(i)) for i in range(log.size))
     return [e for e in entries if e["event_type"] == "config_change"]

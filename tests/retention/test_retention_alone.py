@@ -61,13 +61,6 @@ def store(tmp_path: Path) -> Iterator[DuckDBStore]:
         store.close()
 
 
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[AuditLog]:
-    log = AuditLog(tmp_path / "audit", "test/origin")
-    yield log
-    log.close()
-
-
 def events(log: AuditLog, kind: str) -> list[dict[str, Any]]:
     entries = (orjson.loads(log.entry(i)) for i in range(log.size))
     return [e for e in entries if e["event_type"] == kind]
