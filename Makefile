@@ -71,6 +71,7 @@ bench-recognition: $(STAMP)
 	$(BIN)/python bench/bench_recognition.py --data $(or $(DATA),../shared/data/plates)
 
 eval-classifier: $(STAMP)
+	$(BIN)/python bench/eval_adversarial.py --data $(if $(DATA),$(DATA),../shared/data)
 	$(BIN)/python bench/eval_classifier.py --data $(if $(DATA),$(DATA),../shared/data)
 
 clean:

@@ -70,16 +70,19 @@ def main() -> None:
     mean_len = sum(map(len, reasons)) / len(reasons)
     print(f"{len(reasons):,} {source}, mean length {mean_len:.1f} chars")
     print(f"term data load: {load_ms:.0f} ms")
-    best = 0.0
+    best = best_cpu = 0.0
     for i in range(args.rounds):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for reason in reasons:
             classify(reason)
         rate = len(reasons) / (time.perf_counter() - t0)
-        best = max(best, rate)
-        print(f"round {i + 1}: {rate:,.0f} reasons/s")
+        cpu_rate = len(reasons) / max(time.process_time() - c0, 1e-9)
+        best, best_cpu = max(best, rate), max(best_cpu, cpu_rate)
+        print(f"round {i + 1}: {rate:,.0f} reasons/s ({cpu_rate:,.0f} per CPU-second)")
     memo = "off" if args.cold else "on"
     print(f"best: {best:,.0f} reasons/s (one core; no cache of reasons; typo memo {memo})")
+    # On a shared machine wall time also counts other processes; CPU time does not.
+    print(f"best per CPU-second: {best_cpu:,.0f} reasons")
     # Baseline, same run: the vendor-style keyword filter (one case-insensitive substring
     # regex) — fast, and wrong: it matches "police", "notice", "service", misses typos.
     keywords = re.compile(r"ice|immigra|deport|ero|hsi|alien|migra", re.IGNORECASE)

@@ -107,6 +107,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 def test_signed_webhook_is_retried_until_delivered(platform: Platform) -> None:
+    platform.hotlists.lists.allow_loopback_http = True  # a receiver on this machine (dev flag)
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     platform.hotlists.engine.webhooks.backoff_s = 0.05

@@ -93,6 +93,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "purge": PURGE,
     "legal_hold": {"action": "place", "case_number": "25-1", "read_ids": [1, 2], "note": "kept"},
     "crop_view": {"crop": "sha256:" + "a" * 64, "read_ids": [1], "reads": 1},
+    "assist_request": {"action": "create", "id": "as-1", "on_behalf_of": "il-other-pd",
+                       "case_number": "B-25-7", "requested_by": "Sgt. Ames, 555-0100",
+                       "requested_at": "2025-01-01T00:00:00+00:00",
+                       "expires_at": "2025-01-31T00:00:00+00:00", "note": ""},
+    "audit_recovery": {"lost_from": 10, "checkpoint_size": 60, "checkpoint_root": "ab" * 32,
+                       "note": "disk replaced"},
 }  # fmt: skip
 MORE: list[tuple[str, dict[str, Any]]] = [
     ("user_change", {"action": "lockout", "user": "u1", "failures": 5,
@@ -129,6 +135,9 @@ MORE: list[tuple[str, dict[str, Any]]] = [
                         "entry_active": True, "entry_active_now": False, "status": "rejected"}),
     ("hotlist_change", {**ALERT, "action": "disposition", "disposition": "misread"}),
     ("crop_view", {"crop": "invalid", "reason": "no crop of a read of the caller's agency"}),
+    ("assist_request", {"action": "revoke", "id": "as-1", "on_behalf_of": "il-other-pd",
+                        "case_number": "B-25-7", "expires_at": "2025-01-31T00:00:00+00:00",
+                        "revoked_at": "2025-01-02T00:00:00+00:00"}),
     ("purge", {**PURGE, "source": "lake"}),
     ("purge", {"what": "evidence crops", "network": "il-net,tx-net",
                "owner_agency": "il-test-pd,tx-test-pd", "cutoff": "2025-01-02T00:00:00+00:00",
@@ -149,7 +158,7 @@ def _event(kind: str, subject: dict[str, Any]) -> AuditEvent:
 
 def test_the_literal_lists_exactly_the_registered_types() -> None:
     assert set(get_args(EventType)) == set(EVENT_CLASSES) == EVENT_TYPES
-    assert len(EVENT_CLASSES) == 17 and set(EXAMPLES) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == 19 and set(EXAMPLES) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("kind", sorted(EVENT_CLASSES))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -266,5 +267,9 @@ def test_cli_view_and_redacted_export(data_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["audit", "verify", str(bundle)])
     assert result.exit_code == 0 and "OK" in result.stdout and "redacted" in result.stdout
+    # exports hold officers, reasons and (internal) plates: private to the operator
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in bundle.iterdir()} == {0o600}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     result = runner.invoke(cli, ["audit", "view", "--network", "il-net", "--agency", "x", *data])
     assert result.exit_code == 2

@@ -51,12 +51,12 @@ CASES: list[tuple[str, str, str]] = [
     ("migra", IMM, "block"),
     ("indocumentado", IMM, "block"),
     ("sin papeles", IMM, "block"),
-    # typos on long terms
-    ("immigrtion", IMM, "block"),
-    ("imigration", IMM, "block"),
-    ("Immigartion check", IMM, "block"),
-    ("deprtation", IMM, "block"),
-    ("imigrant", IMM, "block"),
+    # typos on long terms: weak evidence, held (issue 15: a typo match is a hold, not a deny)
+    ("immigrtion", IMM, "review"),
+    ("imigration", IMM, "review"),
+    ("Immigartion check", IMM, "review"),
+    ("deprtation", IMM, "review"),
+    ("imigrant", IMM, "review"),
     # components that also do criminal work, drug slang, impersonation: review
     ("HSI", IMM, "review"),
     ("HSI narcotics", IMM, "review"),
@@ -67,7 +67,7 @@ CASES: list[tuple[str, str, str]] = [
     ("ice sales", IMM, "review"),
     ("ICE meth dealer", IMM, "review"),
     ("CBP narcotics seizure", IMM, "review"),
-    ("ICE impersonation suspect", IMM, "review"),
+    ("ICE impersonation suspect", "specific", "allow"),  # ICE is the victim (18 USC 912)
     ("alien", IMM, "review"),
     ("detainer", IMM, "review"),
     # allow-phrases
@@ -89,7 +89,7 @@ CASES: list[tuple[str, str, str]] = [
     ("theft on Church St", "specific", "allow"),
     # health care, reproductive, gender-affirming
     ("had an abortion, search for female", "reproductive_health", "block"),
-    ("abortoin", "reproductive_health", "block"),
+    ("abortoin", "reproductive_health", "review"),
     ("Planned Parenthood", "reproductive_health", "block"),
     ("fetus", "reproductive_health", "review"),
     ("gender-affirming care", "gender_affirming_care", "block"),

@@ -22,6 +22,7 @@ from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.backup.archive import read_manifest
 from plateledger.backup.restore import restore_backup
+from plateledger.ingest import parse_records
 from plateledger.store import crops
 from plateledger.store.base import ReadFilters, Scope
 from plateledger.store.crops import CropEmpty, CropNotImage, CropTooLarge, image_kind, put_crop
@@ -59,6 +60,14 @@ def client(platform: Platform) -> Iterator[TestClient]:
 
 def post(client: TestClient, platform: Platform, rows: list[dict[str, Any]]) -> Any:
     return client.post("/api/v1/reads", json=rows, headers=auth(platform, "il-admin"))
+
+
+def stored_long_ago(platform: Platform, rows: list[dict[str, Any]]) -> int:
+    """Store reads as they were stored when they were still within retention (ingest today
+    refuses reads older than the owner keeps): parsed without today's floor, crops first."""
+    result = parse_records(rows, {"il-c1"}, accept_crops=True)
+    platform.crops.store_crops(result)
+    return platform.intake.store_parsed(result).stored
 
 
 def crop_refs(platform: Platform, plate: str) -> list[str | None]:
@@ -177,11 +186,47 @@ def test_crop_route_serves_own_agency_crops_only_and_audits_every_request(
     assert views[0]["subject"]["crop"] == f"sha256:{sha}" and views[0]["networks"] == ["il-net"]
 
 
+@pytest.mark.parametrize("spelling", ["sha256:{}", "SHA256:{}", " sha256:{} ", "Sha256: {}"])
+def test_a_borrowed_crop_hash_is_refused_at_ingest_and_the_crop_stays_unreachable(
+    client: TestClient, platform: Platform, tmp_path: Path, spelling: str
+) -> None:
+    """A Texas admin cannot attach Illinois's stored crop to a read of its own camera by naming
+    its hash (over HTTP or in a file), so Texas officers cannot fetch it through that read."""
+    data = tiny_png(shade=77)
+    assert post(client, platform, [row(crop_b64=b64(data))]).json()["stored"] == 1
+    sha = crops.ref_of(data).removeprefix("sha256:")
+    borrowed = {"camera_id": "tx-c1", "ts": iso(1), "plate": "BRW123", "confidence": 0.9,
+                "crop_ref": spelling.format(sha)}  # fmt: skip
+    sent = client.post("/api/v1/reads", json=[borrowed], headers=auth(platform, "tx-admin"))
+    body = sent.json()
+    assert body["stored"] == 0
+    assert [e["field"] for e in body["errors"]] == ["crop_ref"]
+    path = tmp_path / "reads.ndjson"
+    path.write_bytes(orjson.dumps(borrowed) + b"\n")
+    assert platform.intake.ingest_file(path).stored == 0
+    url = f"/api/v1/crops/{sha}"
+    assert client.get(url, headers=auth(platform, "tx-officer")).status_code == 404
+    assert client.get(url, headers=auth(platform, "il-officer")).status_code == 200
+
+
+def test_ingest_refuses_a_read_older_than_the_owner_keeps(
+    client: TestClient, platform: Platform
+) -> None:
+    """A read past the owner's retention would be purged at once: it is a row error on `ts`,
+    its crop is not stored, and the valid row next to it is kept."""
+    data = tiny_png(shade=71)
+    body = post(client, platform, [row(OLD, "OLD999", crop_b64=b64(data)), row(2, "NEW999")])
+    assert body.json()["stored"] == 1
+    assert [(e["row"], e["field"]) for e in body.json()["errors"]] == [(1, "ts")]
+    assert crops.ref_of(data) not in {ref for ref, _ in crops.iter_crops(platform.data_dir)}
+    assert crop_refs(platform, "OLD999") == []
+
+
 def test_crop_route_refuses_reads_past_the_agency_retention(
     client: TestClient, platform: Platform
 ) -> None:
     data = tiny_png(shade=70)
-    assert post(client, platform, [row(OLD, crop_b64=b64(data))]).json()["stored"] == 1
+    assert stored_long_ago(platform, [row(OLD, crop_b64=b64(data))]) == 1
     sha = crops.ref_of(data).removeprefix("sha256:")
     got = client.get(f"/api/v1/crops/{sha}", headers=auth(platform, "il-officer"))
     assert got.status_code == 404  # stored, not yet purged, but past the 180 days
@@ -205,7 +250,7 @@ def test_purge_deletes_unreferenced_crops_and_keeps_referenced_ones(
         row(5, "NEW111", crop_b64=b64(shared)),
         row(5, "NEW222", crop_b64=b64(recent)),
     ]
-    assert post(client, platform, rows).json()["stored"] == 4  # fmt: skip
+    assert stored_long_ago(platform, rows) == 4
     loose = crops.ref_of(tiny_png(shade=4))
     put_crop(platform.data_dir, tiny_png(shade=4))  # referenced by no read at all
     age(platform, 3600)

@@ -5,6 +5,7 @@ requests that change them). Everything goes through the real services and the re
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from plateledger.domain.types import (
 from plateledger.domain.types import UserId as U
 from plateledger.search.types import HeldSearch, Purpose, SearchQuery, SearchRequest
 from plateledger.sharing.agreements import AgreementIn
-from plateledger.store.crops import put_crop
+from plateledger.sharing.assists import AssistIn
+from plateledger.store.crops import ref_of
 
 ROLES = ("anonymous", "officer", "supervisor", "auditor", "admin")
 RELATIONS = ("own", "same_state", "other_state", "federal")
@@ -149,6 +151,11 @@ class World:
             self.platform.holds.decide(search_id, self.user(agency, "supervisor"), True, "ok")
         return search_id
 
+    def assist(self, agency: str) -> str:
+        """A live assist request of agency ``agency`` (another agency asked it for help)."""
+        given = AssistIn("va-test-pd", f"B-{self.n()}", "Sgt. Matrix, 555-0100")
+        return self.platform.assists.create(self.user(agency, "supervisor"), given).id
+
     def audit_entry(self, agency: str) -> int:
         return self.platform.log_event(
             "config_change", self.user(agency, "admin"), {"action": "matrix_probe"}
@@ -198,11 +205,13 @@ def _timeline(w: World, role: str, a: str) -> Req:
 
 def _crop(w: World, role: str, a: str) -> Req:
     """The crop of a fresh read of agency ``a`` (unique bytes: no other agency's read names it)."""
-    ref = put_crop(w.platform.data_dir, b"\xff\xd8matrix crop %d\xff\xd9" % w.n())
+    image = b"\xff\xd8matrix crop %d\xff\xd9" % w.n()
     row = {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "CR1234",
-           "crop_ref": ref}  # fmt: skip
-    w.platform.intake.ingest_records([row])
-    return Req("GET", _v1(f"/crops/{ref.removeprefix('sha256:')}"))
+           "crop_b64": base64.b64encode(image).decode("ascii")}  # fmt: skip
+    parsed = w.platform.intake.parse([row], {CAM[a]}, accept_crops=True)  # as POST /reads does
+    w.platform.crops.store_crops(parsed)
+    w.platform.intake.store_parsed(parsed)
+    return Req("GET", _v1(f"/crops/{ref_of(image).removeprefix('sha256:')}"))
 
 
 def _new_camera(w: World, role: str, a: str) -> Req:
@@ -294,6 +303,8 @@ AGREEMENT = {"grantee_kind": "agency", "grantee": "va-test-pd", "purposes": ["st
 DECLARATION = {"state": "IL", "signed_at": "2026-01-01T00:00:00Z", "document_ref": "doc-1"}
 HOTLIST = {"name": "matrix list", "purpose": "stolen_vehicle", "legal_basis": "NCIC file"}
 IMPORT = {"format": "csv", "text": f"plate,reason,expires_at\nIM1234,stolen,{future()}\n"}
+ASSIST = {"on_behalf_of": "va-test-pd", "case_number": "B-24-7",
+          "requested_by": "Det. Matrix, 555-0100"}  # fmt: skip
 VERIFY = {"characters_match": True, "state_match": True, "entry_active": True}
 
 BUILDERS: dict[str, Builder] = {
@@ -328,6 +339,14 @@ BUILDERS: dict[str, Builder] = {
         "POST", _v1(f"/agencies/{a}/declarations"), json=DECLARATION),
     "PUT /api/v1/agencies/{agency_id}/policy": lambda w, r, a: Req(
         "PUT", _v1(f"/agencies/{a}/policy"), json={"require_specific_reason": True}),
+    "GET /api/v1/agencies/{agency_id}/read-ceiling": lambda w, r, a: Req(
+        "GET", _v1(f"/agencies/{a}/read-ceiling")),
+    "PUT /api/v1/agencies/{agency_id}/read-ceiling": lambda w, r, a: Req(
+        "PUT", _v1(f"/agencies/{a}/read-ceiling"), json={"daily_read_ceiling": 4000}),
+    "POST /api/v1/assists": _fixed("POST", "/assists", ASSIST),
+    "GET /api/v1/assists": _fixed("GET", "/assists"),
+    "POST /api/v1/assists/{assist_id}/revoke": lambda w, r, a: Req(
+        "POST", _v1(f"/assists/{w.assist(a)}/revoke")),
     "GET /api/v1/audit/entries/{index}": lambda w, r, a: Req(
         "GET", _v1(f"/audit/entries/{w.audit_entry(a)}")),
     "GET /api/v1/audit/entries/{index}/proof": lambda w, r, a: Req(

@@ -90,9 +90,15 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/networks/{network_id}/access": OWN_STAFF,
     "POST /api/v1/agencies/{agency_id}/declarations": ADMIN_OWN,
     "PUT /api/v1/agencies/{agency_id}/policy": ADMIN_OWN,
+    "GET /api/v1/agencies/{agency_id}/read-ceiling": OWN_STAFF,
+    "PUT /api/v1/agencies/{agency_id}/read-ceiling": ADMIN_OWN,  # audited config_change
+    # an agency's own assist requests only: another agency's assist is 404 to revoke
+    "POST /api/v1/assists": rule(everywhere("supervisor", "admin"), deny=(403, 422)),
+    "GET /api/v1/assists": ANY_STAFF,  # lists the caller's own agency's only
+    "POST /api/v1/assists/{assist_id}/revoke": rule(own("supervisor", "admin")),
     "GET /api/v1/audit/entries/{index}": AUDIT_VIEW,
     "GET /api/v1/audit/entries/{index}/proof": AUDIT_VIEW,
-    "GET /api/v1/audit/consistency": ANY_STAFF,  # hashes only
+    "GET /api/v1/audit/consistency": PUBLIC,  # hashes only: verifiers and witnesses
     "GET /api/v1/audit/networks/{network_id}": AUDIT_VIEW,
     "GET /api/v1/audit/organizations/{agency_id}": AUDIT_VIEW,
     "GET /api/v1/hotlists": ANY_STAFF,  # lists only what the agency may see: test_hotlists_...

@@ -268,4 +268,13 @@ def test_agency_policy_is_set_with_the_api_operation(
     assert audit_entries(platform, "config_change")[-1]["subject"] == {
         "action": "agency_policy", "require_specific_reason": True,
         "prohibited_purposes": ["parking_enforcement", "personal_use"],
+        "protected_activity": "deny", "previous_policy": None,
     }  # fmt: skip
+    assert 'name="protected_activity" value="deny" checked' in saved.text
+    bad = post(client, "/policy", protected_activity="allow")
+    assert bad.status_code == 422 and "protected_activity" in bad.text
+    relaxed = post(client, "/policy", protected_activity="hold")
+    assert 'name="protected_activity" value="hold" checked' in relaxed.text
+    subject = audit_entries(platform, "config_change")[-1]["subject"]
+    assert subject["protected_activity"] == "hold"
+    assert subject["previous_policy"]["protected_activity"] == "deny"

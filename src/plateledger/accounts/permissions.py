@@ -21,6 +21,8 @@ PUBLIC_ROUTES: Mapping[str, str] = {
     f"GET {V1}/health": "meta.read",
     f"GET {V1}/audit/public-key": "audit.verify",
     f"GET {V1}/audit/checkpoint": "audit.verify",
+    # hashes only: what a verifier or a witness needs to check the log only grew
+    f"GET {V1}/audit/consistency": "audit.verify",
 }
 
 ROUTE_PERMISSIONS: Mapping[str, str] = {
@@ -42,9 +44,13 @@ ROUTE_PERMISSIONS: Mapping[str, str] = {
     f"GET {V1}/networks/{{network_id}}/access": "sharing.read",
     f"POST {V1}/agencies/{{agency_id}}/declarations": "sharing.manage",
     f"PUT {V1}/agencies/{{agency_id}}/policy": "sharing.manage",
+    f"GET {V1}/agencies/{{agency_id}}/read-ceiling": "sharing.read",
+    f"PUT {V1}/agencies/{{agency_id}}/read-ceiling": "sharing.manage",
+    f"POST {V1}/assists": "assists.manage",
+    f"GET {V1}/assists": "holds.read",
+    f"POST {V1}/assists/{{assist_id}}/revoke": "assists.manage",
     f"GET {V1}/audit/entries/{{index}}": "audit.read",
     f"GET {V1}/audit/entries/{{index}}/proof": "audit.read",
-    f"GET {V1}/audit/consistency": "audit.read",
     f"GET {V1}/audit/networks/{{network_id}}": "audit.read",
     f"GET {V1}/audit/organizations/{{agency_id}}": "audit.read",
     f"GET {V1}/hotlists": "hotlists.read",

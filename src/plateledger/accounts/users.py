@@ -9,7 +9,6 @@ successful sign-in yields a short-lived *session token* (a revocable, expiring t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from plateledger.accounts.base import AccountsStore
 from plateledger.accounts.tokens import Tokens, naive_utc
+from plateledger.audit.fingerprint import Fingerprint, fingerprinter, new_key
 from plateledger.audit.sink import AuditSink
 from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import OPERATOR, ROLES, AgencyId, Role, User, UserId
@@ -77,10 +77,16 @@ def check_password_strength(password: str) -> None:
 class Accounts:
     """Users and their passwords: sign-in with lockout, creation, locking; every change audited."""
 
-    def __init__(self, *, store: AccountsStore, audit: AuditSink, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, *, store: AccountsStore, audit: AuditSink, clock: Clock = utc_now,
+        fingerprint: Fingerprint | None = None,
+    ) -> None:  # fmt: skip
+        """``fingerprint`` keys what an unknown user typed before it is audited (the platform
+        passes its installation key; alone, a random key of this instance)."""
         self._store = store
         self._audit = audit
         self._clock = clock
+        self._fingerprint = fingerprint or fingerprinter(new_key())
         # sign-in issues a session token and checks who may manage whom: the same tokens
         self._tokens = Tokens(store=store, audit=audit, clock=clock)
 
@@ -115,7 +121,7 @@ class Accounts:
         user = db.user_by_id(self._store, user_id) if USER_ID.fullmatch(user_id) else None
         if user is None:
             _verify(_DUMMY_HASH, password)
-            digest = hashlib.sha256(user_id.encode()).hexdigest()[:12]
+            digest = self._fingerprint(user_id)  # keyed: what was typed may be a password
             self._failed(None, {"reason": "unknown_user", "user_id_hash": digest})
             raise AuthenticationError(SIGN_IN_FAILED)
         creds = db.credentials(self._store, user.id)

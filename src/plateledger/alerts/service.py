@@ -6,6 +6,7 @@ text) and to ``hotlist_events``, the vendor-shaped event log admins export.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -14,6 +15,7 @@ from typing import Any
 
 from plateledger.alerts import governance, tables
 from plateledger.alerts.models import PRIORITIES, SOURCES, STRICTNESS, Entry, Hotlist
+from plateledger.alerts.webhook_urls import check_webhook_url
 from plateledger.audit.events import Outcome
 from plateledger.audit.sink import AuditSink
 from plateledger.domain.plates import canonicalize
@@ -27,6 +29,8 @@ class Governance:
         self.store = store
         self._log_event = log_event
         self._changed = changed  # the matcher rebuilds its index
+        #: development only (PLATELEDGER_DEV_WEBHOOKS=1): plain http to loopback receivers
+        self.allow_loopback_http = os.environ.get("PLATELEDGER_DEV_WEBHOOKS") == "1"
 
     # --- lists ---------------------------------------------------------------------------
     def create(self, user: User, fields: Mapping[str, Any]) -> Hotlist:
@@ -183,9 +187,13 @@ class Governance:
 
     # --- audit ---------------------------------------------------------------------------
     def add_webhook(self, user: User, url: str, secret: str) -> str:
-        """Register a webhook for the user's agency's alerts (audited first); its id."""
+        """Register a webhook for the user's agency's alerts (audited first, with its URL); its
+        id. Only https to a public host (see ``webhook_urls``)."""
+        check_webhook_url(url, allow_loopback_http=self.allow_loopback_http)
         hook_id = f"wh-{uuid.uuid4().hex[:12]}"
-        self._log_event("config_change", user, {"action": "webhook_add", "webhook_id": hook_id})
+        self._log_event(
+            "config_change", user, {"action": "webhook_add", "webhook_id": hook_id, "url": url}
+        )
         tables.insert_webhook(
             self.store, hook_id, user.agency_id, url, secret, user.id, datetime.now(UTC)
         )

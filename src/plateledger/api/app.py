@@ -11,6 +11,7 @@ from plateledger import __version__
 from plateledger.api import (
     errors,
     routes_accounts,
+    routes_assists,
     routes_audit,
     routes_holds,
     routes_hotlists,
@@ -59,10 +60,13 @@ def create_app(
     errors.install(app)
     # Size and rate limits (413/429); env PLATELEDGER_* when not given. No CORS: cross-origin
     # browsers get no Access-Control-* headers, so only same-origin pages can call the API.
-    app.add_middleware(LimitsMiddleware, limits=limits or Limits.from_env())
+    # Rate buckets are per user and per agency: a bearer token is resolved to its user.
+    app.add_middleware(
+        LimitsMiddleware, limits=limits or Limits.from_env(), identify=platform.rate_identity
+    )
     for module in (
         routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
-        routes_hotlists, routes_accounts,
+        routes_hotlists, routes_accounts, routes_assists,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.

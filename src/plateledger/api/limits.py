@@ -5,10 +5,13 @@
   refused at the first byte past it. Ingest and hotlist imports (large files by design) have a
   bigger limit than the rest of the API; their routes' own limits (reads per request, rows per
   file) still apply below it.
-- **Rate**: a token bucket per client — the bearer token's hash when one is sent (so one noisy
-  device does not starve its agency's other users behind the same proxy), else the client
-  address. Past the burst a request gets ``429`` with ``Retry-After`` (whole seconds).
-  ``/api/v1/health`` is exempt (load balancers poll it).
+- **Rate**: token buckets per *user* and per *agency*, not per token: a bearer token is resolved
+  to its user (cached; never audited here), and each request takes one token from the user's
+  bucket and one from the agency's, so issuing oneself more tokens does not raise one's budget
+  and an agency's users together cannot pass the agency's. A request without a bearer token, or
+  with one that resolves to no live user, takes from its client address's bucket (so spraying
+  made-up tokens does not mint buckets either). Past the burst a request gets ``429`` with
+  ``Retry-After`` (whole seconds). ``/api/v1/health`` is exempt (load balancers poll it).
 
 Defaults suit a 2-core machine; every value can be set by environment variable (see
 :meth:`Limits.from_env`) or passed to ``create_app``. Errors use the API's JSON error shape.
@@ -41,14 +44,18 @@ class Limits:
 
     max_body_bytes: int = 1 * MiB
     max_upload_bytes: int = 16 * MiB  # paths under LARGE_BODY_PREFIXES
-    rate_per_s: float = 100.0  # per client, sustained
+    rate_per_s: float = 100.0  # per user (or client address), sustained
     burst: int = 200
     large_prefixes: tuple[str, ...] = field(default=LARGE_BODY_PREFIXES)
+    agency_rate_per_s: float = 400.0  # per agency, all its users together
+    agency_burst: int = 800
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
         """``PLATELEDGER_MAX_BODY_BYTES``, ``PLATELEDGER_MAX_UPLOAD_BYTES``,
-        ``PLATELEDGER_RATE_PER_S``, ``PLATELEDGER_RATE_BURST``; unset means the default."""
+        ``PLATELEDGER_RATE_PER_S``, ``PLATELEDGER_RATE_BURST``,
+        ``PLATELEDGER_AGENCY_RATE_PER_S``, ``PLATELEDGER_AGENCY_RATE_BURST``; unset means the
+        default."""
         env = os.environ if env is None else env
         base = cls()
         try:
@@ -59,6 +66,10 @@ class Limits:
                 ),
                 rate_per_s=float(env.get("PLATELEDGER_RATE_PER_S", base.rate_per_s)),
                 burst=int(env.get("PLATELEDGER_RATE_BURST", base.burst)),
+                agency_rate_per_s=float(
+                    env.get("PLATELEDGER_AGENCY_RATE_PER_S", base.agency_rate_per_s)
+                ),
+                agency_burst=int(env.get("PLATELEDGER_AGENCY_RATE_BURST", base.agency_burst)),
             )
         except ValueError as exc:
             raise ValueError(f"PLATELEDGER_* limit settings must be numbers: {exc}") from None
@@ -96,15 +107,24 @@ class RateLimiter:
         return wait
 
 
+#: Resolves a bearer token to ``(user id, agency id)``; None for no live token.
+Identify = Callable[[str], tuple[str, str] | None]
+
+
 class LimitsMiddleware:
-    def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, limits: Limits | None = None, identify: Identify | None = None
+    ) -> None:
         self.app = app
         self.limits = limits or Limits()
-        self.rates = (
-            RateLimiter(self.limits.rate_per_s, self.limits.burst)
-            if self.limits.rate_per_s > 0
+        on = self.limits.rate_per_s > 0
+        self.rates = RateLimiter(self.limits.rate_per_s, self.limits.burst) if on else None
+        self.agency_rates = (
+            RateLimiter(self.limits.agency_rate_per_s, self.limits.agency_burst)
+            if on and self.limits.agency_rate_per_s > 0
             else None
         )
+        self.identities = Identities(identify)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,7 +132,7 @@ class LimitsMiddleware:
             return
         path: str = scope.get("path", "")
         if self.rates is not None and path not in EXEMPT_PATHS:
-            wait = self.rates.take(client_key(scope))
+            wait = self._take(scope)
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
                 await _reply(send, 429, "rate_limited",
@@ -128,6 +148,18 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)  # the server enforces Content-Length framing
             return
         await self._chunked(scope, receive, send, limit)
+
+    def _take(self, scope: Scope) -> float:
+        """One token from the caller's user (or address) bucket and its agency's bucket."""
+        assert self.rates is not None
+        who = self.identities.resolve(bearer(scope))
+        if who is None:
+            return self.rates.take(address_key(scope))
+        user_id, agency_id = who
+        wait = self.rates.take("u:" + user_id)
+        if wait > 0 or self.agency_rates is None:
+            return wait
+        return self.agency_rates.take("g:" + agency_id)
 
     async def _chunked(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """Read a body without Content-Length up to ``limit`` (413 past it), then replay it.
@@ -160,13 +192,44 @@ class LimitsMiddleware:
         await self.app(scope, replay, send)
 
 
-def client_key(scope: Scope) -> str:
-    """The bearer token's hash (never the token) when present, else the client address."""
+class Identities:
+    """Bearer token → ``(user, agency)``, cached by the token's hash (a token never changes
+    owner); unknown tokens are not cached, so a token issued later is found."""
+
+    def __init__(self, identify: Identify | None) -> None:
+        self._identify = identify
+        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, token: str | None) -> tuple[str, str] | None:
+        if token is None or self._identify is None:
+            return None
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            if digest in self._known:
+                self._known.move_to_end(digest)
+                return self._known[digest]
+        who = self._identify(token)
+        if who is not None:
+            with self._lock:
+                self._known[digest] = who
+                while len(self._known) > MAX_CLIENTS:
+                    self._known.popitem(last=False)
+        return who
+
+
+def bearer(scope: Scope) -> str | None:
+    """The request's bearer token, if it sends one."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
             scheme, _, credential = value.partition(b" ")
             if scheme.lower() == b"bearer" and credential.strip():
-                return "t:" + hashlib.sha256(credential.strip()).hexdigest()[:32]
+                return str(credential.strip().decode("latin-1"))
+    return None
+
+
+def address_key(scope: Scope) -> str:
+    """The bucket of a caller without a live bearer token: its client address."""
     client = scope.get("client")
     return "a:" + (str(client[0]) if client else "unknown")
 

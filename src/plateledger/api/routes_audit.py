@@ -36,10 +36,13 @@ def checkpoint(platform: PlatformDep) -> str:
 
 
 def _visible(platform: Platform, user: User, entry: dict[str, Any]) -> bool:
-    """Auditors see every entry; an agency sees entries by its users or about its networks."""
+    """Auditors see every entry; an agency sees entries by its users, about its networks, or
+    naming it as the agency a search or assist request was for (``subject.on_behalf_of``)."""
     if user.role == "auditor":
         return True
     owned = {n.id for n in platform.store.networks() if n.agency_id == user.agency_id}
+    if (entry.get("subject") or {}).get("on_behalf_of") == user.agency_id:
+        return True
     return entry.get("agency_id") == user.agency_id or bool(owned & set(entry["networks"]))
 
 
@@ -67,9 +70,8 @@ def proof(
     return {"index": index, "tree_size": tree_size, "hashes": proof_hex(hashes)}
 
 
-@router.get("/consistency", summary="Consistency proof between two tree sizes")
+@router.get("/consistency", summary="Consistency proof between two tree sizes (public)")
 def consistency(
-    user: CurrentUser,
     platform: PlatformDep,
     first: Annotated[int, Query(ge=0)],
     second: Annotated[int, Query(ge=0)],
@@ -129,7 +131,7 @@ def organization_view(
         raise NotFoundError(f"no agency {agency_id}")
     _check_agency(user, agency_id)
     _log_export(platform, user, "organization_audit", agency_id, fmt, profile, [])
-    rows = organization_audit(platform.audit, agency_id, since=since, until=until)
+    rows = organization_audit(platform.audit, agency_id, since=since, until=until, on_behalf=True)
     return _stream(platform, rows, fmt, profile, f"{agency_id}-organization-audit")
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from plateledger.api.auth import Admin, Investigator, PlatformDep
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
-from plateledger.ingest import parse_body, parse_records
+from plateledger.ingest import parse_body
 from plateledger.ingest.intake import IngestReport
 
 router = APIRouter(tags=["reads"])
@@ -23,7 +23,7 @@ def _ingest(platform: Platform, user: User, body: bytes, content_type: str | Non
     records = parse_body(body, content_type)
     registry = platform.registry
     senders = registry.cameras_of_agency(user.agency_id) & registry.known_cameras()  # not retired
-    result = parse_records(records, senders, accept_crops=True)
+    result = platform.intake.parse(records, senders, accept_crops=True)
     platform.crops.store_crops(result)  # on disk before the reads that name them
     return platform.intake.store_parsed(result)
 

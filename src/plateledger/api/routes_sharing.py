@@ -12,7 +12,7 @@ from pydantic import Field
 from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
 from plateledger.errors import ForbiddenError
-from plateledger.sharing.agreements import AgreementIn, agreement_out
+from plateledger.sharing.agreements import AgreementIn, agreement_out, policy_values
 
 router = APIRouter(tags=["sharing"])
 
@@ -37,6 +37,11 @@ class DeclarationBody(Strict):
 class PolicyBody(Strict):
     require_specific_reason: bool = False
     prohibited_purposes: list[str] = Field(default_factory=list, max_length=50)
+    protected_activity: Literal["deny", "hold"] = Field(
+        "deny",
+        description="a reason whose subject is protected activity (a protest, a clinic visit): "
+        "deny on every network (default), or hold for a supervisor where the law allows",
+    )
 
 
 @router.post("/networks/{network_id}/sharing", summary="Share a network (owner's admin)")
@@ -101,7 +106,7 @@ def set_policy(
     if agency_id != user.agency_id:
         raise ForbiddenError("an agency's policy is set by its own admin")
     p = platform.sharing.set_policy(
-        user, body.require_specific_reason, tuple(body.prohibited_purposes)
-    )
-    return {"agency_id": p.agency_id, "require_specific_reason": p.require_specific_reason,
-            "prohibited_purposes": sorted(p.prohibited_purposes)}  # fmt: skip
+        user, body.require_specific_reason, tuple(body.prohibited_purposes),
+        body.protected_activity,
+    )  # fmt: skip
+    return {"agency_id": p.agency_id, **policy_values(p)}

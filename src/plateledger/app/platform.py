@@ -21,6 +21,7 @@ from plateledger.alerts import Hotlists
 from plateledger.app.background import Background
 from plateledger.audit.events import EventType
 from plateledger.audit.events import Outcome as EventOutcome
+from plateledger.audit.fingerprint import fingerprinter, new_key
 from plateledger.audit.log import AuditLog
 from plateledger.audit.sink import AuditSink, sink_for
 from plateledger.backup.archive import Backups
@@ -38,9 +39,11 @@ from plateledger.retention.settings import RetentionSettings
 from plateledger.scale.engine import open_read_store
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.live_dictionary import LiveDictionary
+from plateledger.search.read_quota import ReadQuota
 from plateledger.search.recorder import AuditedRecorder
 from plateledger.search.service import SearchService
 from plateledger.sharing.agreements import Sharing
+from plateledger.sharing.assists import Assists
 from plateledger.store.base import ReadStore
 from plateledger.store.duckdb_store import DuckDBStore
 
@@ -55,10 +58,16 @@ class Platform:
         self.data_dir = Path(data_dir)
         self.store = DuckDBStore(self.data_dir)
         try:
-            self.audit = AuditLog(self.data_dir / "audit", self._origin())
+            # The server recomputes the log's hashes against its signed root on start; a CLI
+            # command checks sizes only (a rollback is refused either way).
+            self.audit = AuditLog(
+                self.data_dir / "audit", self._origin(), verify_content=component == "api"
+            )
         except Exception:
             self.store.close()
             raise
+        # what a refused sign-in typed is audited keyed, never as a plain hash
+        self._fingerprint = fingerprinter(fingerprint_key(self.store))
         #: Durably append one audit event (changes to sharing, policy, tokens, ...).
         self.log_event: AuditSink = sink_for(self.audit, component)
         # Searches read through `reads`: the store itself, or Spark over the Parquet lake when
@@ -68,14 +77,21 @@ class Platform:
         self.policy = PurposePolicy(self.policy_state)
         recorder = AuditedRecorder(self.audit, self.store, component)
         self.holds = StoreHoldBook(self.store, recorder)
+        #: Per-user daily ceiling of reads returned (an agency setting), see search.read_quota.
+        self.read_quota = ReadQuota(store=self.store, audit=self.log_event)
+        #: Assist requests (a bounded context): a search on behalf of another agency needs one.
+        self.assists = Assists(store=self.store, audit=self.log_event)
         self.search = SearchService(
-            self.reads, self.policy, recorder, self.dictionary, holds=self.holds
-        )
+            self.reads, self.policy, recorder, self.dictionary, holds=self.holds,
+            quota=self.read_quota, assists=self.assists,
+        )  # fmt: skip
         self.hotlists = Hotlists(self.store, self.log_event)
         # --- bounded contexts: each takes what it uses (store, audit sink, clock), never self
         self.registry = Registry(store=self.store, audit=self.log_event)
         self.tokens = Tokens(store=self.store, audit=self.log_event)
-        self.accounts = Accounts(store=self.store, audit=self.log_event)
+        self.accounts = Accounts(
+            store=self.store, audit=self.log_event, fingerprint=self._fingerprint
+        )
         self.agency_users = AgencyUsers(
             accounts=self.accounts, tokens=self.tokens, registry=self.registry, store=self.store
         )
@@ -108,6 +124,7 @@ class Platform:
         self.intake = Intake(
             store=self.store, known_cameras=self.registry.known_cameras,
             non_hit_cameras=self.registry.non_hit_cameras,
+            oldest=self.retention.oldest_by_camera,
             on_stored=(self.dictionary.note, self.hotlists.on_ingest),
         )  # fmt: skip
         self.background = Background(
@@ -124,16 +141,25 @@ class Platform:
         assert user is not None  # identify() raises for unknown tokens
         return user
 
+    def rate_identity(self, token: str) -> tuple[str, str] | None:
+        """``(user id, agency id)`` of a live token, for the API's per-user and per-agency rate
+        buckets (api.limits); not audited (the request's own authentication is)."""
+        principal = self.tokens.principal_for_hash(hash_token(token))
+        if principal is None or principal.user is None:
+            return None
+        return principal.user.id, principal.user.agency_id
+
     def identify(self, token: str) -> Principal:
         """The token's user and effective permissions (its scopes narrow the role's)."""
         digest = hash_token(token)
         principal = self.tokens.principal_for_hash(digest)
         # Token use is audited off the request path (not write-ahead: nothing is read yet).
-        subject: dict[str, object] = {"token": digest[:12]}  # a hash prefix, never the token
-        if principal is None:
-            self._queue_event("login", None, subject, outcome="failure")
+        if principal is None:  # what was typed may not be a token: keyed, never a plain hash
+            refused: dict[str, object] = {"token": self._fingerprint(token)}
+            self._queue_event("login", None, refused, outcome="failure")
             raise AuthenticationError("invalid, expired or revoked token")
-        self._queue_event("token_use", principal.user, subject)
+        # a live token's hash prefix (the tokens table's key), never the token itself
+        self._queue_event("token_use", principal.user, {"token": digest[:12]})
         return principal
 
     def _queue_event(
@@ -152,12 +178,7 @@ class Platform:
             log.exception("could not audit a %s event", event_type)
 
     def _origin(self) -> str:
-        """The log's origin line: stable for this installation."""
-        install = self.store.get_meta("install_id")
-        if install is None:
-            install = uuid.uuid4().hex[:12]
-            self.store.set_meta("install_id", install)
-        return f"plateledger.local/{install}"
+        return audit_origin(self.store)
 
     # --- background work -------------------------------------------------------------------
     def start_background(self) -> None:
@@ -175,3 +196,22 @@ class Platform:
                 self.reads.close()
         finally:
             self.store.close()
+
+
+def audit_origin(store: DuckDBStore) -> str:
+    """The audit log's origin line: stable for this installation (created on first use)."""
+    install = store.get_meta("install_id")
+    if install is None:
+        install = uuid.uuid4().hex[:12]
+        store.set_meta("install_id", install)
+    return f"plateledger.local/{install}"
+
+
+def fingerprint_key(store: DuckDBStore) -> bytes:
+    """The installation's key for fingerprints of typed text in the audit log: kept in the
+    store, never in the log or its exports (created on first use)."""
+    key = store.get_meta("audit_fingerprint_key")
+    if key is None:
+        key = new_key().hex()
+        store.set_meta("audit_fingerprint_key", key)
+    return bytes.fromhex(key)

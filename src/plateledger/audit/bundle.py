@@ -59,7 +59,8 @@ VERIFICATION = {
 def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
     """Write a bundle of every entry under the latest checkpoint; the number of entries."""
     check_profile(profile)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    out.chmod(0o700)  # private before anything is written into it (entries hold plates)
     audit.checkpoint()  # the last checkpoint covers every entry exported
     history = _increasing(audit.checkpoints())
     size = history[-1][0]
@@ -80,6 +81,9 @@ def export_bundle(audit: AuditLog, out: Path, profile: str = "internal") -> int:
                 "created_at": datetime.now(UTC).isoformat(),
                 "verification": VERIFICATION[profile]}  # fmt: skip
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    for path in out.iterdir():
+        if path.is_file():
+            path.chmod(0o600)
     return size
 
 
@@ -119,8 +123,10 @@ def _row(row: dict[str, object]) -> bytes:
     return orjson.dumps({**row, "hashes": [h.hex() for h in hashes]}) + b"\n"
 
 
-def verify_directory(bundle: Path) -> BundleReport:
-    """Verify a bundle directory; raises VerificationError naming the first failure."""
+def verify_directory(bundle: Path, *, pinned_key: str | None = None) -> BundleReport:
+    """Verify a bundle directory; raises VerificationError naming the first failure. With
+    ``pinned_key`` (a verifier key line the auditor already holds) the bundle's own
+    ``public-key.txt`` must be that key: a history re-signed with another key fails."""
     missing = [n for n in ("public-key.txt", "entries.jsonl", "checkpoints.json")
                if not (bundle / n).exists()]  # fmt: skip
     if missing:
@@ -132,6 +138,10 @@ def verify_directory(bundle: Path) -> BundleReport:
     consistency = [ConsistencyProof(r["old_size"], r["new_size"], _hashes(r))
                    for r in _rows(bundle / "consistency.jsonl")]  # fmt: skip
     vkey = (bundle / "public-key.txt").read_text().strip()
+    if pinned_key is not None and vkey != pinned_key.strip():
+        raise VerificationError(
+            "public-key.txt", "is not the pinned key: the bundle is signed by another key"
+        )
     if _profile(bundle) == "public":
         return verify_history(notes, consistency, vkey, len(entries))
     if not (bundle / "leaf_hashes.txt").exists():

@@ -3,9 +3,9 @@ sign-ins and token use. See ``event_base`` for how a type is declared and docume
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from plateledger.audit.event_base import ABSENT, Absent, AuditSubject, register
 
@@ -159,9 +159,13 @@ class ConfigChange(AuditSubject):
     """An agency admin changed a setting: agency policy, a camera, retention or a webhook.
 
     action: `agency_policy`, `camera_register`, `camera_update`, `camera_activate`,
-      `camera_retire`, `retention` or `webhook_add`.
+      `camera_retire`, `retention`, `daily_read_ceiling` or `webhook_add`.
     require_specific_reason: the agency requires specific reasons (`agency_policy`).
     prohibited_purposes: purposes the agency forbids on its data (`agency_policy`).
+    protected_activity: what a reason whose subject is protected activity gets on the agency's
+      data and searches: `deny` (the floor) or `hold` for a supervisor (`agency_policy`).
+    previous_policy: the agency policy before the change (`require_specific_reason`,
+      `prohibited_purposes`, `protected_activity`), or null when none was set (`agency_policy`).
     camera_id: the camera's id (camera actions).
     network_id: the camera's network (`camera_register`, `camera_update`).
     name: the camera's name.
@@ -170,14 +174,19 @@ class ConfigChange(AuditSubject):
     heading: the camera's heading in degrees, or null when unknown.
     mobile: whether the camera is a mobile unit.
     retention_days: the new retention setting in days, or null to follow the statute alone.
-    previous: the retention setting before the change, or null.
+    previous: the retention setting (or daily read ceiling) before the change, or null.
+    daily_read_ceiling: reads a user of the agency may be returned per UTC day before searches
+      are held for a supervisor, or null to follow the default (`daily_read_ceiling`).
     webhook_id: the new webhook's id (`webhook_add`).
+    url: where the new webhook delivers alerts (`webhook_add`).
     """
 
     event_type: ClassVar[str] = "config_change"
     action: str
     require_specific_reason: bool | None = None
     prohibited_purposes: Sequence[str] | None = None
+    protected_activity: str | None = None
+    previous_policy: Mapping[str, Any] | None | Absent = ABSENT
     camera_id: str | None = None
     network_id: str | None = None
     name: str | None = None
@@ -187,7 +196,9 @@ class ConfigChange(AuditSubject):
     mobile: bool | None = None
     retention_days: int | None | Absent = ABSENT
     previous: int | None | Absent = ABSENT
+    daily_read_ceiling: int | None | Absent = ABSENT
     webhook_id: str | None = None
+    url: str | None = None
 
 
 @register
@@ -202,9 +213,10 @@ class Login(AuditSubject):
     session: the id of the UI session token issued (success).
     reason: why it failed: `unknown_user`, `no_password`, `disabled`, `locked`, `bad_password`.
     via: `password_change` when the failure was a wrong current password on a password change.
-    user_id_hash: the first 12 hex digits of the SHA-256 of an unknown user id.
+    user_id_hash: a keyed fingerprint (HMAC-SHA256, 16 hex digits, the key kept outside the log)
+        of an unknown user id: repeats link, the text cannot be guessed from the log.
     failures: consecutive failed sign-ins so far (`bad_password`).
-    token: the first 12 hex digits of the SHA-256 of a refused API token.
+    token: a keyed fingerprint (as `user_id_hash`) of a refused API token.
     """
 
     event_type: ClassVar[str] = "login"
@@ -227,3 +239,62 @@ class TokenUse(AuditSubject):
 
     event_type: ClassVar[str] = "token_use"
     token: str
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AssistRequest(AuditSubject):
+    """A supervisor or admin recorded (or revoked) another agency's request for help.
+
+    A search on behalf of another agency is held unless the searcher's agency has a live assist
+    request from that agency (docs/policy.md, "Searching on behalf of another agency"). The
+    entry is written for the helping agency's user; `on_behalf_of` names the agency that asked,
+    so the assist is in both agencies' organisation audits.
+
+    action: `create` or `revoke`.
+    id: the assist request's id.
+    on_behalf_of: the agency that asked for help (searches under this assist name it).
+    case_number: the requesting agency's case number.
+    own_case_number: the helping agency's own case number for the assist, if it has one.
+    requested_by: who asked: a name and contact, as given.
+    requested_at: when they asked (ISO 8601).
+    expires_at: when the assist request stops covering searches (ISO 8601).
+    revoked_at: when it was revoked (ISO 8601); set for `revoke`.
+    note: the recorder's note.
+    """
+
+    event_type: ClassVar[str] = "assist_request"
+    action: str
+    id: str
+    on_behalf_of: str
+    case_number: str
+    expires_at: str
+    own_case_number: str | None = None
+    requested_by: str | None = None
+    requested_at: str | None = None
+    revoked_at: str | None = None
+    note: str | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AuditRecovery(AuditSubject):
+    """The operator reopened an audit log that had lost entries a signed checkpoint covered.
+
+    Written by `plateledger audit recover` after the log refused to open: the entries from
+    `lost_from` up to `checkpoint_size` were missing or damaged and are gone. The signed
+    checkpoint of `checkpoint_size` stays in the published history, so every verifier and
+    witness that saw it sees this log fail its consistency check; this entry says why. The
+    user is `operator`.
+
+    lost_from: the index of the first entry lost (the log holds the entries before it).
+    checkpoint_size: the size of the largest checkpoint signed before the loss.
+    checkpoint_root: that checkpoint's root hash (hex).
+    note: the operator's account of what happened.
+    """
+
+    event_type: ClassVar[str] = "audit_recovery"
+    lost_from: int
+    checkpoint_size: int
+    checkpoint_root: str
+    note: str

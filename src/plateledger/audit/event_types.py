@@ -25,6 +25,7 @@ from plateledger.audit.event_base import (
     register,
 )
 from plateledger.audit.event_changes import (  # importing registers them
+    AssistRequest,
     ConfigChange,
     HotlistChange,
     Login,
@@ -35,11 +36,11 @@ from plateledger.audit.event_changes import (  # importing registers them
 )
 
 __all__ = [
-    "DECISION_FIELDS", "EVENT_CLASSES", "ConfigChange", "CropSweepLayout", "CropView", "Denial",
-    "Export", "Hold", "HoldApproved", "HoldDecision", "HoldRejected", "HotlistChange",
-    "LegalHold", "Login", "Purge", "PurgeSearchLogLayout", "Search", "SearchRequest",
-    "SharingChange", "Timeline", "TokenChange", "TokenUse", "UserChange", "event_reference",
-    "write_reference",
+    "DECISION_FIELDS", "EVENT_CLASSES", "AssistRequest", "ConfigChange", "CropSweepLayout",
+    "CropView", "Denial", "Export", "Hold", "HoldApproved", "HoldDecision", "HoldRejected",
+    "HotlistChange", "LegalHold", "Login", "Purge", "PurgeSearchLogLayout", "Search",
+    "SearchRequest", "SharingChange", "Timeline", "TokenChange", "TokenUse", "UserChange",
+    "event_reference", "write_reference",
 ]  # fmt: skip
 
 EVENT_CLASSES: Mapping[str, type[AuditSubject]] = REGISTRY
@@ -58,7 +59,9 @@ class SearchRequest(AuditSubject):
     on_behalf_of: the agency the search was run for, or null for the searcher's own.
     query: the query as run, plate included.
     decisions: one row per owner network: `network`, `owner_agency`, `decision` (`allow`,
-      `hold` or `deny`), `rule_ids`, `explanation`, and `flags` when the reason was flagged.
+      `hold` or `deny`), `rule_ids`, `explanation`, `flags` when the reason was flagged, and
+      `evidence` when the reason's words made it a deny or a hold: the matched spans of the
+      reason (`start`, `end`, `text`, `term`, `class`).
     networks_searched: the networks the policy allowed.
     networks_excluded: the networks held or denied.
     result_count: null: the entry is written before the search runs.

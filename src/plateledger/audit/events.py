@@ -44,7 +44,7 @@ SCHEMA_VERSION = 1
 EventType = Literal[
     "search", "timeline", "denial", "hold", "hold_approved", "hold_rejected", "export",
     "sharing_change", "hotlist_change", "user_change", "token_change", "config_change", "login",
-    "token_use", "purge", "legal_hold", "crop_view",
+    "token_use", "purge", "legal_hold", "crop_view", "assist_request", "audit_recovery",
 ]  # fmt: skip
 Outcome = Literal["success", "denied", "held", "failure"]
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)  # EventType lists the same names
@@ -258,6 +258,8 @@ def _decision_dict(d: DecisionLike | Mapping[str, Any]) -> dict[str, Any]:
     row = {name: src[name] for name in DECISION_FIELDS if name in src}
     if src.get("flags"):
         row["flags"] = list(src["flags"])
+    if src.get("evidence"):
+        row["evidence"] = list(src["evidence"])
     return row
 
 

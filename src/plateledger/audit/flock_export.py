@@ -11,6 +11,7 @@ Column mapping (a column with no counterpart is left empty):
     ID                       subject.search_id
     Name                     user_id (a per-export pseudonym under the public profile)
     Org Name                 the agency's name when known, else agency_id
+                             (+ "(on behalf of <agency>)" when the search named one)
     Total Networks Searched  len(subject.networks_searched): 0 for a fully denied attempt
     Total Devices Searched   cameras of the networks searched, counted in the registry at export
                              time (or len(query.cameras) when the search named cameras)
@@ -86,6 +87,14 @@ def flock_time(value: datetime) -> str:
     return f"{t.month}/{t.day}/{t.year}, {hour}:{t.minute:02d}:{t.second:02d} {half} UTC"
 
 
+def _org(agency: str, behalf: object, names: Mapping[str, str]) -> str:
+    """The searcher's agency, and the agency it searched for when it named one."""
+    own = names.get(agency, agency)
+    if not isinstance(behalf, str) or not behalf:
+        return own
+    return f"{own} (on behalf of {names.get(behalf, behalf)})"
+
+
 def flock_row(
     entry: dict[str, Any],
     columns: tuple[str, ...],
@@ -99,7 +108,7 @@ def flock_row(
     cells = {
         "ID": _text(subject.get("search_id")),
         "Name": _text(entry.get("user_id")),
-        "Org Name": agency_names.get(agency, agency),
+        "Org Name": _org(agency, subject.get("on_behalf_of"), agency_names),
         "Total Networks Searched": str(len(subject.get("networks_searched") or ())),
         "Total Devices Searched": _devices(subject, query, devices),
         "Time Frame": _time_frame(query),

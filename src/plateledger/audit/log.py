@@ -8,23 +8,39 @@
 An append returns once the entry is durable; its leaf hash joins the tree in the same commit.
 A checkpointer thread signs a new checkpoint at most every second while the log grows, so an
 acknowledged entry is covered by a published checkpoint within about a second.
+
+No silent rollback: on open, the log must still hold every entry of the largest checkpoint it
+ever signed, and its tree must have that checkpoint's root; otherwise it refuses to open
+(:class:`AuditRollbackError`) and changes nothing. ``AuditLog.recover`` (``plateledger audit
+recover``) opens it anyway, keeps the entries that are intact, and appends an
+``audit_recovery`` entry naming what was lost, so the loss itself is signed and published.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
 
-from plateledger.audit.checkpoint import Checkpoint, Signer
+from plateledger.audit.checkpoint import Checkpoint, Signer, open_note
 from plateledger.audit.events import AuditEvent, canonical_bytes
 from plateledger.audit.hashstore import HashLevels
-from plateledger.audit.merkle import consistency_proof, inclusion_proof
+from plateledger.audit.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_from_leaf_hashes,
+)
+from plateledger.audit.records import AuditRollbackError
 from plateledger.audit.store import EntryLog
+from plateledger.domain.types import OPERATOR
 from plateledger.errors import NotFoundError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -33,18 +49,35 @@ CHECKPOINT_EVERY_S = 1.0
 
 
 class AuditLog:
-    def __init__(self, directory: Path, origin: str, *, background: bool = True) -> None:
+    def __init__(
+        self, directory: Path, origin: str, *, background: bool = True,
+        accept_loss: bool = False, verify_content: bool = True,
+    ) -> None:  # fmt: skip
+        """Open (or create) the log in ``directory``. ``accept_loss`` is for :meth:`recover`
+        only: it opens a log that lost entries a signed checkpoint covers. ``verify_content``
+        recomputes every entry's hash against the largest signed root (about 1.5 s per 200,000
+        entries): the server does it on start; a short CLI command checks the sizes only."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.origin = origin
         self._lock = threading.Lock()
-        self.entries = EntryLog(self.directory / "entries")
+        self._checkpoints_path = self.directory / "checkpoints.jsonl"
+        signed = self._largest_checkpoint()
+        self.entries = EntryLog(
+            self.directory / "entries", keep_at_least=0 if accept_loss else signed[0]
+        )
         self.hashes = HashLevels(self.directory / "hashes")
         self._catch_up()
-        self.entries.on_commit = self._committed
         self.signer = _signer(self.directory / "signing.key", origin)
-        self._checkpoints_path = self.directory / "checkpoints.jsonl"
+        if not accept_loss:
+            if verify_content:
+                self._check_signed_root(signed)
+            self._check_recoveries()
+        self.entries.on_commit = self._committed
         self._latest: tuple[int, str] | None = self._load_latest()
+        self.lost: tuple[int, int] | None = None  # set by recover(): [held, checkpointed)
+        if accept_loss and self.entries.size < signed[0]:
+            self.lost = (self.entries.size, signed[0])
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if background:
@@ -101,6 +134,92 @@ class AuditLog:
     def _load_latest(self) -> tuple[int, str] | None:
         found = self.checkpoints()
         return found[-1] if found else None
+
+    def _largest_checkpoint(self) -> tuple[int, str | None]:
+        """The size and note of the largest checkpoint signed since the last recorded recovery
+        ((0, None): none). The history only shrinks at a recovery (see :meth:`recover`)."""
+        rows = self.checkpoints()
+        epoch = rows[self._epochs(rows)[-1] :] if rows else []
+        return max(epoch, key=lambda c: c[0], default=(0, None))
+
+    @staticmethod
+    def _epochs(rows: Sequence[tuple[int, str]]) -> list[int]:
+        """Indexes of ``rows`` where the checkpoint history starts again smaller (a recovery),
+        after 0."""
+        starts, largest = [0], 0
+        for i, (size, _) in enumerate(rows):
+            if size < largest:
+                starts.append(i)
+                largest = 0
+            largest = max(largest, size)
+        return starts
+
+    def _check_recoveries(self) -> None:
+        """Every place the checkpoint history shrinks is explained by an ``audit_recovery``
+        entry just before the new size, naming the size that was signed before it."""
+        rows = self.checkpoints()
+        starts = self._epochs(rows)
+        for before, start in pairwise(starts):
+            size, signed = rows[start][0], max(s for s, _ in rows[before:start])
+            entry = orjson.loads(self.entries.get(size - 1)) if 0 < size <= self.size else {}
+            subject = entry.get("subject", {})
+            if (
+                entry.get("event_type") != "audit_recovery"
+                or subject.get("checkpoint_size") != signed
+                or subject.get("lost_from") != size - 1
+            ):
+                raise AuditRollbackError(
+                    "the checkpoint history shrinks without a recorded recovery", size, signed
+                )
+
+    def _check_signed_root(self, signed: tuple[int, str | None]) -> None:
+        """The entries still hash to the root of the largest checkpoint signed: none was
+        rewritten, whatever CRC or stored hash it carries. Each entry's leaf hash is computed
+        from its bytes; the hash levels (derived data) are rebuilt if they disagree."""
+        size, note = signed
+        if note is None or size == 0:
+            return
+        want = open_note(note, self.signer.verifier()).root
+        leaves = [leaf_hash(data) for _, data, _ in self.entries.iter_range(0, size)]
+        if root_from_leaf_hashes(leaves) != want:
+            raise AuditRollbackError(
+                "the entries no longer match the root of a checkpoint already signed",
+                self.entries.size, size,
+            )  # fmt: skip
+        if self.hashes.root(size) != want:  # damaged derived data: rebuild it from the entries
+            rest = (self.entries.leaf_hash(i) for i in range(size, self.entries.size))
+            self.hashes.rebuild_from(itertools.chain(leaves, rest))
+
+    @classmethod
+    def recover(
+        cls, directory: Path, origin: str, *, note: str, component: str = "cli"
+    ) -> tuple[int, int] | None:
+        """Open a damaged log, keep the intact entries and, if signed entries were lost,
+        append an ``audit_recovery`` entry (user ``operator``) naming the lost range and sign
+        a checkpoint. The range ``(first lost, checkpointed size)``, or ``None`` if none was."""
+        audit = cls(directory, origin, background=False, accept_loss=True)
+        try:
+            if audit.lost is None:
+                return None
+            size, signed_note = audit._largest_checkpoint()
+            assert signed_note is not None  # a loss is measured against a signed checkpoint
+            root = open_note(signed_note, audit.signer.verifier()).root
+            subject = {"lost_from": audit.lost[0], "checkpoint_size": size,
+                       "checkpoint_root": root.hex(), "note": note}  # fmt: skip
+            audit.append(
+                AuditEvent(
+                    datetime.now(UTC),
+                    component,
+                    "audit_recovery",
+                    OPERATOR.id,
+                    OPERATOR.agency_id,
+                    "success",
+                    subject,
+                )  # fmt: skip
+            )
+            return audit.lost
+        finally:
+            audit.close()
 
     def _loop(self) -> None:
         while not self._stop.wait(CHECKPOINT_EVERY_S):

@@ -46,6 +46,24 @@ class AuditCorruptionError(StoreError):
         self.index, self.offset = index, offset
 
 
+class AuditRollbackError(StoreError):
+    """The log holds fewer entries than a checkpoint it already signed and published (or its
+    tree no longer matches that checkpoint): entries were lost or rewritten. The log refuses to
+    open rather than drop them silently; ``plateledger audit recover`` records the loss."""
+
+    code = "audit_rollback"
+
+    def __init__(self, problem: str, held: int, checkpointed: int) -> None:
+        super().__init__(
+            f"audit log: {problem} (the store holds {held} entries; a signed checkpoint covers "
+            f"{checkpointed}). Refusing to open a log that would silently lose signed entries: "
+            "restore the audit directory from a backup, or run `plateledger audit recover` to "
+            "record the loss as a signed entry",
+            {"held": held, "checkpointed": checkpointed},
+        )
+        self.held, self.checkpointed = held, checkpointed
+
+
 def encode_record(data: bytes) -> bytes:
     """One ``entries.bin`` record for ``data``."""
     if len(data) > MAX_ENTRY_BYTES:

@@ -27,7 +27,7 @@ from plateledger.errors import ValidationError
 
 PROFILES = ("internal", "records-request", "public")
 REDACTED = "[redacted]"
-FREE_TEXT_KEYS = ("reason", "note")
+FREE_TEXT_KEYS = ("reason", "note", "requested_by")  # requested_by: assist requests
 PSEUDONYM_HEX = 16  # 64 bits of HMAC-SHA256: no collisions among any realistic user count
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -123,8 +123,9 @@ def _redact_subject(subject: dict[str, Any], *, public: bool) -> None:
     for key in FREE_TEXT_KEYS:
         if isinstance(subject.get(key), str):
             subject[key] = scrub(subject[key], plates)
-    if public and subject.get("case_number") is not None:
-        subject["case_number"] = REDACTED
+    for key in ("case_number", "own_case_number"):
+        if public and subject.get(key) is not None:
+            subject[key] = REDACTED
 
 
 def _alnum(plate: str) -> str:

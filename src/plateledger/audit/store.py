@@ -9,7 +9,10 @@ A failed write or fsync fails every append of the batch with :class:`AuditWriteE
 batch and closes the log for writing (fail closed; reopen to recover).
 
 On open the tail is recovered: a torn or corrupt *last* record (short, bad length, bad CRC — what
-a SIGKILL or power loss leaves) is truncated away and ``index.bin`` rebuilt to match. A bad record
+a SIGKILL or power loss leaves) is truncated away and ``index.bin`` rebuilt to match — unless
+that would leave fewer than ``keep_at_least`` entries (those a signed checkpoint covers: they
+were acknowledged, so no crash can tear them), which raises :class:`AuditRollbackError` and
+changes nothing on disk. A bad record
 before the tail, or committed entries missing, raises :class:`AuditCorruptionError` naming the
 entry index and byte offset; nothing is repaired. ``verify=True`` (default) checks every record on
 open; ``verify=False`` checks the tail only and leaves the rest to the CRC check of every read.
@@ -35,6 +38,7 @@ from plateledger.audit.records import (
     READ_CHUNK,
     U64,
     AuditCorruptionError,
+    AuditRollbackError,
     AuditWriteError,
     Recovered,
     big_endian,
@@ -51,7 +55,8 @@ from plateledger.errors import DataDirInUseError, NotFoundError, StoreError
 
 __all__ = [
     "ENTRIES_FILE", "HASH_SIZE", "INDEX_FILE", "MAX_ENTRY_BYTES", "OVERHEAD",
-    "AuditCorruptionError", "AuditWriteError", "EntryLog", "decode_record", "encode_record",
+    "AuditCorruptionError", "AuditRollbackError", "AuditWriteError", "EntryLog",
+    "decode_record", "encode_record",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -74,14 +79,15 @@ class EntryLog:
     """Append-only entry log in ``directory`` (see module doc). Thread-safe; one process only."""
 
     def __init__(self, directory: Path, *, on_commit: OnCommit | None = None, verify: bool = True,
-                 max_delay: float = 0.002, max_batch_bytes: int = 4 << 20) -> None:  # fmt: skip
+                 max_delay: float = 0.002, max_batch_bytes: int = 4 << 20,
+                 keep_at_least: int = 0) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         self._fd, self._ifd = open_fd(directory / ENTRIES_FILE), -1
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._ifd = open_fd(directory / INDEX_FILE)
             fsync_dir(directory)
-            rec = self._recover(verify)
+            rec = self._recover(verify, keep_at_least)
         except BaseException as exc:
             for fd in (self._ifd, self._fd):
                 if fd >= 0:
@@ -292,7 +298,7 @@ class EntryLog:
         buf = os.pread(self._fd, self._bound(index + 1) - offset, offset)
         return decode_record(buf, index, offset)
 
-    def _recover(self, verify: bool) -> Recovered:
+    def _recover(self, verify: bool, keep_at_least: int) -> Recovered:
         raw = os.pread(self._ifd, os.fstat(self._ifd).st_size, 0)
         offsets: array[int] = array("Q")
         offsets.frombytes(raw[: len(raw) - len(raw) % 8])
@@ -303,6 +309,11 @@ class EntryLog:
             rec = scan_records(
                 buf, size, offsets, 0 if verify else trusted_prefix(buf, size, offsets)
             )
+        if len(rec.offsets) < keep_at_least:
+            raise AuditRollbackError(
+                "entries covered by a signed checkpoint are missing or damaged",
+                len(rec.offsets), keep_at_least,
+            )  # fmt: skip
         if rec.end < size:
             log.warning("audit log: dropped a torn tail of %d bytes at offset %d",
                         size - rec.end, rec.end)  # fmt: skip

@@ -2,8 +2,11 @@
 
 ``network_audit`` yields every entry whose ``networks`` intersect the given networks — every
 search that touched *or tried to touch* them, denied and held attempts included, by any agency
-(the Flock "Network Audit"). ``organization_audit`` yields every entry written for one agency's
-users, on any network (the Flock "Organization Audit").
+(the Flock "Network Audit"); a search on behalf of another agency names both (``agency_id`` and
+``subject.on_behalf_of``). ``organization_audit`` yields every entry written for one agency's
+users, on any network (the Flock "Organization Audit"), and with ``on_behalf`` also every entry
+that names the agency in ``subject.on_behalf_of``: searches other agencies ran on its behalf (or
+claimed to) and assist requests recorded for it.
 
 Both are a linear scan of the log (O(entries), one read per entry). A cheap byte test on the
 canonical encoding skips most non-matching entries without parsing them; matches are parsed and
@@ -56,17 +59,22 @@ def organization_audit(
     since: datetime | None = None,
     until: datetime | None = None,
     access_events: bool = False,
+    on_behalf: bool = False,
 ) -> Iterator[Entry]:
     """Entries written for ``agency_id``'s users (its own searches, on any network, and the
-    changes they made). Token-use and login events are left out unless ``access_events``."""
+    changes they made); with ``on_behalf``, also entries naming it in ``subject.on_behalf_of``.
+    Token-use and login events are left out unless ``access_events``."""
     needle = b'"agency_id":' + orjson.dumps(agency_id)
+    behalf = b'"on_behalf_of":' + orjson.dumps(agency_id)
 
     def quick(data: bytes) -> bool:
-        return needle in data
+        return needle in data or (on_behalf and behalf in data)
 
     def exact(entry: dict[str, Any]) -> bool:
         if not access_events and entry.get("event_type") in ACCESS_EVENTS:
             return False
+        if on_behalf and (entry.get("subject") or {}).get("on_behalf_of") == agency_id:
+            return True
         return entry.get("agency_id") == agency_id
 
     return _scan(audit, quick, exact, since, until)

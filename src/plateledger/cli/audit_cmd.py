@@ -1,8 +1,10 @@
-"""`plateledger audit export|verify|view`: the log, checkable without trusting the server, and
-the per-agency views (network audit, organisation audit) as JSONL or Flock CSV."""
+"""`plateledger audit export|verify|view|recover`: the log, checkable without trusting the
+server, the per-agency views (network audit, organisation audit) as JSONL or Flock CSV, and the
+recorded recovery of a log that lost signed entries."""
 
 from __future__ import annotations
 
+import os
 import sys
 import urllib.parse
 import urllib.request
@@ -14,16 +16,18 @@ from typing import Annotated, Any, BinaryIO
 import orjson
 import typer
 
-from plateledger.app.platform import Platform
+from plateledger.app.platform import Platform, audit_origin
 from plateledger.audit.bundle import checkpoint_of, export_bundle, verify_directory
 from plateledger.audit.flock_export import FORMATS, export_lines, registry_context
+from plateledger.audit.log import AuditLog
 from plateledger.audit.merkle import VerificationError, verify_consistency
 from plateledger.audit.redaction import PROFILES
 from plateledger.audit.views import network_audit, organization_audit
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, open_platform
 from plateledger.errors import NotFoundError, ValidationError
+from plateledger.store.duckdb_store import DuckDBStore
 
-app = typer.Typer(help="The tamper-evident audit log: export, verify, view.")
+app = typer.Typer(help="The tamper-evident audit log: export, verify, view, recover.")
 
 PROFILE_HELP = (
     "internal (everything, as logged), records-request (no plate; free text scrubbed) or "
@@ -54,7 +58,13 @@ def verify(
     since: Annotated[
         Path | None, typer.Option(help="A checkpoint saved earlier (with --against).")
     ] = None,
-    key: Annotated[Path | None, typer.Option(help="Public key file (with --against).")] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The log's public key file you already hold: a bundle must be signed by it "
+            "(offline), and with --against so must the server's checkpoints."
+        ),
+    ] = None,
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Check every entry, proof and signature of a bundle — or, with --against and --since,
@@ -64,12 +74,21 @@ def verify(
     del data
     try:
         if bundle is not None:
-            report = verify_directory(bundle)
+            pinned = key.read_text() if key is not None else None
+            report = verify_directory(bundle, pinned_key=pinned)
             typer.echo(
                 f"OK: {report.entries} entries, {len(report.checkpoints)} checkpoints, "
                 f"{report.inclusion_proofs} inclusion and {report.consistency_proofs} "
                 f"consistency proofs; tree size {report.tree_size}, root {report.root.hex()}"
             )
+            if pinned is None:
+                typer.echo(
+                    "NOTE: signatures were checked against the bundle's own public-key.txt; a "
+                    "history re-signed with another key passes this: give --key with the key "
+                    "you already hold"
+                )
+            else:
+                typer.echo("Signatures checked against the pinned key.")
             if report.entries and not report.inclusion_proofs:
                 typer.echo(
                     "NOTE: a public bundle: signatures, one history and the entry count are "
@@ -128,7 +147,9 @@ def view(
         if out is None:
             _write(lines, sys.stdout.buffer)
         else:
-            with out.open("wb") as fh:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
+            with os.fdopen(fd, "wb") as fh:
                 _write(lines, fh)
 
 
@@ -146,7 +167,7 @@ def _view_rows(
     assert agency is not None
     if agency not in {a.id for a in platform.store.agencies()}:
         raise NotFoundError(f"no agency {agency}")
-    return organization_audit(platform.audit, agency, since=since, until=until)
+    return organization_audit(platform.audit, agency, since=since, until=until, on_behalf=True)
 
 
 def _write(lines: Iterable[bytes], fh: BinaryIO) -> None:
@@ -171,3 +192,32 @@ def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - the operator's URL
         data: bytes = resp.read()
         return data
+
+
+@app.command("recover")
+@friendly
+def recover(
+    note: Annotated[
+        str, typer.Option(help="What happened (kept in the log's audit_recovery entry).")
+    ],
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """Reopen an audit log that refuses to open because entries a signed checkpoint covers are
+    missing or damaged: keep the intact entries and append a signed `audit_recovery` entry
+    naming what was lost. Verifiers and witnesses that saw the old checkpoint will still report
+    the break; the entry says why. Run with the server stopped."""
+    if not note.strip():
+        raise ValidationError("note: say what happened", {"field": "note"})
+    store = DuckDBStore(data)
+    try:
+        origin = audit_origin(store)
+    finally:
+        store.close()
+    lost = AuditLog.recover(data / "audit", origin, note=note.strip())
+    if lost is None:
+        typer.echo("OK: no signed entry is missing; nothing to recover")
+    else:
+        typer.echo(
+            f"RECOVERED: entries {lost[0]}..{lost[1] - 1} ({lost[1] - lost[0]}) were lost; "
+            "an audit_recovery entry records it"
+        )

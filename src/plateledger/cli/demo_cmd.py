@@ -63,7 +63,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
 ) -> None:
     """Serve the API on an existing data directory."""
-    with open_platform(data) as platform:
+    with open_platform(data, component="api") as platform:
         _serve(platform, port, host)
 
 

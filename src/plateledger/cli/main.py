@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from plateledger.cli import (
+    assist_cmd,
     audit_cmd,
     backup_cmd,
     data_cmd,
@@ -47,6 +48,7 @@ policy.command("show")(policy_show.show_cmd)
 policy.command("classify")(policy_classify.classify_cmd)
 app.add_typer(policy, name="policy")
 app.add_typer(sharing_cmd.app, name="sharing")
+app.add_typer(assist_cmd.app, name="assist")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(hotlist_cmd.app, name="hotlist")

@@ -17,6 +17,8 @@ from plateledger.domain.types import AgencyId, NetworkId
 GranteeKind = Literal["agency", "state", "radius", "national"]
 GRANTEE_KINDS: tuple[str, ...] = get_args(GranteeKind)
 DeclarationKind = Literal["written_declaration", "judicial_warrant_policy"]
+ProtectedActivity = Literal["deny", "hold"]
+PROTECTED_ACTIVITY_SETTINGS: tuple[str, ...] = get_args(ProtectedActivity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +76,7 @@ class AgencyPolicy:
     agency_id: AgencyId
     require_specific_reason: bool = False  # vague reasons are held for a supervisor
     prohibited_purposes: frozenset[str] = frozenset()
+    # A reason whose subject is protected activity (a protest, a clinic visit) is denied on every
+    # network; "hold" relaxes that to a supervisor's review, on networks where every agency
+    # involved chose "hold" and its state's law does not forbid the purpose (policy/floor.py).
+    protected_activity: ProtectedActivity = "deny"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import zlib
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -70,6 +70,7 @@ def _batches(
     known_cameras: Container[str],
     batch_rows: int,
     now: datetime | None,
+    oldest: Mapping[str, datetime] | None = None,
 ) -> Iterator[ParseResult]:
     """Validate ``records`` ``batch_rows`` at a time, numbering rows across batches."""
     first_row = 1
@@ -84,7 +85,7 @@ def _batches(
             ) from None
         if not batch:
             return
-        yield parse_records(batch, known_cameras, first_row=first_row, now=now)
+        yield parse_records(batch, known_cameras, first_row=first_row, now=now, oldest=oldest)
         first_row += len(batch)
 
 
@@ -99,8 +100,10 @@ def iter_file(
     *,
     batch_rows: int = 50_000,
     now: datetime | None = None,
+    oldest: Mapping[str, datetime] | None = None,
 ) -> Iterator[ParseResult]:
-    """Read and validate a file of reads, yielding one :class:`ParseResult` per batch.
+    """Read and validate a file of reads, yielding one :class:`ParseResult` per batch
+    (``oldest``: per camera, the earliest ``ts`` kept, as in :func:`parse_records`).
 
     Row numbers continue across batches (the ``n``-th data row of the file is row ``n``). An
     unknown extension or a missing file raises :class:`~plateledger.errors.ValidationError` at
@@ -113,7 +116,8 @@ def iter_file(
     if not path.is_file():
         reason = "not a file" if path.exists() else "no such file"
         raise ValidationError(f"{path}: {reason}", {"file": str(path)})
-    return _batches(path, _records(path, kind, gz, batch_rows), known_cameras, batch_rows, now)
+    records = _records(path, kind, gz, batch_rows)
+    return _batches(path, records, known_cameras, batch_rows, now, oldest)
 
 
 def _gzip_size(path: Path) -> int:

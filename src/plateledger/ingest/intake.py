@@ -9,14 +9,16 @@ matching) sees it. A listener that fails is logged; the stored reads are never l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plateledger.domain.clock import Clock, utc_now
 from plateledger.ingest.files import iter_file
 from plateledger.ingest.parse import ParseResult, RowError, parse_records
 from plateledger.store.base import AppendResult
@@ -55,16 +57,30 @@ class Intake:
         store: ReadAppender,
         known_cameras: Callable[[], frozenset[str]],
         non_hit_cameras: Callable[[], frozenset[str]],
+        oldest: Callable[[datetime], Mapping[str, datetime]] = lambda now: {},
         on_stored: Sequence[OnStored] = (),
+        clock: Clock = utc_now,
     ) -> None:
+        """``oldest(now)``: per camera, the earliest read time its owner's retention keeps."""
         self._store = store
         self._known_cameras = known_cameras
         self._non_hit_cameras = non_hit_cameras
+        self._oldest = oldest
         self._on_stored = tuple(on_stored)
+        self._clock = clock
+
+    def parse(
+        self, records: Iterable[object], cameras: Container[str], *, accept_crops: bool = False
+    ) -> ParseResult:
+        """Validate records from ``cameras`` (reads older than the owner keeps are row errors)."""
+        now = self._clock()
+        return parse_records(
+            records, cameras, now=now, accept_crops=accept_crops, oldest=self._oldest(now)
+        )
 
     def ingest_records(self, records: Iterable[object]) -> IngestReport:
         """Validate and store records (decoded JSON objects)."""
-        return self.store_parsed(parse_records(records, self._known_cameras()))
+        return self.store_parsed(self.parse(records, self._known_cameras()))
 
     def store_parsed(self, result: ParseResult) -> IngestReport:
         """Store the valid rows of a parse (those the owner's law lets us keep)."""
@@ -93,7 +109,8 @@ class Intake:
         """Validate and store a CSV / NDJSON / JSON / Parquet file, batch by batch."""
         received = stored = dropped = 0
         errors: list[RowError] = []
-        for part in iter_file(path, self._known_cameras()):
+        now = self._clock()
+        for part in iter_file(path, self._known_cameras(), now=now, oldest=self._oldest(now)):
             report = self.store_parsed(part)
             received += report.received
             stored += report.stored

@@ -21,6 +21,8 @@ One record is one JSON object (a ``dict``). The fields, all named as in
   base64 of the evidence crop, a JPEG or PNG of at most 256 KiB. The read's ``crop_ref`` becomes
   ``sha256:<hex of the image>`` and the image is handed back in :attr:`ParseResult.crops` for
   the caller to store before acknowledging the read; a ``crop_ref`` sent alongside must agree.
+  A ``sha256:`` ``crop_ref`` without its image is refused (in files too): a hash alone would
+  let a camera owner attach another agency's stored crop to its own read and serve it.
 
 Other keys are ignored silently. A record with any invalid field is rejected as a whole, with one
 :class:`RowError` per bad field; the other records are kept, in input order.
@@ -37,7 +39,7 @@ import pyarrow as pa
 
 from plateledger.ingest import fields
 from plateledger.ingest.fields import Checker, Invalid
-from plateledger.store.crops import ref_of
+from plateledger.store.crops import REF_PREFIX, ref_of
 from plateledger.store.schema import INGEST_SCHEMA
 
 _COL = {name: i for i, name in enumerate(INGEST_SCHEMA.names)}
@@ -201,6 +203,26 @@ def _inline_crop(record: dict[str, Any], values: list[Any], problems: _Problems)
     return data
 
 
+BORROWED_REF = (
+    "a stored-crop reference (sha256:...) is set by the server from the image itself: send "
+    "crop_b64, not a hash (a hash alone could name another agency's crop)"
+)
+
+
+TOO_OLD = "is older than the camera owner's retention window: not stored"
+
+
+def _too_old(values: list[Any], oldest: Mapping[str, datetime]) -> bool:
+    floor = oldest.get(values[_CAMERA])
+    return floor is not None and values[_TS] < floor
+
+
+def _borrowed_ref(values: list[Any]) -> bool:
+    """A ``sha256:`` crop reference without its image (in any case or spacing)."""
+    ref = values[_CROP] if values else None
+    return isinstance(ref, str) and "".join(ref.split()).lower().startswith(REF_PREFIX)
+
+
 def _to_table(rows: list[list[Any]]) -> pa.Table:
     """Build the table column-wise from row value lists."""
     if not rows:
@@ -217,6 +239,7 @@ def parse_records(
     first_row: int = 1,
     now: datetime | None = None,
     accept_crops: bool = False,
+    oldest: Mapping[str, datetime] | None = None,
 ) -> ParseResult:
     """Validate ``records`` and return the valid ones as an ``INGEST_SCHEMA`` table.
 
@@ -224,6 +247,8 @@ def parse_records(
     ``now`` (timezone-aware, default the current time) bounds ``ts`` from above. Each record must
     be a ``dict``; a :class:`BadLine` or any other value is reported with field ``row``.
     ``accept_crops``: decode ``crop_b64`` into :attr:`ParseResult.crops` (else it is ignored).
+    ``oldest``: per camera, the earliest ``ts`` its owner's retention keeps; an older read is a
+    row error on ``ts`` (it would be purged at once, and must raise no alert meanwhile).
     """
     if now is None:
         now = datetime.now(UTC)
@@ -240,6 +265,10 @@ def parse_records(
             values, problems = _check_record(record, specs)
             if accept_crops and record.get("crop_b64") is not None:
                 crop = _inline_crop(record, values, problems)
+            elif _borrowed_ref(values):
+                problems.append(("crop_ref", BORROWED_REF))
+            if oldest and not problems and _too_old(values, oldest):
+                problems.append(("ts", TOO_OLD))
         else:
             message = record.message if isinstance(record, BadLine) else "must be a JSON object"
             values, problems = [], [("row", message)]

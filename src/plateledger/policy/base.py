@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from plateledger.domain.types import Agency, AgencyId, Network, NetworkId, User
+from plateledger.policy.classifier import Evidence
 
 Outcome = Literal["allow", "deny", "hold"]
 
@@ -37,6 +38,7 @@ class Decision:
     explanation: str
     retention_cutoff: datetime | None = None  # reads older than this are never returned
     flags: tuple[str, ...] = ()  # e.g. reason classified as a prohibited class, allowed here
+    evidence: tuple[Evidence, ...] = ()  # the reason's words that made this a deny or a hold
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,7 @@ class Decision:
             if self.retention_cutoff
             else None,
             "flags": list(self.flags),
+            "evidence": [e.to_dict() for e in self.evidence],
         }
 
 

@@ -5,15 +5,18 @@
 
 How (term lists in ``reason_terms.yaml``, see docs/reason-classifier.md):
 
-1. normalise without changing the length (lower case, accents folded), so evidence spans point
-   at the original text; tokens are whole words ("ice" never matches inside "police");
+1. normalise (``classifier_unicode``: format characters removed, NFKC, case and accents folded,
+   look-alike letters mapped to Latin by the TR39 confusables) keeping a map back to the
+   original text, so evidence spans point at what was typed; tokens are whole words ("ice"
+   never matches inside "police"), and ``classifier_tokens`` rebuilds words typed apart, in
+   leet or run together - those, typos and sound-alikes are weak evidence (review, not block);
 2. one dictionary lookup per token finds every term that starts there (rules for the prohibited
    classes, allow-phrases such as "ice cream", context words such as drug slang, offense words,
    generic words); unknown long words get a typo lookup in a deletion-neighbourhood index;
 3. context turns matches into actions: drug words make "ice" a review, an offense makes
    "church" innocent, "without a warrant" makes tracking a block;
-4. any certain prohibited match -> block; an ambiguous one -> review; else an offense word or a
-   cited statute -> specific (allow); else vague (review).
+4. any certain prohibited match -> block; an ambiguous or weak one -> review; else an offense
+   word or a cited statute -> specific (allow); else vague (review).
 
 Reason text is personal data: this module never logs it.
 """
@@ -40,10 +43,11 @@ from plateledger.policy.classifier_terms import (
 from plateledger.policy.classifier_text import (
     CASE_NUMBER_RE,
     DIGIT_RE,
-    TOKEN_RE,
     citations,
-    normalise,
+    sound_key,
 )
+from plateledger.policy.classifier_tokens import tokenise
+from plateledger.policy.classifier_unicode import Mapped, normalise_mapped
 
 __all__ = ["Action", "Classification", "Evidence", "classify", "classify_many"]
 
@@ -92,25 +96,19 @@ _Hit = tuple[int, int, Entry]  # first token, end token (exclusive), entry
 def classify(reason: str) -> Classification:
     """Classify one free-text reason. Never raises on any string."""
     lex = lexicon()
-    norm = normalise(reason)
-    spans: list[tuple[int, int]] = []
-    keys: list[str] = []
-    for m in TOKEN_RE.finditer(norm):
-        token = m.group()
-        keys.append(token.replace(".", "") if "." in token else token)
-        spans.append(m.span())
+    # ASCII (nearly every reason): the normalised text is the lower-case copy, same offsets.
+    mapped = None if reason.isascii() else normalise_mapped(reason)
+    norm = reason.lower() if mapped is None else mapped.text
+    tokens = tokenise(norm, reason if mapped is None else None, lex.vocab)
+    keys = tokens.keys
+    spans = tokens.spans
+    if mapped is not None:
+        spans = [mapped.original(a, b) for a, b in spans]
+    weak = tokens.weak
 
-    rule_hits, spec_hits, vague_hits, contexts, allowed = _scan(keys, lex)
+    rule_hits, spec_hits, vague_hits, contexts, allowed = _scan(keys, lex, weak)
 
-    cited: list[tuple[int, int, str]] = []
-    if DIGIT_RE.search(norm) is not None:
-        for c in citations(norm, lex.code_markers):
-            section = c.section
-            base = section.split(".", 1)[0]
-            if section in lex.non_offense_sections or base in lex.non_offense_sections:
-                continue
-            if c.cited or section in lex.code_sections or base in lex.code_sections:
-                cited.append((c.start, c.end, section))
+    cited = _cited(norm, mapped, lex) if DIGIT_RE.search(norm) is not None else []
     if spec_hits or cited:
         contexts.add(SPECIFIC)
 
@@ -124,6 +122,8 @@ def classify(reason: str) -> Classification:
         if rule.suppress_with and not contexts.isdisjoint(rule.suppress_with):
             continue
         rule_action = _rule_action(rule, contexts)
+        if weak and rule_action == "block" and not weak.isdisjoint(range(i, j)):
+            rule_action = "review"  # rebuilt, typo or sound-alike words: could be an accident
         if rule_action == "block" or rule.reason_class not in actions:
             actions[rule.reason_class] = rule_action
         evidence.append(_evidence(reason, spans, i, j, entry.term, rule.reason_class))
@@ -147,11 +147,24 @@ def classify(reason: str) -> Classification:
         for i, j, entry in vague_hits:
             evidence.append(_evidence(reason, spans, i, j, entry.term, VAGUE))
         for m in CASE_NUMBER_RE.finditer(norm):
-            evidence.append(
-                Evidence(m.start(), m.end(), reason[m.start() : m.end()], "case number", VAGUE)
-            )
+            start, end = m.span() if mapped is None else mapped.original(m.start(), m.end())
+            evidence.append(Evidence(start, end, reason[start:end], "case number", VAGUE))
     evidence.sort(key=lambda e: (e.start, e.end))
     return Classification(reason, primary, classes, action, tuple(evidence))
+
+
+def _cited(norm: str, mapped: Mapped | None, lex: Lexicon) -> list[tuple[int, int, str]]:
+    """Offense statutes cited in the reason: (start, end in the original, section)."""
+    cited: list[tuple[int, int, str]] = []
+    for c in citations(norm, lex.code_markers):
+        section = c.section
+        base = section.split(".", 1)[0]
+        if section in lex.non_offense_sections or base in lex.non_offense_sections:
+            continue
+        if c.cited or section in lex.code_sections or base in lex.code_sections:
+            span = (c.start, c.end) if mapped is None else mapped.original(c.start, c.end)
+            cited.append((*span, section))
+    return cited
 
 
 def classify_many(reasons: Iterable[str]) -> Iterator[Classification]:
@@ -161,9 +174,11 @@ def classify_many(reasons: Iterable[str]) -> Iterator[Classification]:
 
 
 def _scan(
-    keys: list[str], lex: Lexicon
+    keys: list[str], lex: Lexicon, weak: set[int]
 ) -> tuple[list[_Hit], list[_Hit], list[_Hit], set[str], set[int]]:
-    """One pass over the tokens: longest term per layer at each position."""
+    """One pass over the tokens: longest term per layer at each position.
+
+    A word found only as a typo or a sound-alike is added to ``weak``."""
     starts = lex.starts
     rule_hits: list[_Hit] = []
     spec_hits: list[_Hit] = []
@@ -177,10 +192,11 @@ def _scan(
         if entries is None:
             if key in lex.known or len(key) < lex.fuzzy.shortest:
                 continue
-            word = lex.fuzzy.lookup(key)
-            if word is None:
+            found = _near_word(key, lex)
+            if found is None:
                 continue
-            entries = lex.fuzzy_entries[word]
+            entries = found
+            weak.add(i)
         rule_len = -1
         spec_done = vague_done = False
         for entry in entries:  # longest first
@@ -210,6 +226,30 @@ def _scan(
         if rule_len >= 0:
             rule_end = i + 1 + rule_len
     return rule_hits, spec_hits, vague_hits, contexts, allowed
+
+
+_SOUND_MEMO: dict[str, str | None] = {}
+
+
+def _near_word(key: str, lex: Lexicon) -> tuple[Entry, ...] | None:
+    """Entries of the vocabulary word ``key`` is a typo of, or else sounds like."""
+    word = lex.fuzzy.lookup(key)
+    if word is not None:
+        return lex.fuzzy_entries[word]
+    if len(key) < 6 or not key.isalpha() or not lex.sounds:
+        return None
+    if key in _SOUND_MEMO:
+        sound = _SOUND_MEMO[key]
+    else:
+        if len(_SOUND_MEMO) >= 65_536:
+            _SOUND_MEMO.clear()
+        sound = lex.sounds.get(sound_key(key))
+        if sound is not None and abs(len(sound) - len(key)) > 3:
+            sound = None
+        _SOUND_MEMO[key] = sound
+    if sound is None:
+        return None
+    return tuple(e for e in lex.starts[sound] if not e.tail and e.layer == RULE)
 
 
 def _rule_action(rule: Rule, contexts: set[str]) -> Action:

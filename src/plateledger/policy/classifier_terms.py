@@ -14,7 +14,8 @@ from typing import Any, Literal
 import yaml
 
 from plateledger.errors import PlateledgerError
-from plateledger.policy.classifier_text import FuzzyIndex, term_tokens
+from plateledger.policy.classifier_text import FuzzyIndex, sound_key, term_tokens
+from plateledger.policy.classifier_tokens import Vocabulary
 
 Action = Literal["allow", "review", "block"]
 
@@ -87,6 +88,8 @@ class Lexicon:
     code_sections: frozenset[str]
     non_offense_sections: frozenset[str]
     code_markers: frozenset[str]
+    vocab: Vocabulary
+    sounds: dict[str, str]  # sound_key -> prohibited word (sound-alike spellings)
     rules: tuple[Rule, ...] = field(default=())
 
 
@@ -136,10 +139,12 @@ def parse_terms(text: str, source: str = DATA_FILE) -> Lexicon:
         if len(word) >= min_length
         and (entries := tuple(e for e in builder.singles[word] if _fuzzy_ok(e)))
     }
+    known = frozenset(builder.words | guard)
+    rule_starts = frozenset(k for k, v in builder.starts.items() if any(e.layer == RULE for e in v))
     return Lexicon(
         severity={code: i for i, code in enumerate(severity)},
         starts={k: tuple(sorted(v, key=lambda e: -len(e.tail))) for k, v in builder.starts.items()},
-        known=frozenset(builder.words | guard),
+        known=known,
         fuzzy=FuzzyIndex(fuzzy_entries, min_length),
         fuzzy_entries=fuzzy_entries,
         code_sections=frozenset(
@@ -154,8 +159,27 @@ def parse_terms(text: str, source: str = DATA_FILE) -> Lexicon:
             "".join(term_tokens(m))
             for m in _str_list(specific.get("code_markers"), f"{source}: specific.code_markers")
         ),
+        vocab=Vocabulary(rule_starts, known),
+        sounds=_sounds(builder, known, min_length),
         rules=rules,
     )
+
+
+def _sounds(builder: _Builder, known: frozenset[str], min_length: int) -> dict[str, str]:
+    """Sound keys of the long one-word prohibited terms, minus keys of other known words."""
+    sounds: dict[str, str] = {}
+    for word, entries in builder.singles.items():
+        if len(word) >= min_length and word.isalpha() and any(e.layer == RULE for e in entries):
+            sounds.setdefault(sound_key(word), word)
+    for word in known:
+        key = sound_key(word)
+        if key in sounds and word.isalpha() and not _is_rule_word(builder, word):
+            del sounds[key]
+    return {k: w for k, w in sounds.items() if len(k) >= 4}
+
+
+def _is_rule_word(builder: _Builder, word: str) -> bool:
+    return any(e.layer == RULE for e in builder.singles.get(word, ()))
 
 
 def _fuzzy_ok(entry: Entry) -> bool:

@@ -41,7 +41,7 @@ def normalise(text: str) -> str:
 
 
 # A dotted acronym ("i.c.e.", "u.s.b.p") is one token; otherwise runs of letters and digits.
-TOKEN_RE = re.compile(r"(?<![a-z0-9.])[a-z](?:\.[a-z]){1,6}\.?(?![a-z0-9])|[a-z0-9]+")
+TOKEN_RE = re.compile(r"(?<![a-z0-9.])[a-z](?:\.[a-z]){1,24}\.?(?![a-z0-9])|[a-z0-9]+")
 
 
 def token_key(token: str) -> str:
@@ -179,3 +179,39 @@ class FuzzyIndex:
                 if d <= limit and (best is None or (d, word) < best):
                     best = (d, word)
         return best[1] if best else None
+
+
+_SOUNDS = (
+    ("tion", "shn"),
+    ("sion", "shn"),
+    ("cion", "shn"),
+    ("shun", "shn"),
+    ("tian", "shn"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("gh", "g"),
+    ("qu", "k"),
+    ("x", "ks"),
+)
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_SOUND_TABLE = str.maketrans("cqzyw", "kksiu", "")
+_VOWELS = frozenset("aeiou")
+
+
+def sound_key(word: str) -> str:
+    """A rough English sound-alike key: ``imygrashun`` and ``immigration`` -> ``imgrshn``.
+
+    Spellings that sound alike (tion/sion/shun, ph/f, c/k/s, z/s, y/i) are merged, vowels after
+    the first letter dropped and doubled letters collapsed; the first letter is kept.
+    """
+    w = word
+    for old, new in _SOUNDS:
+        if old in w:
+            w = w.replace(old, new)
+    w = _SOFT_C.sub("s", w).translate(_SOUND_TABLE)
+    out = [w[0]] if w else []
+    for c in w[1:]:
+        if c in _VOWELS or c == out[-1]:
+            continue
+        out.append(c)
+    return "".join(out)

@@ -4,8 +4,10 @@ For each owner network it gathers the verdicts of every applicable rule — the 
 law, the owner's state law on the purpose (as selected and as the reason was classified), the
 owner's law on sharing with this kind of requester, the owner's sharing agreements (deny by
 default), and both agencies' own policies — and keeps the most restrictive: deny > hold > allow.
-``on_behalf_of`` counts as the requester for sharing rules. The retention window is the shorter
-of the statute's cap and the owner agency's setting (``policy.retention.effective_window``).
+``on_behalf_of`` only narrows: a search by agency A on behalf of agency B is evaluated twice, as
+A searching for itself and as B searching for itself, and each network gets the more restrictive
+of the two (``policy.on_behalf``). The retention window is the shorter of the statute's cap and
+the owner agency's setting (``policy.retention.effective_window``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreeme
 from plateledger.domain.types import Agency, AgencyId, Network, NetworkId
 from plateledger.policy import verdicts as v
 from plateledger.policy.base import AccessRequest, Decision, Outcome
-from plateledger.policy.classifier import Classification, classify
+from plateledger.policy.classifier import classify
+from plateledger.policy.evidence import read_reason
+from plateledger.policy.floor import protected_floor
 from plateledger.policy.jurisdiction_model import Jurisdiction
 from plateledger.policy.jurisdictions import jurisdiction, requester_type
-from plateledger.policy.purposes import Purpose, load_purposes, purpose
+from plateledger.policy.on_behalf import narrowest
+from plateledger.policy.purposes import purpose
 from plateledger.policy.retention import effective_window
 
 LatLon = tuple[float, float]
@@ -47,20 +52,37 @@ class PurposePolicy:
         self, request: AccessRequest, networks: Sequence[tuple[Network, Agency]]
     ) -> list[Decision]:
         state = self._state()
-        ctx = _context(request, state)
-        searcher_law = jurisdiction(ctx.searcher.state)
-        behalf = request.behalf_agency
-        behalf_type = (
-            requester_type(
-                ctx.searcher.state, ctx.searcher.id, behalf.state, behalf.id, behalf.kind
-            )
-            if behalf is not None and behalf.id != ctx.searcher.id
-            else None
-        )
         by_network: dict[NetworkId, list[SharingAgreement]] = {}
         for agreement in state.agreements:
             by_network.setdefault(agreement.network_id, []).append(agreement)
-        run = _Run(ctx, state, list(v.searcher_law(ctx, searcher_law, behalf_type)))
+        searcher, behalf = request.user_agency, request.behalf_agency
+        if behalf is None or behalf.id == searcher.id:
+            return self._as(request, state, by_network, networks, searcher, None)
+        # On behalf of B only narrows: A searching for itself (bound by A's law on searching
+        # for B), and B searching for itself; per network the more restrictive of the two.
+        own = self._as(request, state, by_network, networks, searcher, behalf)
+        theirs = self._as(request, state, by_network, networks, behalf, None)
+        return [narrowest(a, b, searcher, behalf) for a, b in zip(own, theirs, strict=True)]
+
+    def _as(
+        self,
+        request: AccessRequest,
+        state: PolicyState,
+        by_network: Mapping[NetworkId, list[SharingAgreement]],
+        networks: Sequence[tuple[Network, Agency]],
+        searcher: Agency,
+        behalf: Agency | None,
+    ) -> list[Decision]:
+        """Every network's decision for ``searcher`` searching for itself (``behalf``: the
+        agency it searches for, which only its own state's searcher law looks at)."""
+        ctx = _context(request, state, searcher, behalf)
+        behalf_type = (
+            requester_type(searcher.state, searcher.id, behalf.state, behalf.id, behalf.kind)
+            if behalf is not None
+            else None
+        )
+        common = list(v.searcher_law(ctx, jurisdiction(searcher.state), behalf_type))
+        run = _Run(ctx, state, common)
         return [
             self._memoised(run, network, owner, by_network.get(network.id, []))
             for network, owner in networks
@@ -117,6 +139,8 @@ class PurposePolicy:
             extra.append(shared)
         if ctx.policies and (owner.id in ctx.policies or ctx.searcher.id in ctx.policies):
             extra.extend(v.agency_policies(ctx, owner))
+        if ctx.reading.floor != "none":
+            extra.extend(protected_floor(ctx, owner))
         worst: Outcome = law_worst
         for x in extra:
             if v.SEVERITY[x.outcome] > v.SEVERITY[worst]:
@@ -130,13 +154,15 @@ class PurposePolicy:
             window = _WIN if templated else _window(cutoff_days)
             explanation = _allow_text(ctx, owner, deciding, window)
         else:
-            explanation = deciding[0].explanation
+            explanation = v.sentence(deciding[0].explanation)
             if len(deciding) > 1:
                 more = len(deciding) - 1
                 explanation += f" {more} more rule{'s' if more > 1 else ''} also apply."
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
         flags = run.flags if worst == "allow" else ()
-        return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags)
+        cited = worst != "allow" and any(x.cites_reason for x in deciding)
+        evidence = ctx.reading.spans if cited else ()
+        return Decision(network.id, owner.id, worst, rule_ids, explanation, cutoff, flags, evidence)
 
 
 _OWNER_ID, _OWNER_NAME, _NET, _AGR = "\x02oid\x02", "\x02oname\x02", "\x02net\x02", "\x02agr\x02"
@@ -175,7 +201,14 @@ class _Template:
             joined, text = self.combined.format_map(values).split("\x1e")
             rules = tuple(joined.split("\x1f")) if joined else ()
         return Decision(
-            NetworkId(network), AgencyId(owner), d.decision, rules, text, cutoff, d.flags
+            NetworkId(network),
+            AgencyId(owner),
+            d.decision,
+            rules,
+            text,
+            cutoff,
+            d.flags,
+            d.evidence,
         )
 
 
@@ -251,15 +284,20 @@ class _Run:
         )
 
 
-def _context(request: AccessRequest, state: PolicyState) -> v.Context:
+def _context(
+    request: AccessRequest, state: PolicyState, searcher: Agency, behalf: Agency | None
+) -> v.Context:
     chosen = purpose(request.purpose)  # unknown or prohibited code: ValidationError (422)
     classification = classify(request.reason)
+    reading = read_reason(classification)  # strong, weak and protected-activity evidence
     return v.Context(
-        searcher=request.user_agency,
-        requester=request.behalf_agency or request.user_agency,
+        searcher=searcher,
+        requester=searcher,  # on behalf of another agency only narrows (see evaluate)
+        behalf=behalf,
         purpose=chosen,
         classification=classification,
-        prohibited=_prohibited(classification, certain=True),
+        prohibited=reading.certain,
+        reading=reading,
         at=request.at,
         one_to_one=request.one_to_one,
         approved_hold=request.approved_hold,
@@ -268,33 +306,18 @@ def _context(request: AccessRequest, state: PolicyState) -> v.Context:
     )
 
 
-def _prohibited(classification: Classification, *, certain: bool) -> tuple[Purpose, ...]:
-    """Prohibited purposes the reason was classified as (certain = the classifier blocks)."""
-    if (classification.action == "block") != certain:
-        return ()
-    vocabulary = load_purposes()
-    return tuple(
-        vocabulary[c]
-        for c in classification.classes
-        if c in vocabulary and not vocabulary[c].selectable
-    )
-
-
 def _ambiguous(ctx: v.Context, law: Jurisdiction) -> list[v.Verdict]:
-    """A reason that may be a prohibited purpose (e.g. 'HSI' alone) is held for review where
-    the owner's law forbids that purpose; elsewhere it is allowed and flagged."""
+    """Weak evidence of a prohibited purpose (e.g. 'HSI' alone, a typo match) is held for a
+    supervisor, the matched words shown, where the owner's law forbids that purpose — whether
+    or not the owner requires specific reasons. Elsewhere it is searched and flagged (the
+    sharing law, the searcher's law and agency policies hold it too: ``verdicts``)."""
+    if ctx.approved_hold:
+        return []
     out = []
-    for maybe in _prohibited(ctx.classification, certain=False):
+    for maybe in ctx.reading.possible:
         rule = law.prohibition(maybe)
-        if rule is not None and not ctx.approved_hold:
-            out.append(
-                v.Verdict(
-                    "hold",
-                    rule.id,
-                    f"{v.sentence(rule.explanation)} The reason '{ctx.classification.reason}' "
-                    f"may be {maybe.code}, so a supervisor must review it.",
-                )
-            )
+        if rule is not None:
+            out.append(v.may_be(ctx, rule.id, rule.explanation, {maybe.code}))
     return out
 
 
@@ -319,7 +342,7 @@ def _window(days: int | None) -> str:
 
 def _flags(ctx: v.Context) -> tuple[str, ...]:
     flags = [f"reason_classified:{p.code}" for p in ctx.prohibited]
-    flags += [f"reason_may_be:{p.code}" for p in _prohibited(ctx.classification, certain=False)]
+    flags += [f"reason_may_be:{p.code}" for p in ctx.reading.possible]
     if ctx.classification.reason_class == "vague":
         flags.append("reason_vague")
     return tuple(flags)

@@ -35,6 +35,12 @@ PurposeClass = Literal[
 ]
 PURPOSE_CLASSES: tuple[str, ...] = get_args(PurposeClass)
 PROHIBITED_CLASSES: frozenset[str] = frozenset(PURPOSE_CLASSES[6:])
+# Prohibited classes that name an activity people have a right to: a search whose subject is
+# one of them is refused on every network whatever the state's law (policy/floor.py).
+PROTECTED_ACTIVITY_CLASSES: frozenset[str] = frozenset(
+    {"first_amendment_activity", "reproductive_health", "gender_affirming_care",
+     "lawful_health_care"}
+)  # fmt: skip
 
 DATA_FILE = "purposes.yaml"
 

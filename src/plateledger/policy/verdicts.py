@@ -14,6 +14,7 @@ from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreeme
 from plateledger.domain.types import Agency, AgencyId, Network
 from plateledger.policy.base import Outcome
 from plateledger.policy.classifier import Classification
+from plateledger.policy.evidence import NOTHING, Reading
 from plateledger.policy.jurisdiction_model import Jurisdiction, RequesterType, Rule
 from plateledger.policy.purposes import Purpose
 
@@ -26,6 +27,7 @@ class Verdict:
     outcome: Outcome
     rule_id: str
     explanation: str
+    cites_reason: bool = False  # decided by the reason's evidence: the Decision carries it
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Context:
     """Everything the checks need about one request (shared by every owner network)."""
 
     searcher: Agency
-    requester: Agency  # the on_behalf_of agency when given: it counts for sharing rules
+    requester: Agency  # whose sharing rights count: always the searching agency itself
     purpose: Purpose
     classification: Classification
     prohibited: tuple[Purpose, ...]  # prohibited purposes the reason was classified as
@@ -42,13 +44,35 @@ class Context:
     approved_hold: bool
     declarations: Sequence[Declaration]
     policies: Mapping[AgencyId, AgencyPolicy]
+    reading: Reading = NOTHING  # the reason's evidence: certain, possible, protected activity
+    behalf: Agency | None = None  # the agency searched for (on_behalf_of), if another
 
 
 def _because(ctx: Context) -> str:
     if not ctx.prohibited:
         return ""
     classes = ", ".join(p.code for p in ctx.prohibited)
-    return f" The reason '{ctx.classification.reason}' was classified {classes}."
+    note = f" {ctx.reading.note}" if ctx.reading.note else ""
+    return f" The reason '{ctx.classification.reason}' was classified {classes}.{note}"
+
+
+def may_be(ctx: Context, rule_id: str, text: str, codes: set[str]) -> Verdict:
+    """Weak evidence of a forbidden purpose: held for a supervisor, the words shown."""
+    suspected = ", ".join(p.code for p in ctx.reading.possible if p.code in codes)
+    return Verdict(
+        "hold",
+        rule_id,
+        f"{sentence(text)} The reason '{ctx.classification.reason}' may be {suspected}, so a "
+        f"supervisor must review it. {ctx.reading.note}".rstrip(),
+        cites_reason=True,
+    )
+
+
+def _suspected(ctx: Context, forbidden: frozenset[str] | set[str]) -> set[str]:
+    """The possible (weak-evidence) purposes that ``forbidden`` names, unless approved."""
+    if ctx.approved_hold or not ctx.reading.possible:
+        return set()
+    return {p.code for p in ctx.reading.possible if {p.code, p.purpose_class} & forbidden}
 
 
 def sentence(text: str) -> str:
@@ -61,7 +85,8 @@ def owner_law(ctx: Context, law: Jurisdiction) -> Iterator[Verdict]:
     for purpose in (ctx.purpose, *ctx.prohibited):
         rule = law.prohibition(purpose)
         if rule is not None:
-            yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
+            cites = purpose is not ctx.purpose
+            yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx), cites)
     if not law.permits(ctx.purpose) and law.permitted_rule is not None:
         rule = law.permitted_rule
         yield Verdict("deny", rule.id, f"{rule.explanation} (purpose: {ctx.purpose.label})")
@@ -81,7 +106,10 @@ def sharing_law(ctx: Context, law: Jurisdiction, rtype: RequesterType) -> Iterat
         return
     purposes = {ctx.purpose.code, ctx.purpose.purpose_class, *(p.code for p in ctx.prohibited)}
     if purposes & sharing.prohibited_purposes:
-        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
+        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx), True)
+    suspected = _suspected(ctx, sharing.prohibited_purposes)
+    if suspected:
+        yield may_be(ctx, rule.id, rule.explanation, suspected)
     if sharing.decision == "conditional":
         for condition in sharing.conditions:
             if condition == "neighbor_state_listed":
@@ -126,12 +154,18 @@ def searcher_law(
     codes = {ctx.purpose.code, ctx.purpose.purpose_class, *(p.code for p in ctx.prohibited)}
     for rule in law.searcher_rules:
         if codes & rule.prohibited_purposes:
-            yield Verdict("deny", rule.rule.id, sentence(rule.rule.explanation) + _because(ctx))
+            yield Verdict(
+                "deny", rule.rule.id, sentence(rule.rule.explanation) + _because(ctx), True
+            )
+        suspected = _suspected(ctx, rule.prohibited_purposes)
+        if suspected:
+            yield may_be(ctx, rule.rule.id, rule.rule.explanation, suspected)
         if behalf_type is not None and behalf_type in rule.forbidden_on_behalf_of:
             yield Verdict(
                 "deny",
                 rule.rule.id,
-                f"{rule.rule.explanation}; the search is on behalf of {ctx.requester.name}",
+                f"{rule.rule.explanation}; the search is on behalf of "
+                f"{(ctx.behalf or ctx.requester).name}",
             )
 
 
@@ -182,7 +216,12 @@ def agency_policies(ctx: Context, owner: Agency) -> Iterator[Verdict]:
                 "deny",
                 f"agency.{agency.id}.prohibited",
                 f"{agency.name}'s policy forbids this purpose.{_because(ctx)}",
+                True,
             )
+        suspected = _suspected(ctx, policy.prohibited_purposes)
+        if suspected:
+            text = f"{agency.name}'s policy forbids {', '.join(sorted(suspected))}"
+            yield may_be(ctx, f"agency.{agency.id}.prohibited", text, suspected)
         if vague and policy.require_specific_reason and not ctx.approved_hold:
             yield Verdict(
                 "hold",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from plateledger.domain.types import Agency, NetworkId
+from plateledger.domain.types import Agency, Camera, NetworkId
 from plateledger.registry.base import AgencyStore
 from plateledger.store.base import PurgeReceipt
 
@@ -25,6 +25,8 @@ class RetentionStore(AgencyStore, Sql, Protocol):
     """The store methods the retention services call."""
 
     def agencies(self) -> list[Agency]: ...
+
+    def cameras(self) -> list[Camera]: ...
 
     def upsert_agencies(self, agencies: Iterable[Agency]) -> None: ...
 

@@ -21,7 +21,7 @@ from plateledger.domain.types import SYSTEM_USER
 from plateledger.retention import tables
 from plateledger.retention.base import RetentionStore, Window
 from plateledger.retention.crops import Crops
-from plateledger.retention.windows import agency_windows
+from plateledger.retention.windows import agency_windows, oldest_kept
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake
 from plateledger.scale.lake_retention import Record, purge_owner
@@ -54,6 +54,10 @@ class Retention:
     def windows(self) -> list[Window]:
         """The effective retention window of every agency that owns networks."""
         return agency_windows(self._store)
+
+    def oldest_by_camera(self, now: datetime) -> dict[str, datetime]:
+        """Per camera, the earliest read time its owner keeps (ingest refuses older reads)."""
+        return oldest_kept(self._store, now)
 
     def run(self, now: datetime | None = None) -> list[PurgeReceipt]:
         """Purge every owner's reads older than its window; the receipts (each audited)."""

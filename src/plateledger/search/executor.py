@@ -17,7 +17,7 @@ from plateledger.domain.types import Read
 from plateledger.search.types import Hit, SearchQuery
 from plateledger.store.base import ReadFilters, ReadStore, Scope
 
-__all__ = ["PlateMatcher", "ReadFilters", "by_filters", "exact", "fuzzy", "wildcard"]
+__all__ = ["MemoMatcher", "PlateMatcher", "ReadFilters", "by_filters", "exact", "fuzzy", "wildcard"]
 
 
 class PlateMatcher(Protocol):
@@ -26,6 +26,30 @@ class PlateMatcher(Protocol):
     def __contains__(self, plate: object) -> bool: ...
     def wildcard(self, pattern: str) -> list[str]: ...
     def fuzzy(self, query: str, max_distance: int) -> list[PlateMatch]: ...
+
+
+class MemoMatcher:
+    """One request's view of the dictionary: each pattern is matched once, whether the bulk
+    ceilings (``search.bulk``) or the lookup asks first."""
+
+    def __init__(self, matcher: PlateMatcher) -> None:
+        self._matcher = matcher
+        self._wildcard: dict[str, list[str]] = {}
+        self._fuzzy: dict[tuple[str, int], list[PlateMatch]] = {}
+
+    def __contains__(self, plate: object) -> bool:
+        return plate in self._matcher
+
+    def wildcard(self, pattern: str) -> list[str]:
+        if pattern not in self._wildcard:
+            self._wildcard[pattern] = self._matcher.wildcard(pattern)
+        return self._wildcard[pattern]
+
+    def fuzzy(self, query: str, max_distance: int) -> list[PlateMatch]:
+        key = (query, max_distance)
+        if key not in self._fuzzy:
+            self._fuzzy[key] = self._matcher.fuzzy(query, max_distance)
+        return self._fuzzy[key]
 
 
 WILDCARD_CHUNK = 16

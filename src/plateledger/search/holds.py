@@ -46,6 +46,7 @@ class Hold:
     status: str
     decided_by: str | None
     note: str | None
+    rules: tuple[str, ...] = ()  # the rule ids that held it (e.g. bulk.area_time)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,7 +55,7 @@ class Hold:
             "purpose": self.purpose.purpose, "case_number": self.purpose.case_number,
             "reason": self.purpose.reason, "on_behalf_of": self.purpose.on_behalf_of,
             "held_networks": list(self.held_networks), "status": self.status,
-            "decided_by": self.decided_by, "note": self.note,
+            "decided_by": self.decided_by, "note": self.note, "rules": list(self.rules),
         }  # fmt: skip
 
 
@@ -75,7 +76,8 @@ class StoreHoldBook:
     ) -> None:
         request = {"kind": kind, "query": dict(query), "purpose": purpose.purpose,
                    "case_number": purpose.case_number, "reason": purpose.reason,
-                   "on_behalf_of": purpose.on_behalf_of}  # fmt: skip
+                   "on_behalf_of": purpose.on_behalf_of,
+                   "rules": sorted({r for d in held for r in d.rule_ids})}  # fmt: skip
         self._table.save_hold(
             [search_id, user.id, user.agency_id, naive_utc(at),
              orjson.dumps(request).decode(), [d.network for d in held]]
@@ -93,6 +95,7 @@ class StoreHoldBook:
         return Hold(
             row[0], row[1], row[2], row[3].replace(tzinfo=UTC), request["kind"], purpose,
             request["query"], tuple(row[5]), row[6], row[7], row[9],
+            tuple(request.get("rules") or ()),
         )  # fmt: skip
 
     def pending(self, agency_id: str, limit: int = 200) -> list[Hold]:

@@ -23,6 +23,15 @@ from plateledger.domain.types import Agency, Network, User
 from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.base import AccessRequest, Decision, PolicyEngine
 from plateledger.search import executor
+from plateledger.search.bulk import (
+    BulkHold,
+    BulkLimits,
+    area_time_hold,
+    daily_reads_hold,
+    pattern_hold,
+)
+from plateledger.search.on_behalf import AssistLookup, require_assist
+from plateledger.search.read_quota import ReadQuota
 from plateledger.search.types import (
     HeldSearch,
     Hit,
@@ -87,6 +96,9 @@ class SearchService:
         dictionary: Callable[[], executor.PlateMatcher],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         holds: HoldBook | None = None,
+        quota: ReadQuota | None = None,
+        limits: BulkLimits | None = None,
+        assists: AssistLookup | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -94,6 +106,9 @@ class SearchService:
         self._dictionary = dictionary
         self._clock = clock
         self.holds = holds
+        self.assists = assists  # None: every on-behalf search is held (no assist can be found)
+        self.quota = quota
+        self.limits = limits or (quota.limits if quota is not None else BulkLimits())
 
     def authorise(
         self,
@@ -104,6 +119,7 @@ class SearchService:
         *,
         one_to_one: bool = True,
         approved: bool = False,
+        bulk: BulkHold | None = None,
     ) -> Authorised | HeldSearch:
         """Policy decisions, then the durable log entry, then (if some networks are held) the
         hold for a supervisor. Raises ForbiddenError if every network is denied; returns a
@@ -128,6 +144,10 @@ class SearchService:
             purpose.on_behalf_of, now, behalf, one_to_one, approved,
         )  # fmt: skip
         decisions = tuple(self.policy.evaluate(request, pairs))
+        if behalf is not None and behalf.id != user_agency.id:  # held without an assist request
+            decisions = self._assisted(decisions, user_agency, behalf, purpose.case_number, now)
+        if bulk is not None and not approved:  # bulk ceilings: allowed networks become holds
+            decisions = bulk.apply(decisions)
         search_id = _new_search_id(now)
         entry = SearchLogEntry(search_id, now, user, kind, purpose, query, decisions)
         self.recorder.record_search(entry)  # write-ahead: before any read is touched
@@ -138,11 +158,21 @@ class SearchService:
             self.holds.hold(search_id, user, now, kind, purpose, query, held)
         if not searched:
             if held:
+                if bulk is not None and not approved:
+                    return HeldSearch(search_id, excluded, bulk.message)
                 return HeldSearch(search_id, excluded)
             details = {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]}
             raise ForbiddenError("no network may be searched for this request", details)
         scope = Scope({d.network: d.retention_cutoff for d in searched})
         return Authorised(search_id, searched, excluded, scope)
+
+    def _assisted(
+        self, decisions: tuple[Decision, ...], searcher: Agency, behalf: Agency, case: str,
+        now: datetime,
+    ) -> tuple[Decision, ...]:  # fmt: skip
+        """On behalf of another agency: held without a live assist request (search.on_behalf)."""
+        found = self.assists.live(searcher.id, behalf.id, case, now) if self.assists else None
+        return require_assist(decisions, searcher, behalf, case, found)
 
     def search(self, request: SearchRequest) -> SearchResponse | HeldSearch:
         """Run ``request`` through policy and the log, then the lookups; a held request comes
@@ -152,17 +182,20 @@ class SearchService:
         if query.plate is not None and query.mode == "exact":
             query = replace(query, plate=canonicalize(query.plate))
         logged = {**query_to_dict(query), "approved_hold_of": request.approved_hold_of}
+        matcher = executor.MemoMatcher(self._dictionary())  # one dictionary answer per request
         auth = self.authorise(
             request.user, request.purpose, "search", logged,
             one_to_one=query.mode == "exact" and query.plate is not None,
             approved=request.approved_hold_of is not None,
+            bulk=None if request.approved_hold_of else self.bulk_hold(request.user, query, matcher),
         )  # fmt: skip
         if isinstance(auth, HeldSearch):
             return auth
         filters = resolve_filters(query, self.store.cameras())
         authorised_at = time.perf_counter()
-        hits, has_more, total, matched = self._run(query, filters, auth.scope)
+        hits, has_more, total, matched = self._run(query, filters, auth.scope, matcher)
         done = time.perf_counter()
+        self.count_returned(auth.search_id, len(hits))
         log.info(
             "search %s by %s: %s mode, %d hits", auth.search_id, request.user.id, query.mode,
             len(hits),
@@ -173,16 +206,45 @@ class SearchService:
              "lookup": round((done - authorised_at) * 1000, 2)},
         )  # fmt: skip
 
+    def bulk_hold(
+        self, user: User, query: SearchQuery, matcher: executor.PlateMatcher | None = None
+    ) -> BulkHold | None:
+        """The first bulk-extraction ceiling (``search.bulk``) ``query`` passes, if any."""
+        if query.plate is not None and query.mode != "exact":
+            matcher = matcher or self._dictionary()
+            matched = (
+                len(matcher.wildcard(query.plate)) if query.mode == "wildcard"
+                else len(matcher.fuzzy(canonicalize(query.plate), query.max_distance))
+            )  # fmt: skip
+            if (hold := pattern_hold(matched, self.limits)) is not None:
+                return hold
+        if (hold := area_time_hold(query, self.limits)) is not None:
+            return hold
+        return self.daily_hold(user, query.limit)
+
+    def daily_hold(self, user: User, limit: int) -> BulkHold | None:
+        """``bulk.daily_reads`` when ``limit`` more reads could pass the user's daily ceiling."""
+        if self.quota is None:
+            return None
+        returned = self.quota.returned_today(user.id, self._clock())
+        return daily_reads_hold(returned, limit, self.quota.ceiling(user.agency_id))
+
+    def count_returned(self, search_id: str, returned: int) -> None:
+        """Count the reads a search or timeline returned towards its user's daily ceiling."""
+        if self.quota is not None:
+            self.quota.record(search_id, returned)
+
     def _run(
-        self, query: SearchQuery, filters: executor.ReadFilters, scope: Scope
-    ) -> tuple[Sequence[Hit], bool, int | None, int | None]:
+        self, query: SearchQuery, filters: executor.ReadFilters, scope: Scope,
+        matcher: executor.PlateMatcher,
+    ) -> tuple[Sequence[Hit], bool, int | None, int | None]:  # fmt: skip
         if query.plate is None:
             return executor.by_filters(self.store, query, filters, scope)
         if query.mode == "exact":
-            return executor.exact(self.store, self._dictionary(), query, filters, scope)
+            return executor.exact(self.store, matcher, query, filters, scope)
         if query.mode == "wildcard":
-            return executor.wildcard(self.store, self._dictionary(), query, filters, scope)
-        return executor.fuzzy(self.store, self._dictionary(), query, filters, scope)
+            return executor.wildcard(self.store, matcher, query, filters, scope)
+        return executor.fuzzy(self.store, matcher, query, filters, scope)
 
 
 def _new_search_id(now: datetime) -> str:

@@ -27,7 +27,7 @@ def timeline(
     request comes back as :class:`HeldSearch` (nothing read)."""
     canonical = canonicalize(plate)
     query = {"plate": canonical, "time_from": _iso(time_from), "time_to": _iso(time_to)}
-    auth = service.authorise(user, purpose, "timeline", query)
+    auth = service.authorise(user, purpose, "timeline", query, bulk=service.daily_hold(user, 1))
     if isinstance(auth, HeldSearch):
         return auth
     filters = ReadFilters(time_from=time_from, time_to=time_to)
@@ -36,6 +36,7 @@ def timeline(
     )
     truncated = len(reads) > MAX_TIMELINE_READS
     reads = reads[:MAX_TIMELINE_READS]
+    service.count_returned(auth.search_id, len(reads))
     return Timeline(
         search_id=auth.search_id,
         plate=canonical,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 
+from plateledger.domain.plates import strip_separators
 from plateledger.domain.types import Camera
 from plateledger.errors import ValidationError
 from plateledger.search.geo import cameras_in_bbox, cameras_near, circle_bbox
@@ -12,7 +15,9 @@ from plateledger.search.types import MAX_LIMIT, Purpose, SearchQuery
 from plateledger.store.base import ReadFilters
 
 PURPOSE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-WILDCARD_CHARS = re.compile(r"^[A-Za-z0-9 .\-?*]+$")
+#: Literal plate characters (A-Z, 0-9, after normalisation) a wildcard or fuzzy pattern needs:
+#: fewer would match a large share of every plate ever read (see docs/search.md).
+MIN_PATTERN_LITERALS = 3
 
 
 def validate_purpose(purpose: Purpose) -> None:
@@ -36,8 +41,10 @@ def validate_query(query: SearchQuery) -> SearchQuery:
         raise ValidationError(f"query.mode: unknown mode {query.mode!r}", {"field": "query.mode"})
     if query.plate is not None and not query.plate.strip():
         raise ValidationError("query.plate: empty", {"field": "query.plate"})
-    if query.mode == "wildcard" and query.plate is not None:
-        _check_pattern(query.plate)
+    if query.mode in ("wildcard", "fuzzy") and query.plate is not None:
+        query = replace(
+            query, plate=_check_pattern(query.plate, wildcards=query.mode == "wildcard")
+        )
     if query.mode == "fuzzy" and not 0 <= query.max_distance <= 2:
         raise ValidationError(
             "query.max_distance: must be 0, 1 or 2", {"field": "query.max_distance"}
@@ -60,17 +67,25 @@ def validate_query(query: SearchQuery) -> SearchQuery:
     return query
 
 
-def _check_pattern(pattern: str) -> None:
-    if not WILDCARD_CHARS.match(pattern):
+def _check_pattern(pattern: str, *, wildcards: bool) -> str:
+    """Check a wildcard or fuzzy pattern *after* normalisation (NFKC, upper case, separators
+    and invisible format characters removed) and return it normalised, as it is searched."""
+    text = "".join(c for c in strip_separators(pattern) if unicodedata.category(c) != "Cf")
+    allowed = "[A-Z0-9?*]" if wildcards else "[A-Z0-9]"
+    if not re.fullmatch(f"{allowed}+", text or "-"):
+        what = "letters, digits, '?' and '*'" if wildcards else "letters and digits"
         raise ValidationError(
-            "query.plate: a wildcard pattern uses letters, digits, '?' and '*' only",
+            f"query.plate: a {'wildcard' if wildcards else 'fuzzy'} pattern uses {what} only",
             {"field": "query.plate"},
         )
-    if not pattern.replace("*", "").replace("?", "").strip():
+    literals = sum(c.isalnum() for c in text)
+    if literals < MIN_PATTERN_LITERALS:
         raise ValidationError(
-            "query.plate: a wildcard pattern needs at least one literal character",
-            {"field": "query.plate"},
+            f"query.plate: a wildcard or fuzzy pattern needs at least {MIN_PATTERN_LITERALS} "
+            f"letters or digits (this one has {literals}); separators do not count",
+            {"field": "query.plate", "literals": literals, "minimum": MIN_PATTERN_LITERALS},
         )
+    return text
 
 
 def _has_selective_filter(query: SearchQuery) -> bool:

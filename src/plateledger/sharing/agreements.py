@@ -13,6 +13,7 @@ from plateledger.audit.sink import AuditSink
 from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.sharing import (
     GRANTEE_KINDS,
+    PROTECTED_ACTIVITY_SETTINGS,
     AgencyPolicy,
     Declaration,
     DeclarationKind,
@@ -45,6 +46,7 @@ class SharingStore(Protocol):
     def save_agreement(self, agreement: SharingAgreement) -> None: ...
     def save_declaration(self, declaration: Declaration) -> None: ...
     def save_agency_policy(self, policy: AgencyPolicy) -> None: ...
+    def agency_policies(self) -> Mapping[AgencyId, AgencyPolicy]: ...
 
 
 class AccessPolicy(Protocol):
@@ -152,8 +154,12 @@ class Sharing:
         return declaration
 
     def set_policy(
-        self, user: User, require_specific: bool, prohibited: tuple[str, ...]
-    ) -> AgencyPolicy:
+        self, user: User, require_specific: bool, prohibited: tuple[str, ...],
+        protected_activity: str = "deny",
+    ) -> AgencyPolicy:  # fmt: skip
+        """Replace the admin's agency policy; audited with the values before and after.
+        ``protected_activity="hold"`` relaxes the protected-activity floor (policy/floor.py)
+        from deny to a supervisor's review, where the law allows."""
         if user.role != "admin":
             raise ForbiddenError("only an admin sets their agency's policy")
         unknown = [p for p in prohibited if p not in purpose_names()]
@@ -162,12 +168,22 @@ class Sharing:
                 f"prohibited_purposes: unknown {', '.join(unknown)}",
                 {"field": "prohibited_purposes"},
             )
-        policy = AgencyPolicy(user.agency_id, require_specific, frozenset(prohibited))
+        if protected_activity not in PROTECTED_ACTIVITY_SETTINGS:
+            raise ValidationError(
+                f"protected_activity: {protected_activity!r} is not one of "
+                f"{', '.join(PROTECTED_ACTIVITY_SETTINGS)}",
+                {"field": "protected_activity", "valid": list(PROTECTED_ACTIVITY_SETTINGS)},
+            )
+        before = self._store.agency_policies().get(user.agency_id)
+        policy = AgencyPolicy(
+            user.agency_id, require_specific, frozenset(prohibited),
+            "hold" if protected_activity == "hold" else "deny",
+        )  # fmt: skip
         self._store.save_agency_policy(policy)
         self._audit(
             "config_change", user,
-            {"action": "agency_policy", "require_specific_reason": require_specific,
-             "prohibited_purposes": sorted(prohibited)},
+            {"action": "agency_policy", **policy_values(policy),
+             "previous_policy": None if before is None else policy_values(before)},
         )  # fmt: skip
         return policy
 
@@ -222,6 +238,15 @@ def _check_grantee(a: AgreementIn, agencies: set[AgencyId]) -> None:
         raise ValidationError(f"grantee: {a.grantee!r} is not a state code", {"field": "grantee"})
     if a.grantee_kind == "radius" and not (a.radius_km and 0 < a.radius_km <= 2000):
         raise ValidationError("radius_km: give a radius in (0, 2000] km", {"field": "radius_km"})
+
+
+def policy_values(policy: AgencyPolicy) -> dict[str, Any]:
+    """An agency policy's settings, as the API returns them and the audit records them."""
+    return {
+        "require_specific_reason": policy.require_specific_reason,
+        "prohibited_purposes": sorted(policy.prohibited_purposes),
+        "protected_activity": policy.protected_activity,
+    }
 
 
 def _decl(kind: str) -> DeclarationKind:

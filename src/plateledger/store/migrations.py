@@ -190,6 +190,28 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _assist_requests(con: duckdb.DuckDBPyConnection) -> None:
+    # Another agency's recorded request for help: what a search on its behalf needs
+    # (sharing.assists). Never deleted: revoked ones keep revoked_at and revoked_by.
+    con.execute(
+        """
+        CREATE TABLE assist_requests (
+            id VARCHAR PRIMARY KEY, agency_id VARCHAR NOT NULL, behalf_agency VARCHAR NOT NULL,
+            case_number VARCHAR NOT NULL, own_case_number VARCHAR,
+            requested_by VARCHAR NOT NULL, requested_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP, revoked_by VARCHAR,
+            note VARCHAR NOT NULL)
+        """
+    )
+
+
+def _protected_activity(con: duckdb.DuckDBPyConnection) -> None:
+    # The agency's protected-activity setting (policy/floor.py): 'deny' (the default floor) or
+    # 'hold' (a supervisor reviews instead). Existing policies keep the default.
+    con.execute("ALTER TABLE agency_policies ADD COLUMN protected_activity VARCHAR DEFAULT 'deny'")
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -204,6 +226,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_retention", _retention),
     Migration("0006_hotlists", _hotlists),
     Migration("0007_accounts", _accounts),
+    Migration("0008_assist_requests", _assist_requests),
+    Migration("0009_agency_policy_protected_activity", _protected_activity),
 )
 
 

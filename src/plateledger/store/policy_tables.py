@@ -13,6 +13,7 @@ from plateledger.domain.sharing import (
     Declaration,
     DeclarationKind,
     GranteeKind,
+    ProtectedActivity,
     SharingAgreement,
 )
 from plateledger.domain.types import AgencyId, NetworkId
@@ -76,14 +77,23 @@ def load_declarations(con: duckdb.DuckDBPyConnection) -> list[Declaration]:
 
 def save_policy(con: duckdb.DuckDBPyConnection, p: AgencyPolicy) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO agency_policies VALUES (?, ?, ?)",
-        [p.agency_id, p.require_specific_reason, sorted(p.prohibited_purposes)],
-    )
+        "INSERT OR REPLACE INTO agency_policies (agency_id, require_specific_reason, "
+        "prohibited_purposes, protected_activity) VALUES (?, ?, ?, ?)",
+        [p.agency_id, p.require_specific_reason, sorted(p.prohibited_purposes),
+         p.protected_activity],
+    )  # fmt: skip
 
 
 def load_policies(con: duckdb.DuckDBPyConnection) -> list[AgencyPolicy]:
-    rows = con.execute("SELECT * FROM agency_policies ORDER BY agency_id").fetchall()
-    return [AgencyPolicy(AgencyId(r[0]), bool(r[1]), frozenset(r[2])) for r in rows]
+    rows = con.execute(
+        "SELECT agency_id, require_specific_reason, prohibited_purposes, protected_activity "
+        "FROM agency_policies ORDER BY agency_id"
+    ).fetchall()
+    return [AgencyPolicy(AgencyId(r[0]), bool(r[1]), frozenset(r[2]), _setting(r[3])) for r in rows]
+
+
+def _setting(value: object) -> ProtectedActivity:
+    return "hold" if value == "hold" else "deny"  # anything else keeps the floor
 
 
 def save_hold(con: duckdb.DuckDBPyConnection, row: Sequence[Any]) -> None:

@@ -135,6 +135,7 @@ async def set_policy(request: Request) -> Response:
         await run_in_threadpool(
             platform_of(request).sharing.set_policy, user,
             form.get("require_specific_reason") == "1", tuple(dict.fromkeys(codes)),
+            form.get("protected_activity") or "deny",
         )  # fmt: skip
         return done("sharing", "agency policy")
 

@@ -9,6 +9,7 @@ the agency's users or about its networks.
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from plateledger.errors import ValidationError
 from plateledger.oversight import browse as audit_browse
+from plateledger.oversight.ceilings import near_ceilings
 from plateledger.oversight.live import own_log_checks
 from plateledger.policy.purposes import PURPOSE_CLASSES
 from plateledger.web.common import platform_of, render, require_user
@@ -83,7 +85,10 @@ async def oversight_page(request: Request) -> HTMLResponse:
     view = await run_in_threadpool(
         own_log_checks, user, agency, audit_log=platform.audit, store=platform.store
     )
+    ceilings = await run_in_threadpool(
+        lambda: near_ceilings(user, agency, source=platform.read_quota, now=datetime.now(UTC))
+    )
     return render(
-        request, "audit_oversight.html", user=user, view=view,
+        request, "audit_oversight.html", user=user, view=view, ceilings=ceilings,
         agencies=sorted(platform.store.agencies(), key=lambda a: a.id),
     )  # fmt: skip
