@@ -8,7 +8,7 @@ from pathlib import Path
 
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
-from plateledger.audit.event_types import END, START, event_reference
+from plateledger.audit.event_reference import END, START, event_reference
 from plateledger.cli.reference import reference
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -28,7 +28,7 @@ def test_event_type_reference_is_current() -> None:
     assert start and end, f"docs/audit.md lost its {START} / {END} markers"
     assert section.strip() == event_reference().strip(), (
         "docs/audit.md's event types are stale: run "
-        "`python -m plateledger.audit.event_types --write docs/audit.md`"
+        "`python -m plateledger.audit.event_reference --write docs/audit.md`"
     )
 
 

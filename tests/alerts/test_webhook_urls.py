@@ -27,6 +27,12 @@ REFUSED = [
     "https://2130706433/x", "https://0x7f000001/x", "https://0177.0.0.1/x", "https://127.1/x",
     "https://100.64.0.1/x", " https://example.org/x", "https://exa mple.org/x",
     "https://example.org:99999/x", "https://example.org/\x00",
+    # IPv6 spellings of loopback found in review: NAT64, 6to4, IPv4-compatible, SIIT
+    "https://[64:ff9b::7f00:1]/", "https://[2002:7f00:1::]/", "https://[::127.0.0.1]/",
+    "https://[::ffff:0:7f00:1]/", "https://[64:ff9b::a9fe:a9fe]/latest",
+    # ideographic and full-width dots, which HTTP clients read as dots
+    "https://127\u30020\u30020\u30021/x", "https://169\uff0e254\uff0e169\uff0e254/latest",
+    "https://localhost\u3002/x", "https://db\uff61local/x",
 ]  # fmt: skip
 ALLOWED = ["https://hooks.example.org/plateledger", "https://93.184.216.34:8443/hook"]
 
@@ -70,8 +76,10 @@ def test_the_api_refuses_the_metadata_address_and_audits_the_url_it_accepts(
                       json={"url": "https://169.254.169.254/latest", "secret": secret})  # fmt: skip
     assert bad.status_code == 422 and "url" in bad.text
     assert _webhook_entries(platform) == []
+    url = "https://hooks.example.org/services/T0/B0/receiver-secret"
     good = client.post("/api/v1/webhooks", headers=auth(platform, "il-admin"),
-                       json={"url": ALLOWED[0], "secret": secret})  # fmt: skip
+                       json={"url": url, "secret": secret})  # fmt: skip
     assert good.status_code == 200
     (entry,) = _webhook_entries(platform)
-    assert entry["subject"]["url"] == ALLOWED[0]
+    assert entry["subject"]["url"] == "https://hooks.example.org"  # not the secret path
+    assert b"receiver-secret" not in platform.audit.entry(platform.audit.size - 1)

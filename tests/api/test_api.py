@@ -133,9 +133,11 @@ def test_search_requires_purpose_fields(client: TestClient, platform: Platform) 
 
 def test_search_is_logged_before_results(client: TestClient, platform: Platform) -> None:
     seed(client, platform)
-    resp = search(client, platform, {"plate": "ABC123"}, on_behalf_of="tx-test-pd").json()
-    # on behalf of another agency without an assist request: held (202), logged all the same
-    search_id = resp.get("search_id") or resp["error"]["details"]["search_id"]
+    refused = search(client, platform, {"plate": "ABC123"}, on_behalf_of="tx-test-pd")
+    # on behalf of a Texas agency the Illinois network is closed to (no declaration) and Texas
+    # has not shared with Illinois: refused on every network (403), logged all the same
+    assert refused.status_code == 403, refused.text
+    search_id = refused.json()["error"]["details"]["search_id"]
     rows = platform.store.execute(
         "SELECT user_id, purpose, case_number, reason, on_behalf_of, query_json "
         "FROM search_log WHERE search_id = ?",

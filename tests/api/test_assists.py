@@ -86,6 +86,14 @@ def test_a_supervisor_or_admin_records_an_assist_an_officer_does_not(
     assert theirs == {"assists": []}
 
 
+def test_a_naive_expiry_is_read_as_utc(client: TestClient, platform: Platform) -> None:
+    naive = (datetime.now(UTC) + timedelta(days=10)).replace(tzinfo=None, microsecond=0)
+    r = post(client, platform, "il-supervisor", "/assists",
+             {**ASSIST, "expires_at": naive.isoformat()})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert datetime.fromisoformat(r.json()["expires_at"]) == naive.replace(tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -94,6 +102,17 @@ def test_a_supervisor_or_admin_records_an_assist_an_officer_does_not(
         ({"requested_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}, "requested_at"),
         ({"case_number": "   "}, "case_number"),
         ({"requested_by": " "}, "requested_by"),
+        ({"case_number": "\u2060\u200b"}, "case_number"),  # only invisible characters
+        ({"requested_by": "\u200b \u200e"}, "requested_by"),
+        # a naive time is UTC: 91 days ahead is too far, not a crash
+        (
+            {
+                "expires_at": (datetime.now(UTC) + timedelta(days=91))
+                .replace(tzinfo=None)
+                .isoformat()
+            },
+            "expires_at",
+        ),
         ({"on_behalf_of": "il-test-pd"}, "on_behalf_of"),  # one's own agency
         ({"on_behalf_of": "nowhere-pd"}, "on_behalf_of"),
     ],

@@ -12,7 +12,7 @@ from plateledger.audit.log import AuditLog
 from plateledger.audit.merkle import verify_inclusion
 from plateledger.audit.sink import sink_for
 from plateledger.errors import ForbiddenError
-from plateledger.oversight.browse import Filters, browse, entry_proof
+from plateledger.oversight.browse import Filters, browse, entry_proof, visibility
 from plateledger.oversight.live import own_log_checks
 from plateledger.store.duckdb_store import DuckDBStore
 
@@ -46,4 +46,23 @@ def test_scope_and_proof(tmp_path: Path) -> None:
         assert view.scope == "il-test-pd" and view.searches == 0  # an admin: own agency only
     finally:
         log.close()
+        store.close()
+
+
+def test_the_agency_a_search_was_for_sees_it_and_no_look_alike_does(tmp_path: Path) -> None:
+    """One visibility rule for the API and the UI: an entry naming ``on_behalf_of`` is visible
+    to that agency, not to an id that only looks like it."""
+    store = DuckDBStore(tmp_path / "store")
+    try:
+        store.upsert_agencies(AGENCIES)
+        store.upsert_networks(NETWORKS)
+        entry = {"agency_id": "us-fed", "networks": [], "subject": {"on_behalf_of": "tx-test-pd"}}
+        tx_admin = USER["tx-admin"]
+        assert visibility(tx_admin, store=store)(entry)
+        assert not visibility(USER["il-admin"], store=store)(entry)
+        for fake in ("TX-test-pd", "tx-test-pd ", "tx-tеst-pd", "tx-test\u200b-pd"):
+            assert not visibility(tx_admin, store=store)(
+                {**entry, "subject": {"on_behalf_of": fake}}
+            )
+    finally:
         store.close()

@@ -229,3 +229,19 @@ def test_evidence_points_into_the_original_text() -> None:
 def test_lawful_look_alikes_stay_lawful(reason: str) -> None:
     result = classify(reason)
     assert all(e.reason_class in ("specific", "vague") for e in result.evidence), result.to_dict()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "I;C;E request burglary", "I'C'E hold", "I(C)E=hold", "I#C#E request",
+        "I    C    E agent, theft", "I\u3164C\u3164E request, burglary",
+        "I\u115fC\u1160E hold", "I\u2800C\u2800E request, burglary", "I\ufe0fC\ufe0fE hold",
+    ],
+)  # fmt: skip
+def test_other_separators_and_blank_letters_do_not_hide_a_term(reason: str) -> None:
+    """Found in review: separators outside the first list, long runs of spaces, and letters
+    that render as nothing (Hangul fillers, Braille blank, variation selectors)."""
+    result = classify(reason)
+    assert IMM in result.classes and result.action != "allow"
+    _spans_exact(result)

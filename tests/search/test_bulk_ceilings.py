@@ -195,6 +195,19 @@ def test_timeline_reads_count_towards_the_ceiling(platform: Platform) -> None:
     assert isinstance(held, HeldSearch) and DAILY_READS in held.message
 
 
+def test_one_heavy_plates_timeline_cannot_pass_the_ceiling(platform: Platform) -> None:
+    """Found in review: a timeline was checked as one read but returns up to 20,000. It now
+    returns at most what is left of the day's ceiling, marked truncated."""
+    load(platform, ["ABC123"], per_plate=9)
+    platform.read_quota.set_ceiling(ADMIN, 5)
+    first = run(platform, SearchQuery(plate="ABC123", limit=2))
+    assert isinstance(first, SearchResponse) and len(first.hits) == 2
+    shown = timeline(platform.search, OFFICER, "ABC123", PURPOSE)
+    assert not isinstance(shown, HeldSearch)
+    assert shown.total_reads == 3 and shown.truncated  # 9 stored, 3 left of 5
+    assert platform.read_quota.returned_today("il-officer", datetime.now(UTC)) == 5
+
+
 def test_the_ceiling_setting_is_an_audited_admin_setting(platform: Platform) -> None:
     quota = platform.read_quota
     assert quota.ceiling("il-test-pd") == BulkLimits().default_daily_reads

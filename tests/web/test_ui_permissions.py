@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterator
 
+import orjson
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -25,7 +26,7 @@ from plateledger.accounts.permissions import (
 from plateledger.accounts.roles import role_table
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
-from web.ui_client import sign_in
+from web.ui_client import csrf, sign_in
 
 # The pages (GET, no path parameters) each role of the test network may open, written out by
 # hand from what each role is for: officers search and work alerts, supervisors also clear held
@@ -102,6 +103,20 @@ def test_a_scoped_token_session_gets_only_its_scopes_pages(
     secret, _ = platform.tokens.issue_token(user, user, "audit only", scopes=["audit"])
     platform.test_tokens["il-admin-audit"] = secret  # type: ignore[attr-defined]
     sign_in(client, platform, "il-admin-audit")
-    assert client.get("/ui/audit").status_code == 200
+    page = client.get("/ui/audit")
+    assert page.status_code == 200
     assert client.get("/ui/admin/users").status_code == 403
     assert client.get("/ui/admin/sharing").status_code == 403
+    # changes too, not only pages: a narrowed session cannot create a user or set retention
+    token = csrf(page)
+    size = platform.audit.size
+    new_user = {"csrf_token": token, "new_user_id": "il-x9", "name": "X", "role": "officer",
+                "password": "a-long-password-9"}  # fmt: skip
+    made = client.post("/ui/admin/users", data=new_user)
+    assert made.status_code == 403
+    kept = client.post("/ui/admin/retention", data={"csrf_token": token, "retention_days": "1"})
+    assert kept.status_code == 403
+    assert all(u.id != "il-x9" for u in platform.store.users())
+    assert platform.store.agency("il-test-pd").retention_days != 1  # type: ignore[union-attr]
+    changes = (orjson.loads(platform.audit.entry(i)) for i in range(size, platform.audit.size))
+    assert [e for e in changes if e["event_type"] in {"user_change", "config_change"}] == []

@@ -18,7 +18,8 @@ from plateledger.domain.types import User
 from plateledger.errors import ValidationError
 from plateledger.registry.service import Registry
 from plateledger.store import accounts as account_store
-from plateledger.store.accounts import Sql, TokenRecord
+from plateledger.store.accounts import TokenRecord
+from plateledger.store.base import Sql
 
 
 @dataclass(frozen=True, slots=True)

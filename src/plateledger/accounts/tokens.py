@@ -20,8 +20,8 @@ from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import OPERATOR, User, UserId
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.store import accounts as db
-from plateledger.store.accounts import Sql, TokenKind, TokenRecord
-from plateledger.store.base import Token
+from plateledger.store.accounts import TokenKind, TokenRecord
+from plateledger.store.base import Sql, Token
 
 TOKEN_PREFIX = "plt_"
 MAX_TOKEN_DAYS = 366

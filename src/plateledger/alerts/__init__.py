@@ -14,9 +14,14 @@ from plateledger.store.duckdb_store import DuckDBStore
 class Hotlists:
     """What the platform holds: governance, the matching engine and the verification flow."""
 
-    def __init__(self, store: DuckDBStore, log_event: AuditSink) -> None:
+    def __init__(
+        self, store: DuckDBStore, log_event: AuditSink, *, allow_loopback_http: bool = False
+    ) -> None:
+        """``allow_loopback_http``: development only, webhooks to plain-http loopback receivers."""
         self.engine = AlertEngine(store)
-        self.lists = Governance(store, log_event, self.engine.changed)
+        self.lists = Governance(
+            store, log_event, self.engine.changed, allow_loopback_http=allow_loopback_http
+        )
         self.verification = Verification(self.engine, log_event)
 
     def on_ingest(self, table: pa.Table, first_id: int) -> None:

@@ -6,7 +6,6 @@ text) and to ``hotlist_events``, the vendor-shaped event log admins export.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -15,7 +14,7 @@ from typing import Any
 
 from plateledger.alerts import governance, tables
 from plateledger.alerts.models import PRIORITIES, SOURCES, STRICTNESS, Entry, Hotlist
-from plateledger.alerts.webhook_urls import check_webhook_url
+from plateledger.alerts.webhook_urls import check_webhook_url, webhook_origin
 from plateledger.audit.events import Outcome
 from plateledger.audit.sink import AuditSink
 from plateledger.domain.plates import canonicalize
@@ -25,12 +24,15 @@ from plateledger.store.duckdb_store import DuckDBStore
 
 
 class Governance:
-    def __init__(self, store: DuckDBStore, log_event: AuditSink, changed: Callable[[], None]):
+    def __init__(
+        self, store: DuckDBStore, log_event: AuditSink, changed: Callable[[], None], *,
+        allow_loopback_http: bool = False,
+    ) -> None:  # fmt: skip
         self.store = store
         self._log_event = log_event
         self._changed = changed  # the matcher rebuilds its index
         #: development only (PLATELEDGER_DEV_WEBHOOKS=1): plain http to loopback receivers
-        self.allow_loopback_http = os.environ.get("PLATELEDGER_DEV_WEBHOOKS") == "1"
+        self.allow_loopback_http = allow_loopback_http
 
     # --- lists ---------------------------------------------------------------------------
     def create(self, user: User, fields: Mapping[str, Any]) -> Hotlist:
@@ -191,9 +193,11 @@ class Governance:
         id. Only https to a public host (see ``webhook_urls``)."""
         check_webhook_url(url, allow_loopback_http=self.allow_loopback_http)
         hook_id = f"wh-{uuid.uuid4().hex[:12]}"
+        # where it delivers, not the path: webhook paths often are the receiver's secret
         self._log_event(
-            "config_change", user, {"action": "webhook_add", "webhook_id": hook_id, "url": url}
-        )
+            "config_change", user,
+            {"action": "webhook_add", "webhook_id": hook_id, "url": webhook_origin(url)},
+        )  # fmt: skip
         tables.insert_webhook(
             self.store, hook_id, user.agency_id, url, secret, user.id, datetime.now(UTC)
         )

@@ -32,7 +32,7 @@ def check_webhook_url(url: str, *, allow_loopback_http: bool = False) -> str:
         _ = parts.port  # a bad port raises here
     except ValueError:
         _refuse("is not a URL")
-    host = (parts.hostname or "").rstrip(".")
+    host = _ascii_host(parts.hostname or "")
     if not host:
         _refuse("has no host")
     if parts.username is not None or parts.password is not None:
@@ -50,14 +50,45 @@ def check_webhook_url(url: str, *, allow_loopback_http: bool = False) -> str:
     return url
 
 
+def _ascii_host(host: str) -> str:
+    """The host as an HTTP client will resolve it: IDNA (so ideographic and full-width dots
+    are dots: "127。0。0。1" is 127.0.0.1), lower case, no trailing dot."""
+    try:
+        return host.encode("idna").decode("ascii").lower().rstrip(".")
+    except UnicodeError:
+        _refuse("has a host name that is not a valid international domain name")
+
+
+def webhook_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a checked URL: what the audit log records of it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return _legacy_ipv4(host)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        return _embedded_ipv4(address) or address
     return address
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_COMPAT = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated, still routed by some)
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 spelling carries (mapped, 6to4, NAT64, compatible, SIIT)."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or address in _COMPAT or address in _SIIT:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:

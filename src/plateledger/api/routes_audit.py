@@ -19,6 +19,7 @@ from plateledger.audit.merkle import leaf_hash
 from plateledger.audit.views import network_audit, organization_audit
 from plateledger.domain.types import AgencyId, User
 from plateledger.errors import ForbiddenError, NotFoundError
+from plateledger.oversight import browse as audit_browse
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -36,14 +37,7 @@ def checkpoint(platform: PlatformDep) -> str:
 
 
 def _visible(platform: Platform, user: User, entry: dict[str, Any]) -> bool:
-    """Auditors see every entry; an agency sees entries by its users, about its networks, or
-    naming it as the agency a search or assist request was for (``subject.on_behalf_of``)."""
-    if user.role == "auditor":
-        return True
-    owned = {n.id for n in platform.store.networks() if n.agency_id == user.agency_id}
-    if (entry.get("subject") or {}).get("on_behalf_of") == user.agency_id:
-        return True
-    return entry.get("agency_id") == user.agency_id or bool(owned & set(entry["networks"]))
+    return audit_browse.visibility(user, store=platform.store)(entry)
 
 
 @router.get("/entries/{index}", summary="One audit entry (auditors; own agency's entries)")

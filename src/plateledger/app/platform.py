@@ -9,6 +9,7 @@ what it uses — the store, the audit sink, another context — and exposed as a
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -85,7 +86,10 @@ class Platform:
             self.reads, self.policy, recorder, self.dictionary, holds=self.holds,
             quota=self.read_quota, assists=self.assists,
         )  # fmt: skip
-        self.hotlists = Hotlists(self.store, self.log_event)
+        self.hotlists = Hotlists(
+            self.store, self.log_event,
+            allow_loopback_http=os.environ.get("PLATELEDGER_DEV_WEBHOOKS") == "1",
+        )  # fmt: skip
         # --- bounded contexts: each takes what it uses (store, audit sink, clock), never self
         self.registry = Registry(store=self.store, audit=self.log_event)
         self.tokens = Tokens(store=self.store, audit=self.log_event)

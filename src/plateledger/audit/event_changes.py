@@ -178,7 +178,8 @@ class ConfigChange(AuditSubject):
     daily_read_ceiling: reads a user of the agency may be returned per UTC day before searches
       are held for a supervisor, or null to follow the default (`daily_read_ceiling`).
     webhook_id: the new webhook's id (`webhook_add`).
-    url: where the new webhook delivers alerts (`webhook_add`).
+    url: where the new webhook delivers alerts, as `scheme://host[:port]` (`webhook_add`; the
+      path is left out: receivers often put their secret there).
     """
 
     event_type: ClassVar[str] = "config_change"

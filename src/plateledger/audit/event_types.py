@@ -1,27 +1,21 @@
-"""Every audit event type: a frozen, documented class per ``event_type`` (the registry), and the
-"Event types" reference in docs/audit.md generated from them.
+"""Every audit event type: a frozen, documented class per ``event_type`` (the registry).
 
 Searches, holds, purges, exports, legal holds and crop views are declared here; changes and
 access (sharing, hotlists, users, tokens, configuration, sign-ins) in ``event_changes``. How a
-type is declared and documented: ``event_base``. Regenerate the reference with
-``python -m plateledger.audit.event_types --write docs/audit.md`` (or print it without
-``--write``).
+type is declared and documented: ``event_base``; the "Event types" reference in docs/audit.md
+generated from them: ``event_reference``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from plateledger.audit.event_base import (
     REGISTRY,
     AuditSubject,
     Problem,
-    describe,
-    field_kinds,
     register,
 )
 from plateledger.audit.event_changes import (  # importing registers them
@@ -40,12 +34,10 @@ __all__ = [
     "CropView", "Denial", "Export", "Hold", "HoldApproved", "HoldDecision", "HoldRejected",
     "HotlistChange", "LegalHold", "Login", "Purge", "PurgeSearchLogLayout", "Search",
     "SearchRequest", "SharingChange", "Timeline", "TokenChange", "TokenUse", "UserChange",
-    "event_reference", "write_reference",
 ]  # fmt: skip
 
 EVENT_CLASSES: Mapping[str, type[AuditSubject]] = REGISTRY
 DECISION_FIELDS = ("network", "owner_agency", "decision", "rule_ids", "explanation")
-START, END = "<!-- event-types:start -->", "<!-- event-types:end -->"
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,79 +322,3 @@ class CropView(AuditSubject):
     reason: str | None = None
     read_ids: Sequence[int] | None = None
     reads: int | None = None
-
-
-# --- the generated reference (docs/audit.md, "Event types") -----------------------------------
-_TYPE_NAMES = {
-    "str": "string", "int": "integer", "float": "number", "bool": "boolean", "None": "null",
-    "Sequence[str]": "list of strings", "Sequence[int]": "list of integers",
-    "Mapping[str, Any]": "object", "Sequence[Mapping[str, Any]]": "list of objects",
-}  # fmt: skip
-_PRESENCE = {"required": "always", "optional": "when set", "nullable": "when set (may be null)"}
-
-
-def event_reference() -> str:
-    """The "Event types" section of docs/audit.md (between its markers), in Markdown."""
-    lines = [
-        "Generated from the event classes (`plateledger.audit.event_types`, `event_changes`) by",
-        "`python -m plateledger.audit.event_types --write docs/audit.md`; the tests fail when it",
-        "is stale. An entry whose `event_type` is not listed here is refused, and so is a",
-        "`subject` that lacks a member marked *always* or has a member not listed for its type.",
-    ]
-    for kind in sorted(EVENT_CLASSES):
-        cls = EVENT_CLASSES[kind]
-        lines += ["", f"### `{kind}`", "", *_describe(cls)]
-        for layout in cls.layouts:
-            lines += ["", f"Also accepted for `{kind}` (`{layout.__name__}`):", "",
-                      *_describe(layout)]  # fmt: skip
-    return "\n".join(lines) + "\n"
-
-
-def _describe(cls: type[AuditSubject]) -> list[str]:
-    summary, prose, meanings = describe(cls)
-    lines = [summary, *(f"\n{p}" for p in prose), ""]
-    lines += ["| member | type | present | meaning |", "|---|---|---|---|"]
-    hints: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        hints.update(klass.__dict__.get("__annotations__", {}))
-    for name, kind in field_kinds(cls).items():
-        kind_of = _type_name(str(hints[name]), nullable=kind != "optional")
-        cells = (f"`{name}`", kind_of, _PRESENCE[kind], meanings[name])
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return lines
-
-
-def _type_name(annotation: str, *, nullable: bool) -> str:
-    """JSON type names; an optional member is left out rather than null, so no "or null"."""
-    dropped = {"Absent"} if nullable else {"Absent", "None"}
-    parts = [p.strip() for p in annotation.split(" | ") if p.strip() not in dropped]
-    return " or ".join(_TYPE_NAMES[p] for p in parts)
-
-
-def write_reference(path: Path) -> bool:
-    """Replace the section between the markers in ``path``; whether the file changed."""
-    text = path.read_text()
-    head, sep, rest = text.partition(START)
-    _, sep2, tail = rest.partition(END)
-    if not sep or not sep2:
-        raise ValueError(f"{path}: no {START} ... {END} markers")
-    new = f"{head}{START}\n{event_reference()}{END}{tail}"
-    if new != text:
-        path.write_text(new)
-    return new != text
-
-
-def main(argv: Sequence[str]) -> int:
-    if len(argv) == 2 and argv[0] == "--write":
-        changed = write_reference(Path(argv[1]))
-        print(f"{argv[1]}: {'updated' if changed else 'already current'}")
-        return 0
-    if argv:
-        print("usage: python -m plateledger.audit.event_types [--write docs/audit.md]")
-        return 2
-    sys.stdout.write(event_reference())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

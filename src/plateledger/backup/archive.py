@@ -48,9 +48,9 @@ from plateledger.audit.log import AuditLog
 from plateledger.audit.records import U64, encode_record
 from plateledger.audit.sink import AuditSink
 from plateledger.backup import tables
-from plateledger.backup.tables import Sql
 from plateledger.domain.clock import Clock, utc_now
 from plateledger.errors import ValidationError
+from plateledger.store.base import Sql
 from plateledger.store.crops import CROPS_DIR, copy_crops
 from plateledger.store.duckdb_store import DB_FILE
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
 import duckdb
 
 from plateledger.errors import StoreError
+from plateledger.store.base import Sql
 from plateledger.store.writer import DB_ALIAS
-
-
-class Sql(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
 
 def copy_database(db: Sql, target: Path) -> None:

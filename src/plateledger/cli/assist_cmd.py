@@ -43,8 +43,8 @@ def add(
 ) -> None:
     """Record an assist request (supervisor or admin; audited)."""
     with acting_as(data, token, "assists.manage") as (platform, user):
-        given = AssistIn(on_behalf_of, case_number, requested_by, _utc(requested_at),
-                         _utc(expires), own_case, note)  # fmt: skip
+        given = AssistIn(on_behalf_of, case_number, requested_by, requested_at,
+                         expires, own_case, note)  # fmt: skip
         print_json(platform.assists.create(user, given).to_dict(datetime.now(UTC)))
 
 
@@ -67,10 +67,3 @@ def revoke(
     """Revoke an assist request (kept on record; it stops covering searches at once)."""
     with acting_as(data, token, "assists.manage") as (platform, user):
         print_json(platform.assists.revoke(user, assist).to_dict(datetime.now(UTC)))
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """A naive time from the command line is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -24,6 +24,7 @@ from plateledger.audit.merkle import VerificationError, verify_consistency
 from plateledger.audit.redaction import PROFILES
 from plateledger.audit.views import network_audit, organization_audit
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly, open_platform
+from plateledger.domain.text import visible
 from plateledger.errors import NotFoundError, ValidationError
 from plateledger.store.duckdb_store import DuckDBStore
 
@@ -206,14 +207,15 @@ def recover(
     missing or damaged: keep the intact entries and append a signed `audit_recovery` entry
     naming what was lost. Verifiers and witnesses that saw the old checkpoint will still report
     the break; the entry says why. Run with the server stopped."""
-    if not note.strip():
+    note = visible(note)
+    if not note:
         raise ValidationError("note: say what happened", {"field": "note"})
     store = DuckDBStore(data)
     try:
         origin = audit_origin(store)
     finally:
         store.close()
-    lost = AuditLog.recover(data / "audit", origin, note=note.strip())
+    lost = AuditLog.recover(data / "audit", origin, note=note)
     if lost is None:
         typer.echo("OK: no signed entry is missing; nothing to recover")
     else:

@@ -14,3 +14,8 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC: the default clock."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive time (from a form, a command line, a JSON body) is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -40,11 +40,15 @@ def check_role(user: User) -> None:
 
 
 def visibility(user: User, *, store: Directory) -> Callable[[dict[str, Any]], bool]:
-    """Auditors see every entry; an agency sees entries by its users or about its networks."""
+    """Auditors see every entry; an agency sees entries by its users, about its networks, or
+    naming it as the agency a search or assist request was for (``subject.on_behalf_of``).
+    The one rule for the API's entry routes and the UI's log pages."""
     owned = {n.id for n in store.networks() if n.agency_id == user.agency_id}
 
     def visible(entry: dict[str, Any]) -> bool:
         if user.role == "auditor":
+            return True
+        if (entry.get("subject") or {}).get("on_behalf_of") == user.agency_id:
             return True
         return entry.get("agency_id") == user.agency_id or bool(owned & set(entry["networks"]))
 

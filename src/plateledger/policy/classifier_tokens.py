@@ -32,7 +32,9 @@ _LEET_WORD = re.compile(r"[a-z0-9@$]+")
 _OTHER_DIGIT = re.compile(r"[2689]")
 _LEET_I = str.maketrans("013457@$", "oieasta" + "s")
 _LEET_L = str.maketrans("013457@$", "oleasta" + "s")
-_GAP = re.compile(r"[\s.\-_*·/|,:~+]{1,3}")
+# What may stand between single letters that are read as one word ("I C E", "I;C;E"): up to
+# three separators, a run of whitespace counting as one.
+_GAP = re.compile(r"(?:\s+|[^\w\s]|_){1,3}")
 _MAX_JOIN = 30
 _MEMO_SIZE = 65_536
 

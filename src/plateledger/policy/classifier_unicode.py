@@ -30,6 +30,16 @@ from typing import NamedTuple
 # Look-alikes whose TR39 prototype is not a Latin letter (checked in tests).
 _EXTRA = {"ε": "e", "ϵ": "e", "κ": "k", "τ": "t", "η": "n", "ɛ": "e", "ĸ": "k", "ᴛ": "t"}
 _REMOVED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})  # format, combining marks
+# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) that are not Cf/Mn/Me: letters
+# and fillers that render as nothing, so "I\u3164C\u3164E" reads "ICE".
+_INVISIBLE = frozenset(
+    chr(c)
+    for lo, hi in ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                   (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+                   (0x1BCA0, 0x1BCA3), (0xE0000, 0xE0FFF))
+    for c in range(lo, hi + 1)
+)  # fmt: skip
+_BLANKS = {"\u2800": " "}  # Braille blank: looks like a space, is a letter
 
 
 class Mapped(NamedTuple):  # a tuple: built for every reason, cheaper than a frozen dataclass
@@ -78,8 +88,10 @@ def _latin(char: str, depth: int = 2) -> str | None:
 @functools.lru_cache(maxsize=8192)
 def fold_char(char: str) -> str:
     """What one non-ASCII character becomes (possibly "", possibly several characters)."""
-    if unicodedata.category(char) in _REMOVED_CATEGORIES or char == "\u034f":
+    if unicodedata.category(char) in _REMOVED_CATEGORIES or char in _INVISIBLE:
         return ""
+    if char in _BLANKS:
+        return _BLANKS[char]
     folded = _fold_nfkc(char)
     if folded.isascii():
         return folded

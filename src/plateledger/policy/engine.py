@@ -21,13 +21,13 @@ from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreeme
 from plateledger.domain.types import Agency, AgencyId, Network, NetworkId
 from plateledger.policy import verdicts as v
 from plateledger.policy.base import AccessRequest, Decision, Outcome
-from plateledger.policy.classifier import classify
-from plateledger.policy.evidence import read_reason
+from plateledger.policy.classifier import Classification, classify
+from plateledger.policy.evidence import Reading, read_reason
 from plateledger.policy.floor import protected_floor
 from plateledger.policy.jurisdiction_model import Jurisdiction
 from plateledger.policy.jurisdictions import jurisdiction, requester_type
 from plateledger.policy.on_behalf import narrowest
-from plateledger.policy.purposes import purpose
+from plateledger.policy.purposes import Purpose, purpose
 from plateledger.policy.retention import effective_window
 
 LatLon = tuple[float, float]
@@ -56,17 +56,19 @@ class PurposePolicy:
         for agreement in state.agreements:
             by_network.setdefault(agreement.network_id, []).append(agreement)
         searcher, behalf = request.user_agency, request.behalf_agency
+        reason = _read(request)  # once, whichever agencies the request is judged as
         if behalf is None or behalf.id == searcher.id:
-            return self._as(request, state, by_network, networks, searcher, None)
+            return self._as(request, reason, state, by_network, networks, searcher, None)
         # On behalf of B only narrows: A searching for itself (bound by A's law on searching
         # for B), and B searching for itself; per network the more restrictive of the two.
-        own = self._as(request, state, by_network, networks, searcher, behalf)
-        theirs = self._as(request, state, by_network, networks, behalf, None)
+        own = self._as(request, reason, state, by_network, networks, searcher, behalf)
+        theirs = self._as(request, reason, state, by_network, networks, behalf, None)
         return [narrowest(a, b, searcher, behalf) for a, b in zip(own, theirs, strict=True)]
 
     def _as(
         self,
         request: AccessRequest,
+        reason: _Reason,
         state: PolicyState,
         by_network: Mapping[NetworkId, list[SharingAgreement]],
         networks: Sequence[tuple[Network, Agency]],
@@ -75,7 +77,7 @@ class PurposePolicy:
     ) -> list[Decision]:
         """Every network's decision for ``searcher`` searching for itself (``behalf``: the
         agency it searches for, which only its own state's searcher law looks at)."""
-        ctx = _context(request, state, searcher, behalf)
+        ctx = _context(request, reason, state, searcher, behalf)
         behalf_type = (
             requester_type(searcher.state, searcher.id, behalf.state, behalf.id, behalf.kind)
             if behalf is not None
@@ -284,12 +286,21 @@ class _Run:
         )
 
 
-def _context(
-    request: AccessRequest, state: PolicyState, searcher: Agency, behalf: Agency | None
-) -> v.Context:
+_Reason = tuple[Purpose, Classification, Reading]
+
+
+def _read(request: AccessRequest) -> _Reason:
+    """The purpose code, the reason's classification and what its evidence means."""
     chosen = purpose(request.purpose)  # unknown or prohibited code: ValidationError (422)
     classification = classify(request.reason)
-    reading = read_reason(classification)  # strong, weak and protected-activity evidence
+    return chosen, classification, read_reason(classification)  # strong, weak, protected
+
+
+def _context(
+    request: AccessRequest, reason: _Reason, state: PolicyState, searcher: Agency,
+    behalf: Agency | None,
+) -> v.Context:  # fmt: skip
+    chosen, classification, reading = reason
     return v.Context(
         searcher=searcher,
         requester=searcher,  # on behalf of another agency only narrows (see evaluate)

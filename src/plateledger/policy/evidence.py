@@ -38,9 +38,6 @@ class Reading:
     spans: tuple[Evidence, ...] = ()  # the evidence behind the above (prohibited + offense)
     note: str = ""  # the spans in words, for explanations
 
-    def possible_codes(self) -> frozenset[str]:
-        return frozenset(p.code for p in self.possible)
-
 
 NOTHING = Reading()
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable
 
-
-class Sql(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+from plateledger.store.base import Sql
 
 
 def camera_read_counts(db: Sql, network_ids: Iterable[str]) -> dict[str, int]:

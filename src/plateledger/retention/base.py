@@ -8,17 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from plateledger.domain.types import Agency, Camera, NetworkId
 from plateledger.registry.base import AgencyStore
-from plateledger.store.base import PurgeReceipt
-
-
-class Sql(Protocol):
-    """Parameterised SQL on the store (the queries live in :mod:`plateledger.retention.tables`)."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+from plateledger.store.base import PurgeReceipt, Sql
 
 
 class RetentionStore(AgencyStore, Sql, Protocol):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from plateledger.retention.base import LegalHold, Sql
+from plateledger.retention.base import LegalHold
+from plateledger.store.base import Sql
 
 _CROP_READS = (
     "SELECT r.read_id, n.id, n.agency_id, r.ts FROM ("

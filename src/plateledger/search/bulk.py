@@ -35,7 +35,6 @@ from plateledger.store.base import BBox
 PATTERN_PLATES = "bulk.pattern_plates"
 AREA_TIME = "bulk.area_time"
 DAILY_READS = "bulk.daily_reads"
-BULK_RULES = (PATTERN_PLATES, AREA_TIME, DAILY_READS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
 
-
-class Sql(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
+from plateledger.store.base import Sql
 
 _RETURNED = (
     "SELECT coalesce(sum(result_count), 0) FROM search_log WHERE user_id = ? AND created_at >= ?"

@@ -66,8 +66,8 @@ class ReadQuota:
 
     def ceiling(self, agency_id: str) -> int:
         """The agency's daily ceiling of reads returned per user (its setting or the default)."""
-        value = self._store.get_meta(_KEY + agency_id)
-        return int(value) if value else self.limits.default_daily_reads
+        setting = self.setting(agency_id)
+        return self.limits.default_daily_reads if setting is None else setting
 
     def setting(self, agency_id: str) -> int | None:
         """The agency's own setting, or None when it follows the default."""

@@ -229,6 +229,13 @@ class SearchService:
         returned = self.quota.returned_today(user.id, self._clock())
         return daily_reads_hold(returned, limit, self.quota.ceiling(user.agency_id))
 
+    def reads_left_today(self, user: User) -> int | None:
+        """How many more reads the user may be returned today (``None``: no ceiling)."""
+        if self.quota is None:
+            return None
+        returned = self.quota.returned_today(user.id, self._clock())
+        return max(0, self.quota.ceiling(user.agency_id) - returned)
+
     def count_returned(self, search_id: str, returned: int) -> None:
         """Count the reads a search or timeline returned towards its user's daily ceiling."""
         if self.quota is not None:

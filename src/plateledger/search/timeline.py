@@ -31,11 +31,13 @@ def timeline(
     if isinstance(auth, HeldSearch):
         return auth
     filters = ReadFilters(time_from=time_from, time_to=time_to)
+    left = service.reads_left_today(user)  # one plate's history still counts to the ceiling
+    cap = MAX_TIMELINE_READS if left is None else min(MAX_TIMELINE_READS, left)
     reads = service.store.find_reads(
-        [canonical], filters, auth.scope, limit=MAX_TIMELINE_READS + 1, order="ts_asc"
+        [canonical], filters, auth.scope, limit=cap + 1, order="ts_asc"
     )
-    truncated = len(reads) > MAX_TIMELINE_READS
-    reads = reads[:MAX_TIMELINE_READS]
+    truncated = len(reads) > cap
+    reads = reads[:cap]
     service.count_returned(auth.search_id, len(reads))
     return Timeline(
         search_id=auth.search_id,

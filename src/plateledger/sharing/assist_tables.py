@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from plateledger.domain.types import AgencyId, UserId
 from plateledger.sharing.assist_types import AssistRequest
-
-
-class Sql(Protocol):
-    """Parameterised SQL on the store (``DuckDBStore.execute``)."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
+from plateledger.store.base import Sql
 
 _COLUMNS = (
     "id, agency_id, behalf_agency, case_number, own_case_number, requested_by, requested_at, "

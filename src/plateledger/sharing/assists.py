@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from plateledger.audit.sink import AuditSink
-from plateledger.domain.clock import Clock, utc_now
+from plateledger.domain.clock import Clock, as_utc, utc_now
+from plateledger.domain.text import visible
 from plateledger.domain.types import Agency, AgencyId, User
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.sharing import assist_tables as tables
 from plateledger.sharing.assist_types import AssistRequest
+from plateledger.store.base import Sql
 
 MAX_DAYS = 90  # an assist request covers searches for at most this long
 DEFAULT_DAYS = 30
@@ -28,7 +30,7 @@ MANAGERS = frozenset({"supervisor", "admin"})
 _TEXT_LIMITS = {"case_number": 100, "own_case_number": 100, "requested_by": 200, "note": 2000}
 
 
-class AssistStore(tables.Sql, Protocol):
+class AssistStore(Sql, Protocol):
     """The store methods assists use (``DuckDBStore`` has them)."""
 
     def agencies(self) -> Sequence[Agency]: ...
@@ -71,10 +73,12 @@ class Assists:
                 "on_behalf_of: an agency does not ask itself for help", {"field": "on_behalf_of"}
             )
         texts = _texts(given)
-        requested_at = given.requested_at or now
+        requested_at = as_utc(given.requested_at) if given.requested_at else now
         if requested_at > now + timedelta(minutes=5):
             raise ValidationError("requested_at: in the future", {"field": "requested_at"})
-        expires_at = given.expires_at or now + timedelta(days=DEFAULT_DAYS)
+        expires_at = (
+            as_utc(given.expires_at) if given.expires_at else now + timedelta(days=DEFAULT_DAYS)
+        )
         if not now < expires_at <= now + timedelta(days=MAX_DAYS):
             raise ValidationError(
                 f"expires_at: must be after now and at most {MAX_DAYS} days ahead",
@@ -125,7 +129,7 @@ def _manager(user: User) -> None:
 def _texts(given: AssistIn) -> dict[str, str]:
     out = {}
     for name, limit in _TEXT_LIMITS.items():
-        value = (getattr(given, name) or "").strip()
+        value = visible(getattr(given, name) or "")
         if len(value) > limit:
             raise ValidationError(f"{name}: at most {limit} characters", {"field": name})
         out[name] = value

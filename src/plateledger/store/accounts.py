@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 from plateledger.domain.types import AgencyId, Role, User, UserId
+from plateledger.store.base import Sql
 
 TokenKind = Literal["api", "session"]
-
-
-class Sql(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
@@ -27,6 +27,13 @@ from plateledger.domain.types import (
 )
 
 ReadOrder = Literal["ts_desc", "ts_asc", "plate_ts"]
+
+
+class Sql(Protocol):
+    """Parameterised SQL on the store (``DuckDBStore.execute``): what a context's own
+    ``tables`` module needs, and nothing else."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
 
 @dataclass(frozen=True, slots=True)
