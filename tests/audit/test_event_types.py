@@ -94,6 +94,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                        "case_number": "B-25-7", "requested_by": "Sgt. Ames, 555-0100",
                        "requested_at": "2025-01-01T00:00:00+00:00",
                        "expires_at": "2025-01-31T00:00:00+00:00", "note": ""},
+    "key_rotation": {"old_key": "log+0a0b0c0d+AQ==", "new_key": "log+01020304+AQ=="},
     "audit_recovery": {"lost_from": 10, "checkpoint_size": 60, "checkpoint_root": "ab" * 32,
                        "note": "disk replaced"},
 }  # fmt: skip
@@ -155,7 +156,7 @@ def _event(kind: str, subject: dict[str, Any]) -> AuditEvent:
 
 def test_the_literal_lists_exactly_the_registered_types() -> None:
     assert set(get_args(EventType)) == set(EVENT_CLASSES) == EVENT_TYPES
-    assert len(EVENT_CLASSES) == 19 and set(EXAMPLES) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == 20 and set(EXAMPLES) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("kind", sorted(EVENT_CLASSES))

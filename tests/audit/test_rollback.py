@@ -20,6 +20,7 @@ from plateledger.app.platform import Platform
 from plateledger.audit.events import AuditEvent
 from plateledger.audit.log import AuditLog
 from plateledger.audit.records import U64, AuditRollbackError, encode_record
+from plateledger.audit.seal import seal
 from plateledger.cli.main import app
 
 ORIGIN = "test/rollback"
@@ -89,13 +90,14 @@ def test_a_rewritten_last_entry_with_valid_crc_is_caught_by_the_signed_root(
     last = _offsets(tmp_path)[-1]
     path = tmp_path / "entries" / "entries.bin"
     log = AuditLog(tmp_path, ORIGIN, background=False)
-    forged = orjson.loads(log.entries.get(ENTRIES - 1))
+    forged = orjson.loads(log.entry(ENTRIES - 1))
     log.close()
     forged["subject"]["action"] = "nothing-to-see"
     with open(path, "r+b") as fh:
         fh.truncate(last)
         fh.seek(last)
-        fh.write(encode_record(orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)))
+        # a fresh seal, a valid CRC: only the signed root can tell
+        fh.write(encode_record(seal(orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)).record()))
     with pytest.raises(AuditRollbackError, match="no longer match"):
         AuditLog(tmp_path, ORIGIN, background=False)
 

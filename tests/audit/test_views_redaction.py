@@ -195,31 +195,26 @@ def test_flock_layouts_are_exact(platform: Platform) -> None:
         assert len(first["Time Frame"].splitlines()) == 2 and first["Search Type"] == "search"
 
 
-def test_redacted_bundle_verifies_and_a_tampered_leaf_hash_fails(
+def test_redacted_bundles_verify_every_entry_and_an_edited_one_fails(
     client: TestClient, platform: Platform, tmp_path: Path
 ) -> None:
-    public = tmp_path / "public"
-    size = export_bundle(platform.audit, public, "public")
-    report = verify_directory(public)  # signatures, history and count only
-    assert report.entries == size and report.inclusion_proofs == 0
-    assert not (public / "leaf_hashes.txt").exists()  # nothing to test guessed plates against
-    for path in public.iterdir():
-        assert PLATE.encode() not in path.read_bytes(), path.name
-    out = tmp_path / "records"
-    size = export_bundle(platform.audit, out, "records-request")
-    report = verify_directory(out)
-    # searches are redacted (checked by leaf hash only); unchanged entries verify in full
-    assert report.entries == size and 4 <= report.hash_only <= size
-    assert orjson.loads((out / "manifest.json").read_bytes())["profile"] == "records-request"
-    lines = (out / "leaf_hashes.txt").read_text().splitlines()
-    lines[2] = ("0" if lines[2][0] != "0" else "1") + lines[2][1:]
-    (out / "leaf_hashes.txt").write_text("\n".join(lines) + "\n")
-    with pytest.raises(VerificationError) as err:
-        verify_directory(out)
-    assert "entry 2" in err.value.message
-    (out / "leaf_hashes.txt").write_text("\n".join(lines[:-1]) + "\n")
-    with pytest.raises(VerificationError, match="leaf hashes"):
-        verify_directory(out)
+    for profile in ("public", "records-request"):
+        out = tmp_path / profile
+        size = export_bundle(platform.audit, out, profile)
+        report = verify_directory(out)  # every published entry is tied to the signed tree
+        assert report.entries == size == report.inclusion_proofs and report.hash_only == 0
+        assert report.profile == profile and not (out / "leaf_hashes.txt").exists()
+        for path in out.iterdir():
+            assert PLATE.encode() not in path.read_bytes(), (profile, path.name)
+        lines = (out / "entries.jsonl").read_bytes().splitlines()
+        at = next(i for i, line in enumerate(lines) if b'"search"' in line)
+        edited = lines[at].replace(b'"search"', b'"login"')
+        (out / "entries.jsonl").write_bytes(
+            b"\n".join([*lines[:at], edited, *lines[at + 1 :]]) + b"\n"
+        )
+        with pytest.raises(VerificationError) as err:
+            verify_directory(out)
+        assert f"entry {at}" in err.value.message
 
 
 def get(c: TestClient, platform: Platform, path: str, user: str, **params: str) -> httpx.Response:
@@ -236,14 +231,16 @@ def test_api_access_control_and_formats(client: TestClient, platform: Platform) 
     lines = r.text.splitlines()
     assert sum('"event_type":"search"' in line for line in lines) == 4
     assert '"what":"network_audit"' in lines[-1]  # the export itself is audited first
-    r = get(client, platform, "networks/il-net", "il-officer", format="flock-network",
+    assert get(client, platform, "networks/il-net", "il-officer").status_code == 403
+    r = get(client, platform, "networks/il-net", "il-admin", format="flock-network",
             profile="public")  # fmt: skip
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert PLATE not in r.text and next(csv.reader(io.StringIO(r.text))) == NETWORK_LAYOUT
-    r = get(client, platform, "organizations/tx-test-pd", "tx-officer", format="flock-org")
+    assert get(client, platform, "organizations/tx-test-pd", "tx-officer").status_code == 403
+    r = get(client, platform, "organizations/tx-test-pd", "tx-admin", format="flock-org")
     assert r.status_code == 200 and next(csv.reader(io.StringIO(r.text))) == ORG_LAYOUT
     assert get(client, platform, "organizations/il-test-pd", "tx-auditor").status_code == 200
-    assert get(client, platform, "networks/il-net", "il-officer", profile="x").status_code == 422
+    assert get(client, platform, "networks/il-net", "il-admin", profile="x").status_code == 422
 
 
 def test_cli_view_and_redacted_export(data_dir: Path, tmp_path: Path) -> None:
@@ -266,7 +263,7 @@ def test_cli_view_and_redacted_export(data_dir: Path, tmp_path: Path) -> None:
                                  "records-request", *data])  # fmt: skip
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["audit", "verify", str(bundle)])
-    assert result.exit_code == 0 and "OK" in result.stdout and "redacted" in result.stdout
+    assert result.exit_code == 0 and "OK" in result.stdout and "(records-request)" in result.stdout
     # exports hold officers, reasons and (internal) plates: private to the operator
     assert stat.S_IMODE(bundle.stat().st_mode) == 0o700
     assert {stat.S_IMODE(p.stat().st_mode) for p in bundle.iterdir()} == {0o600}

@@ -18,6 +18,7 @@ from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.audit.merkle import VerificationError, leaf_hash, verify_inclusion
+from plateledger.audit.seal import leaf_from_proof
 from plateledger.oversight import browse as audit_browse
 from web.ui_client import sign_in
 
@@ -133,13 +134,20 @@ def test_entry_page_hands_the_browser_a_proof_that_verifies(
         size = int(data["tree-size"])
         assert checkpoint.size == size > index
         proof = [bytes.fromhex(h) for h in data["proof"].split(",") if h]
-        verify_inclusion(leaf_hash(canonical), index, size, proof, checkpoint.root)
+        seal = {"profile": "internal", "nonce": data["nonce"], "commitments": {
+            "public": data["commitment-public"],
+            "records-request": data["commitment-records-request"]}}  # fmt: skip
+        leaf = leaf_from_proof(canonical, seal)
+        verify_inclusion(leaf, index, size, proof, checkpoint.root)
         if proof:  # a tampered path must fail the same check the browser makes
             forged = [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]]
             with pytest.raises(VerificationError):
-                verify_inclusion(leaf_hash(canonical), index, size, forged, checkpoint.root)
+                verify_inclusion(leaf, index, size, forged, checkpoint.root)
     with pytest.raises(VerificationError):
-        verify_inclusion(leaf_hash(canonical + b" "), index, size, proof, checkpoint.root)
+        edited = leaf_from_proof(canonical + b" ", seal)
+        verify_inclusion(edited, index, size, proof, checkpoint.root)
+    with pytest.raises(VerificationError):  # the bare entry hash is not the leaf
+        verify_inclusion(leaf_hash(canonical), index, size, proof, checkpoint.root)
     assert client.get("/ui/audit/entries/99999").status_code == 404
     assert client.get("/ui/audit/entries/abc").status_code == 422
 

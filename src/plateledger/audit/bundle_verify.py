@@ -17,9 +17,9 @@ already matched by the entries is checked by comparing its hashes with the recom
 (identical result to RFC 9162 verification, without rehashing), falling back to the full
 verification when anything differs.
 
-Redacted bundles (``verify_bundle_hashes``) run the same checks on the leaf hashes of the
-original entries instead of entries: the tree, proofs and signatures are verified in full, but
-the redacted entries published alongside can be checked only for their count, not their content.
+``verify_bundle_hashes`` runs the same checks on leaf hashes the caller computed: a bundle
+directory's sealed entries (see ``seal``) are turned into leaves from each published view, its
+nonce and the other views' commitments, so redacted bundles are verified in full too.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from plateledger.audit.checkpoint import Checkpoint, Verifier, open_note
+from plateledger.audit.checkpoint import Checkpoint
+from plateledger.audit.keys import KeyRing
 from plateledger.audit.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -68,7 +69,9 @@ class BundleReport:
     checkpoints: tuple[Checkpoint, ...]
     inclusion_proofs: int
     consistency_proofs: int
-    hash_only: int = 0  # entries verified only by a leaf hash (redacted: content not checkable)
+    hash_only: int = 0  # entries verified only by a leaf hash (withheld: content not published)
+    profile: str = "internal"
+    notes: tuple[str, ...] = ()  # what was and was not checked, beyond the counts above
 
     @property
     def tree_size(self) -> int:
@@ -162,7 +165,7 @@ def verify_bundle(
     checkpoints: Sequence[str],
     inclusion: Iterable[InclusionProof],
     consistency: Iterable[ConsistencyProof],
-    vkey: str,
+    vkey: str | KeyRing,
 ) -> BundleReport:
     """Verify a whole bundle (see the module docstring for the order of checks)."""
     return _verify(_Tree(entries), checkpoints, inclusion, consistency, vkey)
@@ -173,7 +176,7 @@ def verify_bundle_hashes(
     checkpoints: Sequence[str],
     inclusion: Iterable[InclusionProof],
     consistency: Iterable[ConsistencyProof],
-    vkey: str,
+    vkey: str | KeyRing,
 ) -> BundleReport:
     """``verify_bundle`` from the entries' leaf hashes alone (redacted bundles: the published
     entries differ from the logged ones, so only their leaf hashes can be checked)."""
@@ -188,7 +191,7 @@ def _verify(
     checkpoints: Sequence[str],
     inclusion: Iterable[InclusionProof],
     consistency: Iterable[ConsistencyProof],
-    vkey: str,
+    vkey: str | KeyRing,
 ) -> BundleReport:
     """The checks of the module docstring, in order, over ``tree``."""
     cps, n_consistency = _signed_history(checkpoints, consistency, vkey)
@@ -279,29 +282,14 @@ def _check_roots(cps: Sequence[Checkpoint], tree: _Tree) -> None:
         )
 
 
-def verify_history(
-    checkpoints: Sequence[str], consistency: Iterable[ConsistencyProof], vkey: str, entries: int
-) -> BundleReport:
-    """A public bundle's check: every checkpoint is signed, they form one history linked by
-    consistency proofs, and the last one covers exactly ``entries`` entries. Entry contents
-    are not tied to the tree (public bundles carry no hashes of the unredacted entries)."""
-    cps, n_consistency = _signed_history(checkpoints, consistency, vkey)
-    if cps[-1].size != entries:
-        raise VerificationError(
-            "bundle", f"{entries} entries but the last checkpoint covers {cps[-1].size}"
-        )
-    return BundleReport(cps[0].origin, entries, cps, 0, n_consistency, hash_only=entries)
-
-
 def _signed_history(
-    checkpoints: Sequence[str], consistency: Iterable[ConsistencyProof], vkey: str
+    checkpoints: Sequence[str], consistency: Iterable[ConsistencyProof], vkey: str | KeyRing
 ) -> tuple[tuple[Checkpoint, ...], int]:
-    """Checks 1-4: the key, every checkpoint's signature, one history, consistency proofs."""
-    verifier = Verifier.from_vkey(vkey)
+    """Checks 1-4: the key (or key history), every checkpoint's signature by a key allowed to
+    sign its size, one history, consistency proofs."""
+    ring = vkey if isinstance(vkey, KeyRing) else KeyRing.single(vkey)
     if not checkpoints:
         raise VerificationError("bundle", "has no checkpoint")
-    cps = tuple(
-        open_note(note, verifier, what=f"checkpoint #{i}") for i, note in enumerate(checkpoints)
-    )
+    cps = tuple(ring.open(note, what=f"checkpoint #{i}") for i, note in enumerate(checkpoints))
     _check_history(cps)
     return cps, _check_consistency(cps, list(consistency))

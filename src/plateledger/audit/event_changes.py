@@ -299,3 +299,22 @@ class AuditRecovery(AuditSubject):
     checkpoint_size: int
     checkpoint_root: str
     note: str
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class KeyRotation(AuditSubject):
+    """The operator replaced the log's checkpoint signing key (`plateledger audit rotate-key`).
+
+    The checkpoint that covers this entry is signed by the old key and by the new key, and the
+    rotation note (in `GET /api/v1/audit/keys` and every bundle's `key-history.json`) is signed by
+    both: a verifier who pinned either key accepts the other from that size on, and no other
+    key. The user is `operator`.
+
+    old_key: the retired key (vkey line).
+    new_key: the key that signs from now on (vkey line).
+    """
+
+    event_type: ClassVar[str] = "key_rotation"
+    old_key: str
+    new_key: str

@@ -29,16 +29,25 @@ from pathlib import Path
 
 import orjson
 
-from plateledger.audit.checkpoint import Checkpoint, Signer, open_note
+from plateledger.audit.checkpoint import Checkpoint, Signer
 from plateledger.audit.events import AuditEvent, canonical_bytes
 from plateledger.audit.hashstore import HashLevels
+from plateledger.audit.keys import (
+    KeyRing,
+    Rotation,
+    finish_rotation,
+    load_rotations,
+    parse_rotation,
+    record_rotation,
+    rotation_note,
+)
 from plateledger.audit.merkle import (
     consistency_proof,
     inclusion_proof,
-    leaf_hash,
     root_from_leaf_hashes,
 )
 from plateledger.audit.records import AuditRollbackError
+from plateledger.audit.seal import Sealed, entry_bytes, leaf_of, seal, unseal
 from plateledger.audit.store import EntryLog
 from plateledger.domain.types import OPERATOR
 from plateledger.errors import NotFoundError, ValidationError
@@ -68,7 +77,9 @@ class AuditLog:
         )
         self.hashes = HashLevels(self.directory / "hashes")
         self._catch_up()
+        finish_rotation(self.directory, self.directory / "signing.key")
         self.signer = _signer(self.directory / "signing.key", origin)
+        self.rotations = load_rotations(self.directory)
         if not accept_loss:
             if verify_content:
                 self._check_signed_root(signed)
@@ -87,7 +98,7 @@ class AuditLog:
     # --- writing ---------------------------------------------------------------------------
     def append(self, event: AuditEvent) -> int:
         """Durably append one event; its index. Raises AuditWriteError if it cannot."""
-        return self.entries.append(canonical_bytes(event))
+        return self.entries.append(seal(canonical_bytes(event)).record())
 
     def _committed(self, start: int, end: int) -> None:
         with self._lock:
@@ -109,14 +120,43 @@ class AuditLog:
     def checkpoint(self) -> str:
         """The latest signed checkpoint, issuing one now if the log grew since."""
         with self._lock:
+            return self._checkpoint_locked()
+
+    def _checkpoint_locked(self) -> str:
+        size = self.hashes.size
+        if self._latest is not None and self._latest[0] == size:
+            return self._latest[1]
+        self.hashes.flush(fsync=True)
+        note = self.signer.sign(Checkpoint(self.origin, size, self.hashes.root(size)))
+        _append_line(self._checkpoints_path, {"size": size, "note": note})
+        self._latest = (size, note)
+        return note
+
+    def keyring(self, pinned: str | None = None) -> KeyRing:
+        """Every key this log has signed with, each for its sizes (see ``keys``)."""
+        return KeyRing.from_history(self.public_key(), self.rotations, pinned)
+
+    def rotate_key(self, component: str = "cli") -> Rotation:
+        """Replace the signing key. A ``key_rotation`` entry is appended; the checkpoint that
+        covers it is signed by the old key, then by the new one; the rotation note, signed by
+        both, is recorded in ``keys.jsonl``; the new key signs from then on. A crash part way
+        is finished or undone on the next open (``keys.finish_rotation``)."""
+        new = Signer.generate(self.origin)
+        subject = {"old_key": self.public_key(), "new_key": new.public_key_line()}
+        self.append(AuditEvent(datetime.now(UTC), component, "key_rotation", OPERATOR.id,
+                               OPERATOR.agency_id, "success", subject))  # fmt: skip
+        key_file = self.directory / "signing.key"
+        with self._lock:
+            self._checkpoint_locked()  # the size covering the rotation entry, old key
             size = self.hashes.size
-            if self._latest is not None and self._latest[0] == size:
-                return self._latest[1]
-            self.hashes.flush(fsync=True)
-            note = self.signer.sign(Checkpoint(self.origin, size, self.hashes.root(size)))
-            _append_line(self._checkpoints_path, {"size": size, "note": note})
-            self._latest = (size, note)
-            return note
+            note = rotation_note(self.origin, self.signer, new, size)
+            new.save(key_file.with_name(key_file.name + ".next"))
+            record_rotation(self.directory, note)
+            finish_rotation(self.directory, key_file)
+            self.signer, self.rotations = new, [*self.rotations, note]
+            self._latest = None
+            self._checkpoint_locked()  # the same size, new key
+        return parse_rotation(note)
 
     def checkpoints(self) -> list[tuple[int, str]]:
         if not self._checkpoints_path.exists():
@@ -161,7 +201,7 @@ class AuditLog:
         starts = self._epochs(rows)
         for before, start in pairwise(starts):
             size, signed = rows[start][0], max(s for s, _ in rows[before:start])
-            entry = orjson.loads(self.entries.get(size - 1)) if 0 < size <= self.size else {}
+            entry = orjson.loads(self.entry(size - 1)) if 0 < size <= self.size else {}
             subject = entry.get("subject", {})
             if (
                 entry.get("event_type") != "audit_recovery"
@@ -179,8 +219,8 @@ class AuditLog:
         size, note = signed
         if note is None or size == 0:
             return
-        want = open_note(note, self.signer.verifier()).root
-        leaves = [leaf_hash(data) for _, data, _ in self.entries.iter_range(0, size)]
+        want = self.keyring().open(note).root
+        leaves = [leaf_of(data) for _, data, _ in self.entries.iter_range(0, size)]
         if root_from_leaf_hashes(leaves) != want:
             raise AuditRollbackError(
                 "the entries no longer match the root of a checkpoint already signed",
@@ -203,7 +243,7 @@ class AuditLog:
                 return None
             size, signed_note = audit._largest_checkpoint()
             assert signed_note is not None  # a loss is measured against a signed checkpoint
-            root = open_note(signed_note, audit.signer.verifier()).root
+            root = audit.keyring().open(signed_note).root
             subject = {"lost_from": audit.lost[0], "checkpoint_size": size,
                        "checkpoint_root": root.hex(), "note": note}  # fmt: skip
             audit.append(
@@ -234,8 +274,22 @@ class AuditLog:
         return self.entries.size
 
     def entry(self, index: int) -> bytes:
+        """The entry as logged (canonical JSON; its internal view)."""
+        return entry_bytes(self.record(index))
+
+    def record(self, index: int) -> bytes:
+        """The stored record of entry ``index``: the entry and, if sealed, its seal."""
         self._check_index(index, self.size)
         return self.entries.get(index)
+
+    def sealed(self, index: int) -> Sealed | None:
+        """Entry ``index`` with its committed views, or ``None`` for a legacy entry."""
+        return unseal(self.record(index))
+
+    def leaf(self, index: int) -> bytes:
+        """The Merkle leaf hash of entry ``index``."""
+        self._check_index(index, self.size)
+        return self.entries.leaf_hash(index)
 
     def inclusion(self, index: int, tree_size: int) -> list[bytes]:
         with self._lock:

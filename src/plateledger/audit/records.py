@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from plateledger.audit.merkle import leaf_hash
+from plateledger.audit.seal import leaf_of
 from plateledger.errors import StoreError, ValidationError
 
 HASH_SIZE = 32
@@ -68,7 +68,7 @@ def encode_record(data: bytes) -> bytes:
     """One ``entries.bin`` record for ``data``."""
     if len(data) > MAX_ENTRY_BYTES:
         raise ValidationError(f"audit entry exceeds {MAX_ENTRY_BYTES} bytes", {"field": "entry"})
-    head, digest = U32.pack(len(data)), leaf_hash(data)
+    head, digest = U32.pack(len(data)), leaf_of(data)
     crc = zlib.crc32(digest, zlib.crc32(data, zlib.crc32(head)))
     return b"".join((head, data, digest, U32.pack(crc)))
 

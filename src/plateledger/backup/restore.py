@@ -22,6 +22,7 @@ from plateledger.audit.bundle import checkpoint_of
 from plateledger.audit.checkpoint import Signer
 from plateledger.audit.merkle import EMPTY_ROOT, VerificationError, node_hash
 from plateledger.audit.records import U32, decode_record
+from plateledger.audit.seal import leaf_of
 from plateledger.backup.archive import (
     CHUNK,
     DB_MEMBER,
@@ -164,7 +165,7 @@ def _entries_root(path: Path, size: int) -> bytes:
             length = U32.unpack(head)[0] if len(head) == 4 else -1
             body = f.read(length + 36) if length >= 0 else b""
             data, digest = decode_record(head + body, count, offset)
-            if hashlib.sha256(b"\x00" + data).digest() != digest:
+            if leaf_of(data) != digest:
                 raise ValidationError(f"audit entry {count}: leaf hash mismatch",
                                       {"member": ENTRIES, "index": count})  # fmt: skip
             node = (1, digest)

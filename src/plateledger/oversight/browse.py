@@ -2,8 +2,9 @@
 with everything needed to check it independently (canonical bytes, inclusion proof, the signed
 checkpoint it is proved against, and the log's public key).
 
-Scope is the API's (``GET /api/v1/audit/entries/{index}``): auditors see every entry; an agency
-admin sees entries written for the agency's users or about its networks.
+Scope is the API's (``GET /api/v1/audit/entries/{index}``), decided by :func:`visibility`:
+auditors see every entry; an agency admin sees entries written for the agency's users or about
+its networks (other agencies' searches only through the narrowed network view).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import orjson
 
 from plateledger.audit.checkpoint import Checkpoint, split_note
 from plateledger.audit.log import AuditLog
-from plateledger.audit.merkle import leaf_hash
+from plateledger.audit.seal import entry_bytes, leaf_of, seal_proof, unseal
 from plateledger.domain.types import Agency, AgencyId, Network, User
 from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
@@ -40,17 +41,29 @@ def check_role(user: User) -> None:
 
 
 def visibility(user: User, *, store: Directory) -> Callable[[dict[str, Any]], bool]:
-    """Auditors see every entry; an agency sees entries by its users, about its networks, or
-    naming it as the agency a search or assist request was for (``subject.on_behalf_of``).
-    The one rule for the API's entry routes and the UI's log pages."""
+    """Who may read a whole entry (canonical bytes, every field). The one rule for the API's
+    entry routes and the UI's log pages:
+
+    * auditors (cross-agency oversight) see every entry;
+    * an agency admin sees entries by the agency's users, naming it as the agency a search or
+      assist request was for (``subject.on_behalf_of``), and other entries about its networks
+      except other agencies' search requests: those carry every network's decision, so the
+      owner reads them only through the network view, narrowed to its own networks
+      (``oversight.network_view``);
+    * everyone else (officers, supervisors) sees only entries written for themselves.
+    """
     owned = {n.id for n in store.networks() if n.agency_id == user.agency_id}
 
     def visible(entry: dict[str, Any]) -> bool:
         if user.role == "auditor":
             return True
-        if (entry.get("subject") or {}).get("on_behalf_of") == user.agency_id:
+        ours = entry.get("agency_id") == user.agency_id
+        if user.role != "admin":
+            return ours and entry.get("user_id") == user.id
+        subject = entry.get("subject") or {}
+        if ours or subject.get("on_behalf_of") == user.agency_id:
             return True
-        return entry.get("agency_id") == user.agency_id or bool(owned & set(entry["networks"]))
+        return "decisions" not in subject and bool(owned & set(entry["networks"]))
 
     return visible
 
@@ -161,12 +174,14 @@ class EntryProof:
     checkpoint_note: str  # signed note, as GET /api/v1/audit/checkpoint serves it
     checkpoint: Checkpoint
     public_key: str  # vkey line, as GET /api/v1/audit/public-key serves it (without newline)
+    seal: dict[str, Any] | None  # nonce and other views' commitments (None: a legacy entry)
 
 
 def entry_proof(user: User, index: int, *, audit_log: AuditLog, store: Directory) -> EntryProof:
     """One visible entry with its inclusion proof under the latest signed checkpoint."""
     check_role(user)
-    data = audit_log.entry(index)
+    record = audit_log.record(index)
+    data = entry_bytes(record)
     entry = orjson.loads(data)
     if not visibility(user, store=store)(entry):
         raise ForbiddenError("this entry is about another agency")
@@ -178,6 +193,6 @@ def entry_proof(user: User, index: int, *, audit_log: AuditLog, store: Directory
         checkpoint = Checkpoint.from_body(split_note(note)[0])
     proof = audit_log.inclusion(index, checkpoint.size)
     return EntryProof(
-        index, data, entry, leaf_hash(data), checkpoint.size, tuple(proof), note, checkpoint,
-        audit_log.public_key(),
+        index, data, entry, leaf_of(record), checkpoint.size, tuple(proof), note, checkpoint,
+        audit_log.public_key(), seal_proof(unseal(record)),
     )  # fmt: skip

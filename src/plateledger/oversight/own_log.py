@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from plateledger.audit.seal import entry_bytes
 from plateledger.audit.store import EntryLog
 
 SEARCH_TYPES = frozenset({"search", "timeline", "denial", "hold"})
@@ -21,7 +22,7 @@ def entries_in(data_dir: Path) -> Iterator[dict[str, Any]]:
     """Every entry of ``<data>/audit/entries`` (the log must not be open elsewhere)."""
     with EntryLog(data_dir / "audit" / "entries", verify=False) as entries:
         for _, data, _ in entries.iter_range(0):
-            doc = orjson.loads(data)
+            doc = orjson.loads(entry_bytes(data))
             if isinstance(doc, dict):
                 yield doc
 

@@ -23,7 +23,8 @@ import orjson
 from plateledger.audit.checkpoint import open_note
 from plateledger.audit.events import format_time
 from plateledger.audit.log import AuditLog
-from plateledger.audit.merkle import VerificationError, leaf_hash, root_from_leaf_hashes
+from plateledger.audit.merkle import VerificationError, root_from_leaf_hashes
+from plateledger.audit.seal import entry_bytes, leaf_of
 from plateledger.policy.purposes import load_purposes
 
 SEARCH_EVENTS = frozenset({"search", "timeline"})
@@ -74,8 +75,9 @@ def verified_figures(
     tally = _Tally(agency_id, nets)
     leaves = []
     for index in range(cp.size):
-        data = audit.entry(index)
-        leaves.append(leaf_hash(data))
+        record = audit.record(index)
+        data = entry_bytes(record)
+        leaves.append(leaf_of(record))
         if any(n in data for n in needles):
             entry = orjson.loads(data)
             if low <= entry["at"] < high:  # fixed-width RFC 3339 UTC: string order is time

@@ -5,7 +5,10 @@
  * data-tree-size, data-proof (audit path: comma-separated hex, leaf to root), data-checkpoint
  * (base64 of the signed checkpoint note), data-key-url (where the log's public key is published).
  *
- * 1. leaf = SHA-256(0x00 || entry)                      (RFC 6962 / RFC 9162 section 2.1)
+ * 1. a sealed entry (data-nonce, data-commitment-*): its commitment
+ *    c = SHA-256("plateledger/view/v1" 0x00 "internal" 0x00 nonce || entry), and
+ *    leaf = SHA-256(0x00 || {"commitments":{"internal":c,"public":..,"records-request":..},"seal":1});
+ *    a legacy entry: leaf = SHA-256(0x00 || entry)     (RFC 6962 / RFC 9162 section 2.1)
  * 2. root = the audit path folded with SHA-256(0x01 || left || right) (RFC 9162 2.1.3.2)
  * 3. the public key line <name>+<key id>+<base64(0x01 || key)>: key id must be
  *    SHA-256(name || 0x0A || 0x01 || key)[:4]                          (C2SP signed-note)
@@ -76,6 +79,28 @@
   }
 
   const leafHash = (entry) => sha256(concat(Uint8Array.of(0), entry));
+
+  async function sealedLeaf(entry, d) {
+    if (!d.nonce) {
+      return leafHash(entry);
+    }
+    if (!/^[0-9a-f]{32}$/.test(d.nonce)) {
+      throw new Failure("the entry nonce is not 16-byte hex");
+    }
+    const nonce = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) {
+      nonce[i] = parseInt(d.nonce.slice(2 * i, 2 * i + 2), 16);
+    }
+    const c = await sha256(concat(encoder.encode("plateledger/view/v1\u0000internal\u0000"),
+      nonce, entry));
+    const hex = /^[0-9a-f]{64}$/;
+    if (!hex.test(d.commitmentPublic || "") || !hex.test(d.commitmentRecordsRequest || "")) {
+      throw new Failure("the commitments of the redacted views are not 32-byte hex");
+    }
+    const envelope = '{"commitments":{"internal":"' + toHex(c) + '","public":"' +
+      d.commitmentPublic + '","records-request":"' + d.commitmentRecordsRequest + '"},"seal":1}';
+    return leafHash(encoder.encode(envelope));
+  }
   const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
 
   // RFC 9162 section 2.1.3.2, steps 1-4 (the same as audit/merkle.py root_from_inclusion_proof).
@@ -187,8 +212,9 @@
     const size = Number(d.treeSize);
     const entry = b64ToBytes(d.entry || "", "entry");
     const path = (d.proof || "").split(",").filter((h) => h !== "").map(hexToBytes);
-    const leaf = await leafHash(entry);
-    step("leaf hash of the " + entry.length + "-byte entry: " + toHex(leaf), true);
+    const leaf = await sealedLeaf(entry, d);
+    step("leaf hash of the " + entry.length + "-byte entry" + (d.nonce ? " and its seal" : "") +
+      ": " + toHex(leaf), true);
     const root = await rootFromProof(leaf, index, size, path);
     step("root from the " + path.length + "-hash audit path: " + toHex(root), true);
     const response = await fetch(d.keyUrl, { cache: "no-store", credentials: "omit" });
