@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
+from plateledger.audit.events import AuditEvent
 from plateledger.audit.log import AuditLog
 from plateledger.audit.sink import sink_for
 from plateledger.backup.archive import Backups, read_manifest
@@ -85,3 +86,41 @@ def test_a_running_server_answers_a_backup_request(
         server.stop()
     assert not report.includes_keys and Path(report.out).is_file()
     assert read_manifest(Path(report.out))["includes_keys"] is False
+
+
+def test_a_backup_after_a_key_rotation_and_a_recovery_restores_and_opens(
+    data: Path, tmp_path: Path
+) -> None:
+    """The checkpoint history of a log whose key was rotated (old and new key) and which lost
+    signed entries once (a recorded recovery: the history shrinks) survives backup and restore."""
+    log = AuditLog(data / "audit", "test/origin", background=False)
+    for i in range(6):
+        log.append(AuditEvent(AT, "api", "config_change", "admin", "il-pd", "success",
+                              {"action": f"probe-{i}"}))  # fmt: skip
+    log.checkpoint()
+    log.rotate_key()
+    log.close()
+    entries_bin = data / "audit" / "entries" / "entries.bin"
+    entries_bin.write_bytes(entries_bin.read_bytes()[:-20])  # the last record torn
+    assert AuditLog.recover(data / "audit", "test/origin", note="disk replaced") == (6, 7)
+    store = DuckDBStore(data)
+    log = AuditLog(data / "audit", "test/origin")
+    try:
+        store.upsert_agencies([IL])
+        backups = Backups(store=store, audit=sink_for(log, "test"), audit_log=log,
+                          data_dir=data, clock=lambda: AT)  # fmt: skip
+        out = tmp_path / "after.tar"
+        backups.create(out, include_keys=True)
+        key = log.public_key()
+    finally:
+        log.close()
+        store.close()
+    restored = tmp_path / "restored"
+    restore_backup(out, restored)
+    reopened = AuditLog(restored / "audit", "test/origin", background=False)
+    try:
+        kinds = [orjson.loads(reopened.entry(i))["event_type"] for i in range(reopened.size)]
+        assert kinds[6:8] == ["audit_recovery", "export"] and reopened.public_key() == key
+        assert len(reopened.rotations) == 1
+    finally:
+        reopened.close()

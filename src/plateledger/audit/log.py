@@ -29,7 +29,7 @@ from pathlib import Path
 
 import orjson
 
-from plateledger.audit.checkpoint import Checkpoint, Signer
+from plateledger.audit.checkpoint import Checkpoint, Signer, split_note
 from plateledger.audit.events import AuditEvent, canonical_bytes
 from plateledger.audit.hashstore import HashLevels
 from plateledger.audit.keys import (
@@ -85,7 +85,8 @@ class AuditLog:
                 self._check_signed_root(signed)
             self._check_recoveries()
         self.entries.on_commit = self._committed
-        self._latest: tuple[int, str] | None = self._load_latest()
+        # after a loss the latest note may be of the same size with the lost entries' root
+        self._latest: tuple[int, str] | None = None if accept_loss else self._load_latest()
         self.lost: tuple[int, int] | None = None  # set by recover(): [held, checkpointed)
         if accept_loss and self.entries.size < signed[0]:
             self.lost = (self.entries.size, signed[0])
@@ -184,14 +185,19 @@ class AuditLog:
 
     @staticmethod
     def _epochs(rows: Sequence[tuple[int, str]]) -> list[int]:
-        """Indexes of ``rows`` where the checkpoint history starts again smaller (a recovery),
-        after 0."""
-        starts, largest = [0], 0
-        for i, (size, _) in enumerate(rows):
-            if size < largest:
+        """Indexes of ``rows`` where the checkpoint history starts again (a recovery), after 0:
+        a size smaller than the largest before it, or the same size under another root (a
+        recovery that lost one entry regrows to the same size with its own entry)."""
+        starts, largest, largest_root = [0], 0, None
+        for i, (size, note) in enumerate(rows):
+            root = Checkpoint.from_body(split_note(note)[0]).root
+            if largest_root is not None and (
+                size < largest or (size == largest and root != largest_root)
+            ):
                 starts.append(i)
                 largest = 0
-            largest = max(largest, size)
+            if largest_root is None or size >= largest:
+                largest, largest_root = size, root
         return starts
 
     def _check_recoveries(self) -> None:

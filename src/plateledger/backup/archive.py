@@ -10,6 +10,7 @@ A backup is one tar file (gzip-compressed when its name ends ``.gz``/``.tgz``)::
     audit/entries/index.bin
     audit/checkpoints.jsonl       every signed checkpoint up to N
     audit/public-key.txt          the log's verifier key
+    audit/keys.jsonl              the key history (rotation notes), if the key was ever rotated
     crops/<2 hex>/<sha256>.jpg    the evidence crops (copied after the snapshot: every crop a read
                                   in it names is there; restored to the same place)
     keys/signing.key, keys/ui-secret   only with ``include_keys``
@@ -43,7 +44,6 @@ from typing import Any
 
 import orjson
 
-from plateledger.audit.bundle import checkpoint_of
 from plateledger.audit.log import AuditLog
 from plateledger.audit.records import U64, encode_record
 from plateledger.audit.sink import AuditSink
@@ -61,6 +61,7 @@ MANIFEST = "manifest.json"
 DB_MEMBER = f"db/{DB_FILE}"
 ENTRIES, INDEX = "audit/entries/entries.bin", "audit/entries/index.bin"
 CHECKPOINTS, PUBLIC_KEY = "audit/checkpoints.jsonl", "audit/public-key.txt"
+KEY_HISTORY = "audit/keys.jsonl"
 SIGNING_KEY, UI_SECRET = "keys/signing.key", "keys/ui-secret"
 UI_SECRET_FILE = "ui-secret"  # plateledger.web.session.SECRET_FILE (a higher layer)
 CHUNK = 1 << 20
@@ -136,7 +137,7 @@ class Backups:
         """Sign a checkpoint now and copy the log up to it (later appends are not included)."""
         audit = self._log
         note = audit.checkpoint()
-        size = checkpoint_of(note, audit.public_key()).size
+        size = audit.keyring().open(note).size
         (stage / ENTRIES).parent.mkdir(parents=True, exist_ok=True)
         with (stage / ENTRIES).open("wb") as entries, (stage / INDEX).open("wb") as index:
             offset = 0
@@ -149,6 +150,9 @@ class Backups:
                  if s <= size]  # fmt: skip
         (stage / CHECKPOINTS).write_bytes(b"".join(lines))
         (stage / PUBLIC_KEY).write_text(audit.public_key() + "\n")
+        if audit.rotations:
+            rows = [orjson.dumps({"note": n}) + b"\n" for n in audit.rotations]
+            (stage / KEY_HISTORY).write_bytes(b"".join(rows))
         return size, note
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from plateledger.audit.bundle import checkpoint_of
 from plateledger.audit.checkpoint import Signer
+from plateledger.audit.keys import KeyRing, load_rotations
 from plateledger.audit.merkle import EMPTY_ROOT, VerificationError, node_hash
 from plateledger.audit.records import U32, decode_record
 from plateledger.audit.seal import leaf_of
@@ -138,11 +138,11 @@ def _check_key(path: Path, manifest: dict[str, Any]) -> None:
 def _verify_audit(target: Path, manifest: dict[str, Any]) -> tuple[int, bytes]:
     """Signatures of every checkpoint, then the entries' root against the last one."""
     audit = manifest["audit"]
-    vkey = audit["public_key"]
     try:
-        last = checkpoint_of(audit["checkpoint"], vkey)
+        ring = KeyRing.from_history(audit["public_key"], load_rotations(target / "audit"))
+        last = ring.open(audit["checkpoint"])
         for line in (target / "audit" / "checkpoints.jsonl").read_bytes().splitlines():
-            checkpoint_of(str(orjson.loads(line)["note"]), vkey)
+            ring.open(str(orjson.loads(line)["note"]))
     except VerificationError as exc:
         raise ValidationError(f"audit checkpoints: {exc.message}", {"member": "audit"}) from None
     root = _entries_root(target / ENTRIES, last.size)

@@ -1,6 +1,6 @@
-"""`plateledger audit export|verify|view|recover`: the log, checkable without trusting the
-server, the per-agency views (network audit, organisation audit) as JSONL or Flock CSV, and the
-recorded recovery of a log that lost signed entries."""
+"""`plateledger audit export|verify|view|rotate-key|recover`: the log, checkable without
+trusting the server, the per-agency views (network audit, organisation audit) as JSONL or Flock
+CSV, key rotation, and the recorded recovery of a log that lost signed entries."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import orjson
 import typer
 
 from plateledger.app.platform import Platform, audit_origin
-from plateledger.audit.bundle import checkpoint_of, export_bundle, verify_directory
+from plateledger.audit.bundle import export_bundle, verify_directory
 from plateledger.audit.flock_export import FORMATS, export_lines, registry_context
+from plateledger.audit.keys import KeyRing
 from plateledger.audit.log import AuditLog
 from plateledger.audit.merkle import VerificationError, verify_consistency
 from plateledger.audit.redaction import PROFILES
@@ -57,48 +58,54 @@ def verify(
     bundle: Annotated[Path | None, typer.Argument(help="Bundle directory.")] = None,
     against: Annotated[str | None, typer.Option(help="Base URL of a running server.")] = None,
     since: Annotated[
-        Path | None, typer.Option(help="A checkpoint saved earlier (with --against).")
+        Path | None,
+        typer.Option(
+            help="A checkpoint saved earlier (from the server or a witness): the log must "
+            "have only grown since — a bundle must hold it as a prefix (offline), a server must "
+            "prove consistency with it (--against)."
+        ),
     ] = None,
     key: Annotated[
         Path | None,
         typer.Option(
-            help="The log's public key file you already hold: a bundle must be signed by it "
-            "(offline), and with --against so must the server's checkpoints."
+            help="The log's public key file you already hold: a bundle must be signed by it or "
+            "a key it endorsed (offline), and with --against so must the server's checkpoints."
+        ),
+    ] = None,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A witness's public key file: the bundle's last checkpoint must carry its "
+            "cosignature (repeatable)."
         ),
     ] = None,
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """Check every entry, proof and signature of a bundle — or, with --against and --since,
-    that a running log only grew since a checkpoint you saved. Exit 1 names the first failure.
-    Needs no data directory (a verifier trusts nothing local); --data is accepted like on every
-    command."""
+    that a running log only grew since a checkpoint you saved. Exit 1 names the first failure;
+    on success, lists what was and was not checked. Needs no data directory (a verifier trusts
+    nothing local); --data is accepted like on every command."""
     del data
     try:
         if bundle is not None:
-            pinned = key.read_text() if key is not None else None
-            report = verify_directory(bundle, pinned_key=pinned)
-            typer.echo(
-                f"OK: {report.entries} entries, {len(report.checkpoints)} checkpoints, "
-                f"{report.inclusion_proofs} inclusion and {report.consistency_proofs} "
-                f"consistency proofs; tree size {report.tree_size}, root {report.root.hex()}"
+            report = verify_directory(
+                bundle,
+                pinned_key=key.read_text() if key is not None else None,
+                since=since.read_text() if since is not None else None,
+                witnesses=[w.read_text().strip() for w in witness or ()],
             )
-            if pinned is None:
+            typer.echo(
+                f"OK: {report.entries} entries ({report.profile}), {len(report.checkpoints)} "
+                f"checkpoints, {report.inclusion_proofs} inclusion and "
+                f"{report.consistency_proofs} consistency proofs; tree size {report.tree_size}, "
+                f"root {report.root.hex()}"
+            )
+            for line in report.notes:
+                typer.echo(("NOTE: " if line.startswith("NOT CHECKED") else "checked: ") + line)
+            if report.hash_only:
                 typer.echo(
-                    "NOTE: signatures were checked against the bundle's own public-key.txt; a "
-                    "history re-signed with another key passes this: give --key with the key "
-                    "you already hold"
-                )
-            else:
-                typer.echo("Signatures checked against the pinned key.")
-            if report.entries and not report.inclusion_proofs:
-                typer.echo(
-                    "NOTE: a public bundle: signatures, one history and the entry count are "
-                    "verified; its redacted entries are not tied to the tree"
-                )
-            elif report.hash_only:
-                typer.echo(
-                    f"NOTE: {report.hash_only} redacted entries were verified by the leaf hash "
-                    "of the original entry only: their published content cannot be checked"
+                    f"NOTE: {report.hash_only} legacy entries (logged before sealed views) are "
+                    "withheld: only their leaf hashes are published and checked"
                 )
         elif against is not None and since is not None and key is not None:
             _verify_growth(against, since, key)
@@ -178,10 +185,13 @@ def _write(lines: Iterable[bytes], fh: BinaryIO) -> None:
 
 
 def _verify_growth(base: str, since: Path, key: Path) -> None:
-    vkey = key.read_text().strip()
-    old = checkpoint_of(since.read_text(), vkey)
-    new_note = _get(f"{base}/api/v1/audit/checkpoint").decode()
-    new = checkpoint_of(new_note, vkey)
+    """The server's latest checkpoint extends the saved one; signatures by the pinned key or
+    a key it endorsed (the server's key history, ``GET /api/v1/audit/keys``)."""
+    current = _get(f"{base}/api/v1/audit/public-key").decode().strip()
+    rotations = orjson.loads(_get(f"{base}/api/v1/audit/keys"))["rotations"]
+    ring = KeyRing.from_history(current, rotations, key.read_text().strip())
+    old = ring.open(since.read_text(), "--since checkpoint")
+    new = ring.open(_get(f"{base}/api/v1/audit/checkpoint").decode(), "server checkpoint")
     query = urllib.parse.urlencode({"first": old.size, "second": new.size})
     proof = orjson.loads(_get(f"{base}/api/v1/audit/consistency?{query}"))
     hashes = [bytes.fromhex(h) for h in proof["hashes"]]
@@ -193,6 +203,28 @@ def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - the operator's URL
         data: bytes = resp.read()
         return data
+
+
+@app.command("rotate-key")
+@friendly
+def rotate_key(data: DataOpt = DEFAULT_DATA) -> None:
+    """Replace the log's checkpoint signing key (after a suspected key exposure, or on
+    schedule). A `key_rotation` entry is logged, the checkpoint covering it is signed by the old
+    and the new key, and the rotation note signed by both is published at
+    /api/v1/audit/keys and in every bundle: verifiers who pinned the old key accept the new one
+    from that size on. Run with the server stopped; give auditors the new public key."""
+    store = DuckDBStore(data)
+    try:
+        origin = audit_origin(store)
+    finally:
+        store.close()
+    audit = AuditLog(data / "audit", origin, background=False, verify_content=False)
+    try:
+        rotation = audit.rotate_key()
+    finally:
+        audit.close()
+    typer.echo(f"ROTATED at tree size {rotation.size}: the new public key is")
+    typer.echo(rotation.new.vkey())
 
 
 @app.command("recover")
