@@ -164,6 +164,23 @@ def test_public_redaction_of_merged_queries_notes_and_system_users() -> None:
 
 
 @pytest.mark.parametrize(
+    ("kind", "subject"),
+    [("token_change", {"action": "issue", "for_user": "il-officer", "token": "t-1"}),
+     ("user_change", {"action": "password_reset", "user": "il-officer"}),
+     ("sharing_change", {"action": "add", "id": "sa-1", "created_by": "il-admin"})],
+)  # fmt: skip
+def test_public_never_pairs_a_pseudonym_with_a_user_id(kind: str, subject: dict[str, str]) -> None:
+    """A token issued *for* il-officer next to the pseudonym of the admin who issued it: in a
+    public export the named user would re-identify the pseudonyms of every search by them."""
+    entry = {"agency_id": "il-test-pd", "event_type": kind, "user_id": "il-admin",
+             "subject": subject}  # fmt: skip
+    got = redact(entry, "public", b"k")
+    text = orjson.dumps(got).decode()
+    assert "il-officer" not in text and "il-admin" not in text, text
+    assert redact(entry, "records-request", b"k")["subject"] == subject  # kept for clerks
+
+
+@pytest.mark.parametrize(
     ("text", "kept", "gone"),
     [
         (REASON, ["robbery suspect"], ["John", "1990", "4567", "ABC123"]),

@@ -7,8 +7,9 @@
                      filters kept; free text (``reason``, ``note``) scrubbed of personal details.
 ``public``           as ``records-request``, plus user ids pseudonymised — HMAC-SHA256 under a
                      random per-export salt, truncated: stable within one export, unlinkable
-                     across exports — and case numbers removed. ``system:`` users (retention)
-                     are not people and stay as they are.
+                     across exports —, user ids inside subjects (``user``, ``for_user``,
+                     ``created_by``) removed, and case numbers removed. ``system:`` users
+                     (retention) are not people and stay as they are.
 
 Removed values are replaced by ``[redacted]``; absent values (a search with no plate) stay
 absent. See ``scrub`` for what free-text scrubbing removes.
@@ -28,6 +29,7 @@ from plateledger.errors import ValidationError
 PROFILES = ("internal", "records-request", "public")
 REDACTED = "[redacted]"
 FREE_TEXT_KEYS = ("reason", "note", "requested_by")  # requested_by: assist requests
+USER_KEYS = ("user", "for_user", "created_by")  # user ids inside subjects
 PSEUDONYM_HEX = 16  # 64 bits of HMAC-SHA256: no collisions among any realistic user count
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -125,6 +127,10 @@ def _redact_subject(subject: dict[str, Any], *, public: bool) -> None:
             subject[key] = scrub(subject[key], plates)
     for key in ("case_number", "own_case_number"):
         if public and subject.get(key) is not None:
+            subject[key] = REDACTED
+    for key in USER_KEYS:  # a name next to a pseudonym would re-identify it
+        value = subject.get(key)
+        if public and isinstance(value, str) and not value.startswith("system:"):
             subject[key] = REDACTED
 
 
