@@ -30,6 +30,7 @@ from plateledger.audit.log import AuditLog
 from plateledger.audit.merkle import VerificationError, root_from_leaf_hashes
 from plateledger.audit.records import AuditCorruptionError, AuditRollbackError, encode_record
 from plateledger.audit.seal import entry_bytes, leaf_from_proof, seal
+from plateledger.audit.witness import Witness, WitnessError
 from plateledger.errors import PlateledgerError
 
 ORIGIN = "tamper.test/audit-log"
@@ -45,6 +46,9 @@ class World:
     work: Path
     key: str  # the log key the auditor pinned
     early: str  # a checkpoint note the auditor (or a witness) saw at full size
+    witness_dir: Path  # an independent witness that cosigned the log as it grew
+    witness_key: str
+    cosigned: dict[int, str]  # size -> the witness's cosignature line
 
 
 @dataclass(frozen=True)
@@ -72,25 +76,45 @@ def _search(i: int) -> AuditEvent:
 def build_world(root: Path, entries: int = 12) -> World:
     audit_dir = root / "audit"
     audit = AuditLog(audit_dir, ORIGIN, background=False)
+    witness = Witness.init(root / "witness", "board.example/w1")
+    cosigned: dict[int, str] = {}
     try:
         for i in range(entries):
             audit.append(_search(i))
             if i % 4 == 3:
-                audit.checkpoint()
+                _cosign(witness, audit, cosigned)
         note = audit.checkpoint()
-        return World(audit_dir, root, audit.public_key(), note)
+        _cosign(witness, audit, cosigned)
+        return World(audit_dir, root, audit.public_key(), note, witness.state_dir,
+                     witness.signer.vkey(), cosigned)  # fmt: skip
     finally:
         audit.close()
 
 
-def _export(world: World, profile: str, name: str = "bundle") -> Path:
+def _cosign(witness: Witness, audit: AuditLog, cosigned: dict[int, str]) -> None:
+    """One witness step: the log's latest checkpoint, checked and cosigned."""
+    key = audit.signer.verifier()
+    done = witness.witness(audit.checkpoint(), consistency=audit.consistency, log_key=key)
+    cosigned[done.checkpoint.size] = done.line
+
+
+def _export(
+    world: World, profile: str, name: str = "bundle", audit_dir: Path | None = None
+) -> Path:
+    """An export; from ``audit_dir`` (another history) it carries no cosignature."""
     out = world.work / f"{name}-{profile}"
-    audit = AuditLog(world.audit_dir, ORIGIN, background=False)
+    audit = AuditLog(audit_dir or world.audit_dir, ORIGIN, background=False)
+    held = {} if audit_dir else world.cosigned
     try:
-        export_bundle(audit, out, profile)
+        export_bundle(audit, out, profile, cosignatures=lambda size, _: _held(held, size))
     finally:
         audit.close()
     return out
+
+
+def _held(cosigned: dict[int, str], size: int) -> list[str]:
+    line = cosigned.get(size)
+    return [line] if line else []
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -101,11 +125,16 @@ def _write(path: Path, lines: list[bytes]) -> None:
     path.write_bytes(b"".join(line + b"\n" for line in lines))
 
 
-def _verify(bundle: Path, world: World, *, pin: bool = False, since: bool = False) -> str:
+def _verify(
+    bundle: Path, world: World, *, pin: bool = False, since: bool = False, witness: bool = False
+) -> str:
     """The auditor's check; '' when the bundle passes."""
     try:
         verify_directory(
-            bundle, pinned_key=world.key if pin else None, since=world.early if since else None
+            bundle,
+            pinned_key=world.key if pin else None,
+            since=world.early if since else None,
+            witnesses=[world.witness_key] if witness else (),
         )
     except (VerificationError, PlateledgerError) as exc:
         return str(getattr(exc, "message", exc))
@@ -320,6 +349,70 @@ def truncate_bundle(world: World) -> str:
     return _verify(bundle, world, pin=True, since=True)
 
 
+# --- what only an outside party can see: witnesses -------------------------------------------
+
+
+def _twin(world: World, entries: int) -> Path:
+    """A second history under the log's own key (the operator's split view): the same first
+    entries, then others."""
+    twin = world.work / "twin"
+    twin.mkdir()
+    shutil.copy(world.audit_dir / "signing.key", twin / "signing.key")
+    audit = AuditLog(twin, ORIGIN, background=False)
+    try:
+        for i in range(entries):
+            audit.append(_search(i if i < 6 else 40 + i))
+        audit.checkpoint()
+    finally:
+        audit.close()
+    return twin
+
+
+def split_view_bundle(world: World) -> str:
+    """A bundle of a second history, signed with the log's key, made for one auditor."""
+    bundle = _export(world, "internal", "split", audit_dir=_twin(world, 12))
+    assert not _verify(bundle, world, pin=True), "a split view passes the offline check alone"
+    return _verify(bundle, world, pin=True, witness=True)
+
+
+def split_view_to_witness(world: World) -> str:
+    """The second history shown to the witness itself."""
+    twin = AuditLog(_twin(world, 14), ORIGIN, background=False)
+    try:
+        Witness(world.witness_dir).witness(twin.checkpoint(), consistency=twin.consistency)
+    except WitnessError as exc:
+        return exc.message
+    finally:
+        twin.close()
+    return ""
+
+
+def rollback_to_witness(world: World) -> str:
+    """The data directory restored to an older copy (history and entries alike), re-signed:
+    the next witness run sees a smaller log than it cosigned."""
+    _cut(world, 4)
+    rows = (world.audit_dir / "checkpoints.jsonl").read_bytes().splitlines()
+    kept = [r for r in rows if orjson.loads(r)["size"] <= 8]
+    (world.audit_dir / "checkpoints.jsonl").write_bytes(b"".join(r + b"\n" for r in kept))
+    audit = AuditLog(world.audit_dir, ORIGIN, background=False)
+    try:
+        Witness(world.witness_dir).witness(audit.checkpoint(), consistency=audit.consistency)
+    except WitnessError as exc:
+        return exc.message
+    finally:
+        audit.close()
+    return ""
+
+
+def forged_cosignature(world: World) -> str:
+    """The witness's cosignature line copied onto the split view's checkpoint."""
+    bundle = _export(world, "internal", "forged", audit_dir=_twin(world, 12))
+    notes = orjson.loads((bundle / "checkpoints.json").read_bytes())
+    notes[-1] = notes[-1] + world.cosigned[12] + "\n"
+    (bundle / "checkpoints.json").write_bytes(orjson.dumps(notes))
+    return _verify(bundle, world, pin=True, witness=True)
+
+
 # --- the data directory -------------------------------------------------------------------------
 
 
@@ -394,6 +487,13 @@ VECTORS: list[tuple[str, str, str, Attack]] = [
      "replaced", "verify --key (pinned)", resign),
     ("bundle (internal)", "consistent truncation to an earlier checkpoint, re-signed by the "
      "operator's own key", "verify --key --since (a checkpoint seen earlier)", truncate_bundle),
+    ("bundle (internal)", "a split view: a second history under the log's key, made for one "
+     "auditor", "verify --witness", split_view_bundle),
+    ("bundle (internal)", "the witness's cosignature copied onto the split view's checkpoint",
+     "verify --witness", forged_cosignature),
+    ("server", "a split view shown to the witness", "witness run", split_view_to_witness),
+    ("server", "the data directory restored to an older copy, history included",
+     "witness run", rollback_to_witness),
     ("data directory", "the last record damaged (covered by a signed checkpoint)",
      "server start", corrupt_last_record),
     ("data directory", "the last 5 records cut off the end", "server start", cut_tail),

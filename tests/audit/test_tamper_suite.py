@@ -30,7 +30,7 @@ def test_the_suite_would_report_a_vector_that_passes(tmp_path: Path) -> None:
     """The harness itself: an honest bundle (no attack) must come out as not detected."""
     world = tamper_suite.build_world(tmp_path)
     bundle = tamper_suite._export(world, "public")
-    assert tamper_suite._verify(bundle, world, pin=True, since=True) == ""
+    assert tamper_suite._verify(bundle, world, pin=True, since=True, witness=True) == ""
     assert tamper_suite._open(world) == ""
 
 

@@ -20,6 +20,7 @@ from plateledger.accounts.tokens import Principal, Tokens, hash_token
 from plateledger.accounts.users import Accounts
 from plateledger.alerts import Hotlists
 from plateledger.app.background import Background
+from plateledger.audit.cosigned import CosignatureStore
 from plateledger.audit.events import EventType
 from plateledger.audit.events import Outcome as EventOutcome
 from plateledger.audit.fingerprint import fingerprinter, new_key
@@ -67,6 +68,12 @@ class Platform:
         except Exception:
             self.store.close()
             raise
+        #: Witness keys and the cosignatures they sent (audit.cosigned); public via the API.
+        self.cosignatures = CosignatureStore(
+            self.data_dir / "audit",
+            checkpoints=self.audit.checkpoints,
+            latest=self.audit.checkpoint,
+        )
         # what a refused sign-in typed is audited keyed, never as a plain hash
         self._fingerprint = fingerprinter(fingerprint_key(self.store))
         #: Durably append one audit event (changes to sharing, policy, tokens, ...).

@@ -41,7 +41,7 @@ from plateledger.audit.bundle_read import (
     labels_digest,
     verify_directory,
 )
-from plateledger.audit.checkpoint import Checkpoint
+from plateledger.audit.checkpoint import Checkpoint, split_note
 from plateledger.audit.log import AuditLog
 from plateledger.audit.redaction import PROFILES, check_profile, new_salt, pseudonym
 from plateledger.audit.seal import PSEUDONYM, canon, seal_proof, unseal
@@ -57,7 +57,7 @@ VERIFICATION = {
 }
 STALE = ("leaf_hashes.txt",)  # written by format-1 exports into the same directory
 
-Cosignatures = Callable[[int], list[str]]
+Cosignatures = Callable[[int, bytes], list[str]]  # (size, root) -> cosignature lines
 
 
 def export_bundle(
@@ -68,7 +68,7 @@ def export_bundle(
     cosignatures: Cosignatures | None = None,
 ) -> int:
     """Write a bundle of every entry under the latest checkpoint; the number of entries.
-    ``cosignatures(size)`` gives the witness cosignature lines held for a checkpoint size."""
+    ``cosignatures(size, root)`` gives the witness cosignature lines held for a checkpoint."""
     check_profile(profile)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     out.chmod(0o700)  # private before anything is written into it (entries hold plates)
@@ -78,7 +78,7 @@ def export_bundle(
     (out / "public-key.txt").write_text(audit.public_key() + "\n")
     (out / "key-history.json").write_bytes(orjson.dumps(audit.rotations))
     labels = _write_entries(audit, out, size, profile)
-    notes = [_with_cosignatures(note, (cosignatures or _none)(s)) for s, note in history]
+    notes = [_with_cosignatures(n, (cosignatures or _none)(s, _root(n))) for s, n in history]
     (out / "checkpoints.json").write_bytes(orjson.dumps(notes))
     with (out / "consistency.jsonl").open("wb") as fh:
         for (old, _), (new, _) in zip(history, history[1:], strict=False):
@@ -144,9 +144,13 @@ def _with_cosignatures(note: str, lines: list[str]) -> str:
     return note + "".join(line + "\n" for line in extra)
 
 
-def _none(size: int) -> list[str]:
-    del size
+def _none(size: int, root: bytes) -> list[str]:
+    del size, root
     return []
+
+
+def _root(note: str) -> bytes:
+    return Checkpoint.from_body(split_note(note)[0]).root
 
 
 def _increasing(history: list[tuple[int, str]]) -> list[tuple[int, str]]:

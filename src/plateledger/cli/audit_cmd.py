@@ -48,7 +48,9 @@ def export(
     with open_platform(data, component="cli") as platform:
         platform.log_event("export", None, {"what": "audit_bundle", "profile": profile,
                                             "out": str(out)})  # fmt: skip
-        n = export_bundle(platform.audit, out, profile)
+        n = export_bundle(
+            platform.audit, out, profile, cosignatures=platform.cosignatures.cosignatures_for
+        )
     typer.echo(orjson.dumps({"exported": n, "out": str(out), "profile": profile}).decode())
 
 

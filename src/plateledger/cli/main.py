@@ -23,6 +23,7 @@ from plateledger.cli import (
     sharing_cmd,
     spark_cmd,
     users_cmd,
+    witness_cmd,
 )
 from plateledger.cli.common import setup_logging
 
@@ -50,6 +51,8 @@ app.add_typer(policy, name="policy")
 app.add_typer(sharing_cmd.app, name="sharing")
 app.add_typer(assist_cmd.app, name="assist")
 app.add_typer(retention_cmd.app, name="retention")
+audit_cmd.app.add_typer(witness_cmd.witness_app, name="witness")
+audit_cmd.app.add_typer(witness_cmd.witnesses_app, name="witnesses")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(hotlist_cmd.app, name="hotlist")
 app.add_typer(oversight_cmd.app, name="oversight")
