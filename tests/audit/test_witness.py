@@ -328,3 +328,29 @@ def test_a_bundle_carries_the_witness_cosignatures_and_verify_requires_them(
 
 def _size(note: str) -> int:
     return int(note.split("\n")[1])
+
+
+def test_the_witness_follows_a_key_rotation_the_pinned_key_endorsed(
+    live: str, platform: Platform, tmp_path: Path
+) -> None:
+    state = tmp_path / "witness"
+    code, vkey = _cli("audit", "witness", "init", "--state", str(state), "--name", "board/w1")
+    assert code == 0, vkey
+    platform.cosignatures.add_witness(vkey.strip())
+    log_key = tmp_path / "log.key"
+    log_key.write_text(httpx.get(f"{live}/api/v1/audit/public-key").text)
+    _grow(platform, 3)
+    assert _run(state, live, "--log-key", str(log_key))[0] == 0
+    rotation = platform.audit.rotate_key(component="api")
+    _grow(platform, 2)
+    code, out = _run(state, live)
+    assert code == 0, out
+    pinned = Witness(state).state(platform.audit.origin)
+    assert pinned is not None and pinned.log_key == rotation.new.vkey()
+    # a key the pinned key never endorsed is still refused, rotation notes or not
+    intruder = Signer.generate(platform.audit.origin)
+    note = intruder.sign(Checkpoint(platform.audit.origin, platform.audit.size,
+                                    platform.audit.root(platform.audit.size)))  # fmt: skip
+    with pytest.raises(WitnessError, match="does not link|re-signed|unknown key"):
+        Witness(state).witness(note, consistency=platform.audit.consistency,
+                               rotations=list(platform.audit.rotations))  # fmt: skip

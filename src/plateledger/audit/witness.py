@@ -31,8 +31,9 @@ from typing import Literal, Protocol
 
 import orjson
 
-from plateledger.audit.checkpoint import Checkpoint, Verifier, open_note
+from plateledger.audit.checkpoint import Checkpoint, Verifier, open_note, split_note
 from plateledger.audit.cosignature import WitnessSigner, cosign
+from plateledger.audit.keys import KeyRing, parse_rotation
 from plateledger.audit.merkle import EMPTY_ROOT, VerificationError, verify_consistency
 from plateledger.errors import ConflictError, PlateledgerError
 
@@ -61,6 +62,7 @@ class LogSource(Protocol):
 
     def checkpoint(self) -> str: ...
     def consistency(self, first: int, second: int) -> Sequence[bytes]: ...
+    def rotations(self) -> list[str]: ...
     def submit(self, size: int, witness: str, line: str) -> None: ...
 
 
@@ -175,11 +177,16 @@ class Witness:
         consistency: Callable[[int, int], Sequence[bytes]],
         log_key: Verifier | None = None,
         server: str = "",
+        rotations: Sequence[str] = (),
     ) -> Cosigned:
         """Check ``note`` against what this witness saw of its log; cosign and record it, or
-        raise WitnessError (recording a validly signed conflicting note as evidence)."""
+        raise WitnessError (recording a validly signed conflicting note as evidence). With the
+        log's key ``rotations`` (notes signed by the old and the new key), a note signed by a
+        key the pinned key endorsed is accepted and that key pinned from then on."""
         with self._locked():
             key, state = self._pinned_key(note, log_key)
+            if state is not None and rotations and not _signed_by(note, key):
+                key = _rotated(key, rotations)
             try:
                 checkpoint = open_note(note, key, origin=key.name)
             except VerificationError as exc:
@@ -266,6 +273,25 @@ class Witness:
         return old.size
 
 
+def _signed_by(note: str, key: Verifier) -> bool:
+    try:
+        _, signatures = split_note(note)
+    except VerificationError:
+        return False
+    return any((s.name, s.key_id) == (key.name, key.key_id) for s in signatures)
+
+
+def _rotated(pinned: Verifier, rotations: Sequence[str]) -> Verifier:
+    """The log's current key, if the chain of ``rotations`` links it to ``pinned``."""
+    try:
+        current = parse_rotation(rotations[-1]).new
+        return KeyRing.from_history(current.vkey(), rotations, pinned.vkey()).current
+    except VerificationError as exc:
+        raise WitnessError(
+            "key_changed", f"the log's key history does not link its new key: {exc.message}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Step:
     """The outcome of one :func:`run_once`."""
@@ -280,7 +306,8 @@ def run_once(witness: Witness, log: LogSource, *, log_key: Verifier | None = Non
     Refusals raise WitnessError; a cosignature recorded but not delivered is ``submitted=False``
     (the next run cosigns the same checkpoint again and resubmits)."""
     note = log.checkpoint()
-    done = witness.witness(note, consistency=log.consistency, log_key=log_key, server=log.base)
+    done = witness.witness(note, consistency=log.consistency, log_key=log_key, server=log.base,
+                           rotations=log.rotations())  # fmt: skip
     try:
         log.submit(done.checkpoint.size, witness.signer.verifier().label, done.line)
     except WitnessError as exc:

@@ -40,6 +40,13 @@ class HttpLog:
                 "inconsistent", f"{self.base}: malformed consistency proof"
             ) from None
 
+    def rotations(self) -> list[str]:
+        """The log's key rotation notes (``GET /api/v1/audit/keys``), oldest first."""
+        try:
+            return [str(n) for n in orjson.loads(self._call("GET", "/keys"))["rotations"]]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            raise WitnessError("bad_signature", f"{self.base}: malformed key history") from None
+
     def submit(self, size: int, witness: str, line: str) -> None:
         body = orjson.dumps({"size": size, "witness": witness, "cosignature": line})
         self._call("POST", "/cosignatures", body)
