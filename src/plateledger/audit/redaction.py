@@ -17,12 +17,13 @@ absent. See ``scrub`` for what free-text scrubbing removes.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import re
 import secrets
 from typing import Any
+
+import orjson
 
 from plateledger.errors import ValidationError
 
@@ -80,7 +81,7 @@ def check_profile(profile: str) -> str:
 def redact(entry: dict[str, Any], profile: str, salt: bytes) -> dict[str, Any]:
     """A redacted deep copy of a parsed entry under ``profile``; ``entry`` is not modified."""
     check_profile(profile)
-    out = copy.deepcopy(entry)
+    out: dict[str, Any] = orjson.loads(orjson.dumps(entry))  # a deep copy, ~10x deepcopy's speed
     if profile == "internal":
         return out
     subject = out.get("subject")
@@ -105,8 +106,12 @@ def scrub(text: str, plates: tuple[str, ...] = ()) -> str:
     "suspect", "victim", "driver", "owner", "witness", "ex" and "named", plate-like tokens
     (2–8 letters and digits with at least one of each) and the entry's own ``plates``.
     Offense words, ordinals, times and penal-code references ("211pc") are kept."""
+    letters = _alnum(text).lower()
     for plate in plates:
-        if len(_alnum(plate)) >= 3:  # a wildcard like "*A*" would match ordinary words
+        wanted = _alnum(plate)
+        # a wildcard like "*A*" would match ordinary words; the cheap test spares compiling a
+        # pattern for every entry whose text does not hold its plate (most of them)
+        if len(wanted) >= 3 and wanted.lower() in letters:
             text = _plate_pattern(plate).sub(REDACTED, text)
     for pattern in (_EMAIL, _PHONE, _DATE, _ADDRESS):
         text = pattern.sub(REDACTED, text)
