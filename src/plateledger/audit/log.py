@@ -99,7 +99,8 @@ class AuditLog:
     # --- writing ---------------------------------------------------------------------------
     def append(self, event: AuditEvent) -> int:
         """Durably append one event; its index. Raises AuditWriteError if it cannot."""
-        return self.entries.append(seal(canonical_bytes(event)).record())
+        sealed = seal(canonical_bytes(event))
+        return self.entries.append(sealed.record(), sealed.leaf())
 
     def _committed(self, start: int, end: int) -> None:
         with self._lock:

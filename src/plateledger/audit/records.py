@@ -64,11 +64,11 @@ class AuditRollbackError(StoreError):
         self.held, self.checkpointed = held, checkpointed
 
 
-def encode_record(data: bytes) -> bytes:
-    """One ``entries.bin`` record for ``data``."""
+def encode_record(data: bytes, leaf: bytes | None = None) -> bytes:
+    """One ``entries.bin`` record for ``data`` (``leaf``: its leaf hash, if already known)."""
     if len(data) > MAX_ENTRY_BYTES:
         raise ValidationError(f"audit entry exceeds {MAX_ENTRY_BYTES} bytes", {"field": "entry"})
-    head, digest = U32.pack(len(data)), leaf_of(data)
+    head, digest = U32.pack(len(data)), leaf if leaf is not None else leaf_of(data)
     crc = zlib.crc32(digest, zlib.crc32(data, zlib.crc32(head)))
     return b"".join((head, data, digest, U32.pack(crc)))
 

@@ -86,10 +86,25 @@ def redact(entry: dict[str, Any], profile: str, salt: bytes) -> dict[str, Any]:
         return out
     subject = out.get("subject")
     if isinstance(subject, dict):
-        _redact_subject(subject, public=profile == "public")
-    if profile == "public" and isinstance(out.get("user_id"), str):
-        out["user_id"] = pseudonym(out["user_id"], salt)
-    return out
+        _redact_subject(subject)
+    return publicise(out, salt) if profile == "public" else out
+
+
+def publicise(view: dict[str, Any], salt: bytes) -> dict[str, Any]:
+    """The public-only steps, in place, on a ``records-request`` view: user ids pseudonymised,
+    case numbers and user ids inside the subject removed."""
+    subject = view.get("subject")
+    if isinstance(subject, dict):
+        for key in ("case_number", "own_case_number"):
+            if subject.get(key) is not None:
+                subject[key] = REDACTED
+        for key in USER_KEYS:  # a name next to a pseudonym would re-identify it
+            value = subject.get(key)
+            if isinstance(value, str) and not value.startswith("system:"):
+                subject[key] = REDACTED
+    if isinstance(view.get("user_id"), str):
+        view["user_id"] = pseudonym(view["user_id"], salt)
+    return view
 
 
 def pseudonym(user_id: str, salt: bytes) -> str:
@@ -120,7 +135,7 @@ def scrub(text: str, plates: tuple[str, ...] = ()) -> str:
     return _PLATE.sub(_redact_plate, text)
 
 
-def _redact_subject(subject: dict[str, Any], *, public: bool) -> None:
+def _redact_subject(subject: dict[str, Any]) -> None:
     query = subject.get("query")
     holders = [subject, *([query] if isinstance(query, dict) else [])]
     plates = tuple(str(h["plate"]) for h in holders if isinstance(h.get("plate"), str))
@@ -130,13 +145,6 @@ def _redact_subject(subject: dict[str, Any], *, public: bool) -> None:
     for key in FREE_TEXT_KEYS:
         if isinstance(subject.get(key), str):
             subject[key] = scrub(subject[key], plates)
-    for key in ("case_number", "own_case_number"):
-        if public and subject.get(key) is not None:
-            subject[key] = REDACTED
-    for key in USER_KEYS:  # a name next to a pseudonym would re-identify it
-        value = subject.get(key)
-        if public and isinstance(value, str) and not value.startswith("system:"):
-            subject[key] = REDACTED
 
 
 def _alnum(plate: str) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 import orjson
 
 from plateledger.audit.merkle import leaf_hash
-from plateledger.audit.redaction import PROFILES, REDACTED, redact
+from plateledger.audit.redaction import PROFILES, REDACTED, publicise, redact
 
 DOMAIN = b"plateledger/view/v1"
 NONCE_BYTES = 16
@@ -61,10 +61,14 @@ def envelope_leaf(commitments: dict[str, bytes]) -> bytes:
     return leaf_hash(canon(doc))
 
 
-def public_view(entry: dict[str, Any]) -> dict[str, Any]:
+def public_view(entry: dict[str, Any], records: dict[str, Any] | None = None) -> dict[str, Any]:
     """The committed public view: redacted as ``public``, the user id replaced by a marker (an
-    export adds its own per-export pseudonym outside the signed view); system users stay."""
-    out = redact(entry, "public", _EMPTY_SALT)
+    export adds its own per-export pseudonym outside the signed view); system users stay.
+    ``records``: the entry's records-request view, if computed already (it is reused)."""
+    base = (
+        orjson.loads(canon(records)) if records is not None else view_of(entry, "records-request")
+    )
+    out = publicise(base, _EMPTY_SALT)
     user = entry.get("user_id")
     if isinstance(user, str):
         out["user_id"] = user if user.startswith("system:") else PSEUDONYM
@@ -108,7 +112,9 @@ class Sealed:
 def seal(data: bytes) -> Sealed:
     """Seal the canonical bytes of an entry: compute its views and fresh nonces."""
     entry = orjson.loads(data)
-    views = {p: data if p == "internal" else canon(view_of(entry, p)) for p in PROFILES}
+    records = view_of(entry, "records-request")  # the public view reuses its scrubbed text
+    views = {"internal": data, "records-request": canon(records),
+             "public": canon(public_view(entry, records))}  # fmt: skip
     return Sealed(views, {p: secrets.token_bytes(NONCE_BYTES) for p in PROFILES})
 
 

@@ -111,9 +111,10 @@ class EntryLog:
         """Number of durable entries."""
         return self._size
 
-    def append(self, data: bytes) -> int:
-        """Append one entry; returns its index once it is durable."""
-        return self._submit([data]).start
+    def append(self, data: bytes, leaf: bytes | None = None) -> int:
+        """Append one entry; returns its index once it is durable. ``leaf``: its leaf hash,
+        if the caller computed it already (else it is computed from ``data``)."""
+        return self._submit([data], [leaf]).start
 
     def append_many(self, datas: Sequence[bytes]) -> range:
         """Append entries contiguously in one commit; returns their indexes once durable."""
@@ -168,8 +169,9 @@ class EntryLog:
 
     # -- group commit ------------------------------------------------------------------------
 
-    def _submit(self, datas: Sequence[bytes]) -> range:
-        records = [encode_record(bytes(d)) for d in datas]
+    def _submit(self, datas: Sequence[bytes], leaves: Sequence[bytes | None] = ()) -> range:
+        given = list(leaves) or [None] * len(datas)
+        records = [encode_record(bytes(d), h) for d, h in zip(datas, given, strict=True)]
         ticket = _Ticket(b"".join(records), [len(r) for r in records])
         with self._lock:
             if self._closed or self._failed is not None:
