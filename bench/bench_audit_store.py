@@ -11,6 +11,7 @@ Target: ≥ 5,000 durable appends/s with concurrent writers, sealed.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import tempfile
@@ -113,10 +114,10 @@ def main() -> None:
             lat = sorted(run(log.append, writers, args.seconds, entries))
             log.close()
             rate = len(lat) / args.seconds
-            log = EntryLog(Path(tmp) / f"sealed-{writers}")
-            sealed = len(run(lambda e: _sealed_append(log, e), writers, args.seconds,
-                             entries)) / args.seconds  # fmt: skip
-            log.close()
+            sealed_log = EntryLog(Path(tmp) / f"sealed-{writers}")
+            append = functools.partial(_sealed_append, sealed_log)
+            sealed = len(run(append, writers, args.seconds, entries)) / args.seconds
+            sealed_log.close()
             base_append, base_close = baseline_append(Path(tmp) / f"baseline-{writers}.bin")
             base = len(run(base_append, writers, args.seconds, entries)) / args.seconds
             base_close()

@@ -180,13 +180,14 @@ def test_verification_workflow_and_suppression(client: TestClient, platform: Pla
 def test_entries_import_expire_and_event_log(client: TestClient, platform: Platform) -> None:
     lid = make_list(client, platform, refresh_hours=24)
     admin = auth(platform, "il-admin")
-    text = "LIC,LIS,OCA,MIS,EXP,VMA\nXYZ987,IL,24-9,STOLEN,2099-01-01,HOND\nQRS1,TX,24-8,,,\n"
+    later = (datetime.now(UTC) + timedelta(days=60)).date()
+    text = f"LIC,LIS,OCA,MIS,EXP,VMA\nXYZ987,IL,24-9,STOLEN,{later},HOND\nQRS1,TX,24-8,,,\n"
     bad = client.post(f"{API}/hotlists/{lid}/import", json={"text": text}, headers=admin)
     assert bad.status_code == 422 and "row 2" in bad.json()["error"]["message"]
     good = client.post(f"{API}/hotlists/{lid}/import", json={"text": text.splitlines()[0] + "\n"
                        + text.splitlines()[1]}, headers=admin)  # fmt: skip
     assert good.json() == {"count": 1}
-    ncic = "NCC123    IL24-100              20990101  STOLEN PLATE\n"
+    ncic = f"NCC123    IL24-100              {later:%Y%m%d}  STOLEN PLATE\n"
     assert client.post(f"{API}/hotlists/{lid}/import", json={"text": ncic, "format": "ncic"},
                        headers=admin).json() == {"count": 1}  # fmt: skip
     entries = client.get(f"{API}/hotlists/{lid}/entries", headers=admin).json()

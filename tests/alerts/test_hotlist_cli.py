@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -10,6 +11,8 @@ from typer.testing import CliRunner
 from conftest import setup_registry
 from plateledger.app.platform import Platform
 from plateledger.cli.hotlist_cmd import app
+
+LATER = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
 
 
 def test_create_import_list_and_refusal(tmp_path: Path) -> None:
@@ -27,7 +30,7 @@ def test_create_import_list_and_refusal(tmp_path: Path) -> None:
     csv_file.write_text("Tag,St,Why\nABC123,IL,stolen\nXYZ9,IL,stolen\n")
     imported = runner.invoke(app, ["import", lid, str(csv_file), *base, tokens["il-admin"],
                                    "--map", "plate=Tag", "--map", "state=St", "--map",
-                                   "reason=Why", "--default-expires", "2099-01-01"])  # fmt: skip
+                                   "reason=Why", "--default-expires", LATER])  # fmt: skip
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.stdout)["imported"] == 2
     listed = runner.invoke(app, ["entries", lid, *base, tokens["il-officer"]])

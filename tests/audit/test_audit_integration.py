@@ -78,11 +78,16 @@ def test_http_endpoints(client: TestClient, platform: Platform) -> None:
     assert client.get(f"/api/v1/audit/entries/{i}").status_code == 401
     got = client.get(f"/api/v1/audit/entries/{i}", headers=auth(platform, "il-officer")).json()
     assert got["entry"]["user_id"] == "il-officer"
-    # TX's network was evaluated (denied) for this search: TX sees the attempt; others do not.
-    assert (
-        client.get(f"/api/v1/audit/entries/{i}", headers=auth(platform, "tx-officer")).status_code
-        == 200
-    )
+    # TX's network was evaluated (denied) for this search: TX's admin sees the attempt in its
+    # network view, narrowed to tx-net; the whole entry (every network's decision) is IL's.
+    for tx in ("tx-officer", "tx-admin"):
+        entry = client.get(f"/api/v1/audit/entries/{i}", headers=auth(platform, tx))
+        assert entry.status_code == 403
+    view = client.get("/api/v1/audit/networks/tx-net", headers=auth(platform, "tx-admin")).text
+    search_id = got["entry"]["subject"]["search_id"]
+    seen = [orjson.loads(line)["entry"] for line in view.splitlines()]
+    mine = next(e for e in seen if e["subject"].get("search_id") == search_id)
+    assert [d["network"] for d in mine["subject"]["decisions"]] == ["tx-net"]
     assert (
         client.get(f"/api/v1/audit/entries/{i}", headers=auth(platform, "fed-officer")).status_code
         == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from typing import Any
 from conftest import AGENCIES, CAMERAS, NETWORKS, USERS
 from plateledger.accounts.tokens import new_token
 from plateledger.app.platform import Platform
+from plateledger.audit.checkpoint import open_note
+from plateledger.audit.cosignature import WitnessSigner, cosign
 from plateledger.domain.types import (
     OPERATOR,
     Agency,
@@ -156,10 +159,10 @@ class World:
         given = AssistIn("va-test-pd", f"B-{self.n()}", "Sgt. Matrix, 555-0100")
         return self.platform.assists.create(self.user(agency, "supervisor"), given).id
 
-    def audit_entry(self, agency: str) -> int:
-        return self.platform.log_event(
-            "config_change", self.user(agency, "admin"), {"action": "matrix_probe"}
-        )
+    def audit_entry(self, agency: str, role: str = "admin") -> int:
+        """An entry written for ``agency``'s user of ``role`` (its admin for anonymous)."""
+        author = self.user(agency, "admin" if role == "anonymous" else role)
+        return self.platform.log_event("config_change", author, {"action": "matrix_probe"})
 
     def fresh_user(self, agency: str) -> str:
         user_id = f"mx-{self.n()}"
@@ -298,6 +301,34 @@ def _audit_size(w: World) -> int:
     return size
 
 
+WITNESS = WitnessSigner.generate("matrix.example/w1")
+
+
+def _cosignature(w: World) -> dict[str, Any]:
+    """A valid submission: the matrix's witness (configured) cosigns the current checkpoint."""
+    store = w.platform.cosignatures
+    if WITNESS.verifier() not in store.witnesses():
+        store.add_witness(WITNESS.vkey())
+    note = w.platform.audit.checkpoint()
+    size = open_note(note, w.platform.audit.signer.verifier()).size
+    line = cosign(note, WITNESS, int(time.time()))
+    return {"size": size, "witness": WITNESS.verifier().label, "cosignature": line}
+
+
+def _witness_route(kind: str) -> Builder:
+    def build(w: World, role: str, a: str) -> Req:
+        body = _cosignature(w)
+        if kind == "submit":
+            return Req("POST", _v1("/audit/cosignatures"), json=body)
+        w.platform.cosignatures.add(body["size"], body["witness"], body["cosignature"])
+        size = body["size"]
+        return Req("GET", _v1("/audit/checkpoint/cosigned" if kind == "latest" else
+                              f"/audit/checkpoints/{size}"))  # fmt: skip
+
+    build.targetless = True  # type: ignore[attr-defined]
+    return build
+
+
 NEW_ENTRY = {"plate": "NE1234", "reason": "stolen", "case_number": "c-3", "expires_at": future()}
 AGREEMENT = {"grantee_kind": "agency", "grantee": "va-test-pd", "purposes": ["stolen_vehicle"]}
 DECLARATION = {"state": "IL", "signed_at": "2026-01-01T00:00:00Z", "document_ref": "doc-1"}
@@ -310,7 +341,11 @@ VERIFY = {"characters_match": True, "state_match": True, "entry_active": True}
 BUILDERS: dict[str, Builder] = {
     "GET /api/v1/health": _fixed("GET", "/health"),
     "GET /api/v1/audit/public-key": _fixed("GET", "/audit/public-key"),
+    "GET /api/v1/audit/keys": _fixed("GET", "/audit/keys"),
     "GET /api/v1/audit/checkpoint": _fixed("GET", "/audit/checkpoint"),
+    "POST /api/v1/audit/cosignatures": _witness_route("submit"),
+    "GET /api/v1/audit/checkpoint/cosigned": _witness_route("latest"),
+    "GET /api/v1/audit/checkpoints/{size}": _witness_route("size"),
     "GET /api/v1/agencies": _fixed("GET", "/agencies"),
     "GET /api/v1/cameras": _fixed("GET", "/cameras"),
     "POST /api/v1/cameras": _new_camera,
@@ -348,9 +383,9 @@ BUILDERS: dict[str, Builder] = {
     "POST /api/v1/assists/{assist_id}/revoke": lambda w, r, a: Req(
         "POST", _v1(f"/assists/{w.assist(a)}/revoke")),
     "GET /api/v1/audit/entries/{index}": lambda w, r, a: Req(
-        "GET", _v1(f"/audit/entries/{w.audit_entry(a)}")),
+        "GET", _v1(f"/audit/entries/{w.audit_entry(a, r)}")),
     "GET /api/v1/audit/entries/{index}/proof": lambda w, r, a: Req(
-        "GET", _v1(f"/audit/entries/{w.audit_entry(a)}/proof"),
+        "GET", _v1(f"/audit/entries/{w.audit_entry(a, r)}/proof"),
         params={"tree_size": _audit_size(w)}),
     "GET /api/v1/audit/consistency": lambda w, r, a: Req(
         "GET", _v1("/audit/consistency"), params={"first": 1, "second": _audit_size(w)}),
@@ -358,6 +393,7 @@ BUILDERS: dict[str, Builder] = {
         "GET", _v1(f"/audit/networks/{NET[a]}")),
     "GET /api/v1/audit/organizations/{agency_id}": lambda w, r, a: Req(
         "GET", _v1(f"/audit/organizations/{a}")),
+    "GET /api/v1/audit/mine": _fixed("GET", "/audit/mine"),
     "GET /api/v1/hotlists": _fixed("GET", "/hotlists"),
     "POST /api/v1/hotlists": _fixed("POST", "/hotlists", HOTLIST),
     "GET /api/v1/hotlists/stats": _fixed("GET", "/hotlists/stats"),

@@ -21,6 +21,7 @@ from plateledger.accounts.roles import role_table
 from plateledger.api.app import create_app
 from plateledger.api.limits import Limits
 from plateledger.app.platform import Platform
+from plateledger.search.types import Purpose, SearchQuery, SearchRequest
 from security.matrix_world import BUILDERS, CAM, RELATIONS, ROLES, SEARCH, TARGET, Req, World
 from security.matrix_world import build_world as _build_world
 
@@ -59,7 +60,10 @@ def own(*roles: str) -> tuple[tuple[str, ...], frozenset[str]]:
 PUBLIC = rule(everywhere(*STAFF), public=True)
 ANY_STAFF = rule(everywhere(*STAFF))
 OWN_STAFF = rule(own(*STAFF))
+# entries: own = written by the caller (officer, supervisor) or for its agency (admin)
 AUDIT_VIEW = rule(own("officer", "supervisor", "admin"), everywhere("auditor"))
+# network and organisation views: the owner's admins and cross-agency auditors only
+AUDIT_AGENCY_VIEW = rule(own("admin"), everywhere("auditor"))
 ADMIN = rule(everywhere("admin"))
 ADMIN_OWN = rule(own("admin"))
 INVESTIGATORS = rule(everywhere("officer", "supervisor"))
@@ -69,7 +73,12 @@ INVESTIGATORS_OWN = rule(own("officer", "supervisor"))
 TABLE: dict[str, Rule] = {
     "GET /api/v1/health": PUBLIC,
     "GET /api/v1/audit/public-key": PUBLIC,
+    "GET /api/v1/audit/keys": PUBLIC,
     "GET /api/v1/audit/checkpoint": PUBLIC,
+    # witnesses: the cosignature is the authentication; cosigned checkpoints are hashes only
+    "POST /api/v1/audit/cosignatures": PUBLIC,
+    "GET /api/v1/audit/checkpoint/cosigned": PUBLIC,
+    "GET /api/v1/audit/checkpoints/{size}": PUBLIC,
     "GET /api/v1/agencies": ANY_STAFF,
     "GET /api/v1/cameras": ANY_STAFF,
     # another agency's network: 422 naming network_id; another agency's camera: 404
@@ -99,8 +108,9 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/audit/entries/{index}": AUDIT_VIEW,
     "GET /api/v1/audit/entries/{index}/proof": AUDIT_VIEW,
     "GET /api/v1/audit/consistency": PUBLIC,  # hashes only: verifiers and witnesses
-    "GET /api/v1/audit/networks/{network_id}": AUDIT_VIEW,
-    "GET /api/v1/audit/organizations/{agency_id}": AUDIT_VIEW,
+    "GET /api/v1/audit/networks/{network_id}": AUDIT_AGENCY_VIEW,
+    "GET /api/v1/audit/organizations/{agency_id}": AUDIT_AGENCY_VIEW,
+    "GET /api/v1/audit/mine": ANY_STAFF,  # the caller's own entries only: test_audit_mine_...
     "GET /api/v1/hotlists": ANY_STAFF,  # lists only what the agency may see: test_hotlists_...
     "POST /api/v1/hotlists": ADMIN,
     "GET /api/v1/hotlists/stats": rule(everywhere("supervisor", "auditor", "admin")),
@@ -250,18 +260,39 @@ def test_reads_never_leak(client: TestClient, world: World) -> None:
         assert timeline["total_reads"] == 1
 
 
+def _admin_may_open(entry: dict[str, Any]) -> bool:
+    """Entries of the agency, and others about its networks except other agencies' searches
+    (those carry every network's decision: network view only, narrowed)."""
+    subject = entry.get("subject") or {}
+    if entry.get("agency_id") == "il-test-pd" or subject.get("on_behalf_of") == "il-test-pd":
+        return True
+    return "decisions" not in subject and "il-net" in entry["networks"]
+
+
 def test_audit_entries_never_leak(client: TestClient, world: World) -> None:
-    own_networks = {"il-net"}
+    world.platform.search.search(SearchRequest(world.user("tx-test-pd", "officer"),
+                                 SearchQuery(plate="NAT123"), Purpose(**SEARCH)))  # fmt: skip
     for index in range(world.platform.audit.size):
         entry = orjson.loads(world.platform.audit.entry(index))
-        ours = entry.get("agency_id") == "il-test-pd" or bool(own_networks & set(entry["networks"]))
-        for role in ("officer", "admin"):
+        for role in ("officer", "supervisor", "admin"):
+            actor = world.user("il-test-pd", role)
+            by_actor = entry["user_id"] == actor.id and entry["agency_id"] == actor.agency_id
+            ours = _admin_may_open(entry) if role == "admin" else by_actor
             url = f"/api/v1/audit/entries/{index}"
             status = client.get(url, headers=world.headers(role)).status_code
             assert status == (200 if ours else 403), (index, role, entry["agency_id"])
     export = _get(client, world, "admin", "/api/v1/audit/organizations/il-test-pd").text
     agencies = {orjson.loads(line)["entry"]["agency_id"] for line in export.splitlines() if line}
     assert agencies <= {"il-test-pd"}, agencies
+
+
+def test_audit_mine_holds_only_the_callers_entries(client: TestClient, world: World) -> None:
+    for agency in TARGET.values():
+        world.audit_entry(agency, "officer")
+    for role in STAFF:
+        text = _get(client, world, role, "/api/v1/audit/mine").text
+        users = {orjson.loads(line)["entry"]["user_id"] for line in text.splitlines() if line}
+        assert users == {world.user("il-test-pd", role).id}, (role, users)
 
 
 def test_hotlists_and_alerts_never_leak(client: TestClient, world: World) -> None:

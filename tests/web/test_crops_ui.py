@@ -83,7 +83,7 @@ def test_alert_card_embeds_the_crop(client: TestClient, platform: Platform) -> N
     body = {"name": "Stolen", "purpose": "stolen_vehicle", "legal_basis": "NCIC 2.0"}
     made = client.post("/api/v1/hotlists", json=body, headers=auth(platform, "il-admin"))
     entry = {"plate": "HOT777", "reason": "stolen 24-77", "case_number": "24-77",
-             "expires_at": "2099-01-01T00:00:00Z"}  # fmt: skip
+             "expires_at": iso(-60 * 24 * 30)}  # fmt: skip
     client.post(f"/api/v1/hotlists/{made.json()['id']}/entries", json=entry,
                 headers=auth(platform, "il-admin"))  # fmt: skip
     crop = tiny_png(200)

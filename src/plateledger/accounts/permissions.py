@@ -20,9 +20,14 @@ V1 = "/api/v1"
 PUBLIC_ROUTES: Mapping[str, str] = {
     f"GET {V1}/health": "meta.read",
     f"GET {V1}/audit/public-key": "audit.verify",
+    f"GET {V1}/audit/keys": "audit.verify",
     f"GET {V1}/audit/checkpoint": "audit.verify",
     # hashes only: what a verifier or a witness needs to check the log only grew
     f"GET {V1}/audit/consistency": "audit.verify",
+    # witnesses: a cosignature is its own authentication; cosigned checkpoints are hashes only
+    f"POST {V1}/audit/cosignatures": "audit.verify",
+    f"GET {V1}/audit/checkpoint/cosigned": "audit.verify",
+    f"GET {V1}/audit/checkpoints/{{size}}": "audit.verify",
 }
 
 ROUTE_PERMISSIONS: Mapping[str, str] = {
@@ -51,8 +56,9 @@ ROUTE_PERMISSIONS: Mapping[str, str] = {
     f"POST {V1}/assists/{{assist_id}}/revoke": "assists.manage",
     f"GET {V1}/audit/entries/{{index}}": "audit.read",
     f"GET {V1}/audit/entries/{{index}}/proof": "audit.read",
-    f"GET {V1}/audit/networks/{{network_id}}": "audit.read",
-    f"GET {V1}/audit/organizations/{{agency_id}}": "audit.read",
+    f"GET {V1}/audit/networks/{{network_id}}": "audit.views",
+    f"GET {V1}/audit/organizations/{{agency_id}}": "audit.views",
+    f"GET {V1}/audit/mine": "audit.read",
     f"GET {V1}/hotlists": "hotlists.read",
     f"POST {V1}/hotlists": "hotlists.manage",
     f"GET {V1}/hotlists/stats": "hotlists.stats",

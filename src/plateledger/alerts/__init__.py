@@ -23,6 +23,8 @@ class Hotlists:
             store, log_event, self.engine.changed, allow_loopback_http=allow_loopback_http
         )
         self.verification = Verification(self.engine, log_event)
+        # delivery re-checks each target under the same development flag as registration
+        self.engine.webhooks.loopback_allowed = lambda: self.lists.allow_loopback_http
 
     def on_ingest(self, table: pa.Table, first_id: int) -> None:
         self.engine.on_ingest(table, first_id)

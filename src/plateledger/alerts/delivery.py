@@ -4,7 +4,10 @@ The broker hands each published alert to the SSE queues of the agencies it is ad
 (``loop.call_soon_threadsafe``: ingest runs in worker threads, streams in the event loop).
 Webhooks are POSTed from one background thread, signed with HMAC-SHA256 over the exact body
 (header ``X-Plateledger-Signature: sha256=<hex>``, with ``X-Plateledger-Timestamp``), and
-retried with exponential backoff. Logs name alert ids, never plates.
+retried with exponential backoff. Before each attempt the host is resolved and checked again and
+the connection pinned to the checked address (``webhook_pin``: DNS rebinding); a refused target
+is a failed delivery (counted in ``failed``, logged with the reason), not retried. Logs name
+alert ids, never plates.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ from typing import Any
 
 import httpx
 import orjson
+
+from plateledger.alerts.webhook_pin import (
+    PinnedTarget,
+    Resolver,
+    WebhookRefused,
+    pin_webhook_url,
+    system_resolve,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +146,16 @@ class WebhookSender:
         attempts: int = 5,
         backoff_s: float = 0.5,
         timeout_s: float = 5.0,
-        post: Callable[[str, bytes, dict[str, str]], int] | None = None,
+        post: Callable[[PinnedTarget, bytes, dict[str, str]], int] | None = None,
+        resolve: Resolver = system_resolve,
     ) -> None:
         self.attempts = attempts
         self.backoff_s = backoff_s
         self._timeout = timeout_s
         self._post = post or self._http_post
+        self._resolve = resolve
+        #: development only (PLATELEDGER_DEV_WEBHOOKS=1): may plain http reach loopback?
+        self.loopback_allowed: Callable[[], bool] = lambda: False
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -155,8 +170,15 @@ class WebhookSender:
                 self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
                 self._thread.start()
 
-    def _http_post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
-        return httpx.post(url, content=body, headers=headers, timeout=self._timeout).status_code
+    def _http_post(self, target: PinnedTarget, body: bytes, headers: dict[str, str]) -> int:
+        """POST to the pinned address (never re-resolved), redirects not followed."""
+        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+        with httpx.Client(timeout=self._timeout, follow_redirects=False) as client:
+            request = client.build_request(
+                "POST", target.url, content=body, extensions=extensions,
+                headers={**headers, "Host": target.host_header},
+            )  # fmt: skip
+            return client.send(request).status_code
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -171,7 +193,15 @@ class WebhookSender:
                 SIGNATURE_HEADER: sign(item.secret, stamp, item.body),
             }
             try:
-                status = self._post(item.url, item.body, headers)
+                target = pin_webhook_url(
+                    item.url, resolve=self._resolve, allow_loopback_http=self.loopback_allowed()
+                )
+            except WebhookRefused as exc:
+                log.warning("webhook for alert %s: refused: %s", item.alert_id, exc)
+                self.failed += 1
+                return
+            try:
+                status = self._post(target, item.body, headers)
             except httpx.HTTPError:
                 status = 0
             if 200 <= status < 300:

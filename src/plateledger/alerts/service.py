@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plateledger.alerts import governance, tables
+from plateledger.alerts.limits import check_expiry, check_share_with
 from plateledger.alerts.models import PRIORITIES, SOURCES, STRICTNESS, Entry, Hotlist
 from plateledger.alerts.webhook_urls import check_webhook_url, webhook_origin
 from plateledger.audit.events import Outcome
@@ -48,7 +49,7 @@ class Governance:
             refresh_hours=fields.get("refresh_hours"),
             priority=_choice(fields.get("priority", "normal"), "priority", PRIORITIES),  # type: ignore[arg-type]
             strictness=_choice(fields.get("strictness", "confusable"), "strictness", STRICTNESS),  # type: ignore[arg-type]
-            share_with=tuple(fields.get("share_with") or ()), created_by=user.id,
+            share_with=self._share_with(fields.get("share_with") or ()), created_by=user.id,
             created_at=now, refreshed_at=now,
         )  # fmt: skip
         # the owner is subscribed to its own list: check that too before anything is saved
@@ -68,7 +69,7 @@ class Governance:
             if key in fields:
                 changes[key] = _choice(fields[key], key, valid)
         if "share_with" in fields:
-            changes["share_with"] = tuple(fields["share_with"])
+            changes["share_with"] = self._share_with(fields["share_with"] or ())
         if "purpose" in fields:
             raise ValidationError("purpose: a list's purpose cannot change; create a new list")
         updated = replace(h, **changes)
@@ -129,7 +130,8 @@ class Governance:
         e = self._entry(h, entry_id)
         changes = {k: fields[k] for k in ("reason", "case_number", "vehicle") if k in fields}
         if "expires_at" in fields:
-            changes["expires_at"] = _when(fields["expires_at"], "expires_at")
+            when = _when(fields["expires_at"], "expires_at")
+            changes["expires_at"] = check_expiry(when, "expires_at", datetime.now(UTC))
         if "state" in fields:
             changes["state"] = _state(fields["state"])
         updated = replace(e, **changes)
@@ -214,6 +216,9 @@ class Governance:
         tables.record_event(self.store, datetime.now(UTC), user.id, f"hotlist_{action}",
                             entity, f"{h.name} ({h.id}): {details}", h.id)  # fmt: skip
 
+    def _share_with(self, values: object) -> tuple[str, ...]:
+        return check_share_with(values, {a.id for a in self.store.agencies()})
+
     def _agency(self, agency_id: str) -> Agency:
         a = self.store.agency(AgencyId(agency_id))
         if a is None:
@@ -255,7 +260,8 @@ def _entry(hotlist_id: str, row: Mapping[str, Any], user: User, now: datetime, i
         raise ValidationError(f"{where}.plate: not a valid plate", {"row": i}) from None
     if not row.get("expires_at"):
         raise ValidationError(f"{where}.expires_at: required", {"row": i})
-    expires = _when(row["expires_at"], f"{where}.expires_at")
+    expires = check_expiry(_when(row["expires_at"], f"{where}.expires_at"),
+                           f"{where}.expires_at", now)  # fmt: skip
     return Entry(
         id=f"he-{uuid.uuid4().hex[:16]}", hotlist_id=hotlist_id, plate=plate,
         state=_state(row.get("state")), reason=str(row.get("reason") or "").strip(),

@@ -15,11 +15,12 @@ from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.app.platform import Platform
 from plateledger.audit.flock_export import MEDIA_TYPES, export_lines, registry_context
 from plateledger.audit.log import proof_hex
-from plateledger.audit.merkle import leaf_hash
+from plateledger.audit.seal import seal_proof
 from plateledger.audit.views import network_audit, organization_audit
 from plateledger.domain.types import AgencyId, User
 from plateledger.errors import ForbiddenError, NotFoundError
 from plateledger.oversight import browse as audit_browse
+from plateledger.oversight.network_view import narrowed
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -27,6 +28,13 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 @router.get("/public-key", response_class=PlainTextResponse, summary="Log public key (public)")
 def public_key(platform: PlatformDep) -> str:
     return platform.audit.public_key() + "\n"
+
+
+@router.get("/keys", summary="Key history: every key rotation note (public)")
+def keys(platform: PlatformDep) -> dict[str, Any]:
+    """Each rotation is signed by the old and the new key (see ``audit.keys``): a verifier who
+    pinned any one key of the chain accepts the others, each for its own tree sizes."""
+    return {"current": platform.audit.public_key(), "rotations": list(platform.audit.rotations)}
 
 
 @router.get(
@@ -46,8 +54,9 @@ def entry(index: int, user: CurrentUser, platform: PlatformDep) -> dict[str, Any
     parsed = orjson.loads(data)
     if not _visible(platform, user, parsed):
         raise ForbiddenError("this entry is about another agency")
-    return {"index": index, "leaf_hash": leaf_hash(data).hex(), "entry": parsed,
-            "canonical": data.decode()}  # fmt: skip
+    seal = seal_proof(platform.audit.sealed(index))  # what recomputing the leaf needs
+    return {"index": index, "leaf_hash": platform.audit.leaf(index).hex(), "entry": parsed,
+            "canonical": data.decode(), "seal": seal}  # fmt: skip
 
 
 @router.get("/entries/{index}/proof", summary="Inclusion proof of an entry")
@@ -96,14 +105,20 @@ def network_view(
     since: SinceQ = None,
     until: UntilQ = None,
 ) -> StreamingResponse:
-    """Users of the owning agency and auditors; denied and held attempts included."""
+    """The owning agency's admins and auditors (permission ``audit.views``); denied and held
+    attempts included. Every entry is narrowed to this network: who searched, why, and this
+    network's decision, never another network's id or decision."""
     network = next((n for n in platform.store.networks() if n.id == network_id), None)
     if network is None:
         raise NotFoundError(f"no network {network_id}")
     _check_agency(user, network.agency_id)
     _log_export(platform, user, "network_audit", network_id, fmt, profile, [network_id])
     rows = network_audit(platform.audit, [network_id], since=since, until=until)
-    return _stream(platform, rows, fmt, profile, f"{network_id}-network-audit")
+    cameras = [c.id for c in platform.store.cameras() if c.network_id == network_id]
+    return _stream(
+        platform, narrowed(rows, [network_id], cameras), fmt, profile,
+        f"{network_id}-network-audit",
+    )  # fmt: skip
 
 
 @router.get(
@@ -120,7 +135,7 @@ def organization_view(
     since: SinceQ = None,
     until: UntilQ = None,
 ) -> StreamingResponse:
-    """Users of that agency and auditors."""
+    """That agency's admins and auditors (permission ``audit.views``)."""
     if platform.store.agency(AgencyId(agency_id)) is None:
         raise NotFoundError(f"no agency {agency_id}")
     _check_agency(user, agency_id)
@@ -140,8 +155,32 @@ def _log_export(
 
 
 def _check_agency(user: User, agency_id: str) -> None:
-    if user.role != "auditor" and user.agency_id != agency_id:
-        raise ForbiddenError("only that agency's users and auditors may read this audit")
+    """The route permission (``audit.views``) admits admins and auditors; an admin reads only
+    its own agency's views, an auditor (cross-agency oversight) every agency's."""
+    if user.role == "auditor":
+        return
+    if user.role != "admin" or user.agency_id != agency_id:
+        raise ForbiddenError("only that agency's admins and auditors may read this audit")
+
+
+@router.get(
+    "/mine",
+    response_class=StreamingResponse,
+    summary="One's own audit entries: every search and change the caller made",
+)
+def own_view(
+    user: CurrentUser,
+    platform: PlatformDep,
+    fmt: Annotated[Literal["jsonl", "flock-org"], Query(alias="format")] = "jsonl",
+    profile: ProfileQ = "internal",
+    since: SinceQ = None,
+    until: UntilQ = None,
+) -> StreamingResponse:
+    """Every signed-in user; only entries written for the caller (``user_id``)."""
+    _log_export(platform, user, "own_audit", user.id, fmt, profile, [])
+    rows = organization_audit(platform.audit, user.agency_id, since=since, until=until)
+    mine = ((i, e) for i, e in rows if e.get("user_id") == user.id)
+    return _stream(platform, mine, fmt, profile, "my-audit")
 
 
 def _stream(

@@ -21,7 +21,8 @@ One record is one JSON object (a ``dict``). The fields, all named as in
   base64 of the evidence crop, a JPEG or PNG of at most 256 KiB. The read's ``crop_ref`` becomes
   ``sha256:<hex of the image>`` and the image is handed back in :attr:`ParseResult.crops` for
   the caller to store before acknowledging the read; a ``crop_ref`` sent alongside must agree.
-  A ``sha256:`` ``crop_ref`` without its image is refused (in files too): a hash alone would
+  A ``sha256:`` ``crop_ref`` without its image is refused (in files too), in any spelling
+  (case, spacing, look-alike or invisible characters, a bare 64-hex digest): a hash alone would
   let a camera owner attach another agency's stored crop to its own read and serve it.
 
 Other keys are ignored silently. A record with any invalid field is rejected as a whole, with one
@@ -30,6 +31,8 @@ Other keys are ignored silently. A record with any invalid field is rejected as 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +42,7 @@ import pyarrow as pa
 
 from plateledger.ingest import fields
 from plateledger.ingest.fields import Checker, Invalid
-from plateledger.store.crops import REF_PREFIX, ref_of
+from plateledger.store.crops import ref_of
 from plateledger.store.schema import INGEST_SCHEMA
 
 _COL = {name: i for i, name in enumerate(INGEST_SCHEMA.names)}
@@ -217,10 +220,22 @@ def _too_old(values: list[Any], oldest: Mapping[str, datetime]) -> bool:
     return floor is not None and values[_TS] < floor
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
 def _borrowed_ref(values: list[Any]) -> bool:
-    """A ``sha256:`` crop reference without its image (in any case or spacing)."""
+    """A ``sha256`` crop reference without its image, in any spelling: any case, spacing or
+    separator (``SHA-256:``), look-alike (NFKC-folded) or invisible characters, a bare 64-hex
+    digest, or a digest inside any non-ASCII text. Other references (``s3://…/<hex>.jpg``, a
+    vendor's id) are kept: they name no stored crop."""
     ref = values[_CROP] if values else None
-    return isinstance(ref, str) and "".join(ref.split()).lower().startswith(REF_PREFIX)
+    if not isinstance(ref, str):
+        return False
+    folded = unicodedata.normalize("NFKC", ref).casefold()
+    bare = re.sub(r"[^0-9a-z]", "", folded)  # drops spacing, separators, invisible characters
+    if bare.startswith("sha256") or _HEX64.fullmatch(bare):
+        return True
+    return not ref.isascii() and _HEX64.search(bare) is not None  # e.g. a Cyrillic "ѕha256:"
 
 
 def _to_table(rows: list[list[Any]]) -> pa.Table:

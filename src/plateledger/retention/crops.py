@@ -3,16 +3,22 @@
 Files are kept by :mod:`plateledger.store.crops`; :class:`Crops` decides around them.
 
 * **Ingest** (``POST /api/v1/reads`` with ``crop_b64``): :meth:`Crops.store_crops` writes every
-  image of a batch before its reads are stored, so an acknowledged read's crop is on disk.
+  image of a batch before its reads are stored, so an acknowledged read's crop is on disk, and
+  records the agency owning the read's camera as one that stored it (``crop_owners``). A
+  ``sha256:`` ``crop_ref`` sent without its image is refused at parse (``ingest.parse``).
+* **Bound to its reads**: a crop is shown or served only through a read whose owner agency
+  stored that crop (sent its bytes). A read that merely names another agency's hash (older
+  data, an import that bypassed the parse) shows no image, whoever asks.
 * **UI**: the results, timeline and alert pages embed the crops of the reads they show as
-  ``data:`` URIs (:meth:`Crops.data_uris`): those reads came from a search that passed the
-  policy and the audit log (or from the agency's own alert queue), so no separate image URL is
-  exposed.
+  ``data:`` URIs (:meth:`Crops.data_uris`, given each read's owner): those reads came from a
+  search that passed the policy and the audit log (or from the agency's own alert queue), so
+  no separate image URL is exposed.
 * **API** (``GET /api/v1/crops/{sha}``, :meth:`Crops.crop_for`): the search log keeps no result
   ids, so "the caller recently searched a read with this crop" cannot be checked. The rule is
   therefore: the crop is served only if a read that references it belongs to a network of the
-  caller's own agency and is inside that agency's retention window. Every request is audited
-  as ``crop_view`` (``success`` or ``denied``); a refusal is the same 404 as an unknown crop.
+  caller's own agency, is inside that agency's retention window, and the agency stored that
+  crop. Every request is audited as ``crop_view`` (``success`` or ``denied``); a refusal is the
+  same 404 as an unknown crop.
 * **Retention** (:meth:`Crops.sweep_after_purge`): crops no read (hot or compacted) and no alert
   references any more are deleted after a purge and counted in a ``purge`` audit event.
 """
@@ -69,19 +75,33 @@ class Crops:
             ref for ref, camera in zip(refs, cameras, strict=True)
             if ref is not None and camera not in brief
         }  # fmt: skip
+        owner_of = self._camera_owners()
         for ref in kept & set(result.crops):
             stored = files.put_crop(self._data_dir, result.crops[ref])
             if stored != ref:  # cannot happen: the parse computed ref from these bytes
                 raise ValueError("crop reference changed between parse and store")
+        owners = {
+            (ref, owner_of[camera]) for ref, camera in zip(refs, cameras, strict=True)
+            if ref in result.crops and ref in kept and camera in owner_of
+        }  # fmt: skip
+        tables.add_crop_owners(self._store, owners)
         return len(kept & set(result.crops))
 
-    def data_uris(self, refs: Iterable[str | None]) -> dict[str, str]:
-        """``crop_ref -> data:`` URI of the stored crops among ``refs`` (others are left out: the
-        page shows its placeholder), up to :data:`PAGE_BUDGET_BYTES` of images in all."""
+    def _camera_owners(self) -> dict[str, str]:
+        network_owner = {n.id: n.agency_id for n in self._store.networks()}
+        return {c.id: network_owner[c.network_id] for c in self._store.cameras()
+                if c.network_id in network_owner}  # fmt: skip
+
+    def data_uris(self, crops: Iterable[tuple[str | None, str]]) -> dict[str, str]:
+        """``crop_ref -> data:`` URI for each ``(crop_ref, owner agency of the read)`` whose
+        owner stored that crop (others are left out: the page shows its placeholder), up to
+        :data:`PAGE_BUDGET_BYTES` of images in all."""
+        pairs = [(ref, owner) for ref, owner in crops if ref]
+        stored_by = tables.crop_owners(self._store, [ref for ref, _ in pairs])
         out: dict[str, str] = {}
         budget = PAGE_BUDGET_BYTES
-        for ref in refs:
-            if not ref or ref in out:
+        for ref, owner in pairs:
+            if ref in out or owner not in stored_by.get(ref, ()):
                 continue
             found = files.read_crop(self._data_dir, ref)
             if found is None or len(found[0]) > budget:
@@ -90,8 +110,9 @@ class Crops:
             out[ref] = f"data:{found[1]};base64,{base64.b64encode(found[0]).decode('ascii')}"
         return out
 
-    def refs_of_reads(self, read_ids: Sequence[int]) -> dict[int, str]:
-        """``read_id -> crop_ref`` of those reads that have a stored-crop reference."""
+    def refs_of_reads(self, read_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """``read_id -> (crop_ref, owner agency)`` of those reads that have a stored-crop
+        reference (give the pairs to :meth:`data_uris`)."""
         return tables.crop_refs_of_reads(self._store, read_ids)
 
     def crop_for(self, user: User, sha: str) -> tuple[bytes, str]:
@@ -101,10 +122,12 @@ class Crops:
         found = files.find_crop(self._data_dir, sha) if files.is_sha(sha) else None
         rows = tables.reads_of_crop(self._store, ref) if found else []
         start = window_start(agency_windows(self._store), user.agency_id, self._clock())
-        own = [r for r in rows if r[2] == user.agency_id and (start is None or r[3] >= start)]
+        stored = user.agency_id in tables.crop_owners(self._store, [ref]).get(ref, ())
+        own = [r for r in rows if stored and r[2] == user.agency_id and
+               (start is None or r[3] >= start)]  # fmt: skip
         subject: dict[str, object] = {"crop": ref if files.is_sha(sha) else "invalid"}
         if found is None or not own:
-            subject["reason"] = "no crop of a read of the caller's agency within retention"
+            subject["reason"] = "no crop its agency stored for a read of its own within retention"
             self._audit("crop_view", user, subject, outcome="denied")
             raise NotFoundError("no such crop, or none you may see", {"sha": sha[:64]})
         subject["read_ids"] = [r[0] for r in own[:MAX_AUDITED_IDS]]
@@ -120,6 +143,7 @@ class Crops:
         if not files.root(self._data_dir).is_dir():
             return 0
         deleted = files.sweep(self._data_dir, tables.referenced_crops(self._store))
+        tables.forget_crop_owners(self._store, {ref for ref, _ in files.iter_crops(self._data_dir)})
         if deleted:
             networks = sorted({n for r in receipts for n in r.networks})
             owners = {n.id: n.agency_id for n in self._store.networks()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from plateledger.retention.base import LegalHold
@@ -20,10 +20,16 @@ _REFERENCED = (
     "SELECT crop_ref FROM hotlist_hits WHERE crop_ref LIKE 'sha256:%'"
 )
 _REFS_OF_READS = (
-    "SELECT read_id, crop_ref FROM (SELECT read_id, crop_ref FROM reads UNION ALL "
-    "SELECT read_id, crop_ref FROM reads_hot) WHERE crop_ref LIKE 'sha256:%' "
-    "AND read_id IN (SELECT UNNEST(?::UBIGINT[]))"
+    "SELECT r.read_id, r.crop_ref, n.agency_id FROM (SELECT read_id, network_key, crop_ref "
+    "FROM reads UNION ALL SELECT read_id, network_key, crop_ref FROM reads_hot) r "
+    "JOIN networks n ON n.key = r.network_key WHERE r.crop_ref LIKE 'sha256:%' "
+    "AND r.read_id IN (SELECT UNNEST(?::UBIGINT[]))"
 )
+_ADD_OWNER = (
+    "INSERT INTO crop_owners VALUES (?, ?, current_timestamp) "
+    "ON CONFLICT (crop_ref, agency_id) DO NOTHING"
+)
+_OWNERS = "SELECT crop_ref, agency_id FROM crop_owners WHERE list_contains(?::VARCHAR[], crop_ref)"
 _HOLDS_OF_AGENCY = (
     "SELECT case_number, read_id, created_by, created_at, note FROM legal_holds "
     "WHERE created_by IN (SELECT id FROM users WHERE agency_id = ?) "
@@ -48,11 +54,35 @@ def referenced_crops(db: Sql) -> set[str]:
     return {str(r[0]) for r in db.execute(_REFERENCED)}
 
 
-def crop_refs_of_reads(db: Sql, read_ids: Sequence[int]) -> dict[int, str]:
-    """``read_id -> crop_ref`` of those of ``read_ids`` that have a stored-crop reference."""
+def crop_refs_of_reads(db: Sql, read_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """``read_id -> (crop_ref, owner agency id)`` of those of ``read_ids`` that have a
+    stored-crop reference."""
     if not read_ids:
         return {}
-    return {int(r[0]): str(r[1]) for r in db.execute(_REFS_OF_READS, [list(read_ids)])}
+    rows = db.execute(_REFS_OF_READS, [list(read_ids)])
+    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+
+def add_crop_owners(db: Sql, pairs: Iterable[tuple[str, str]]) -> None:
+    """Record that each ``(crop_ref, agency id)`` agency stored that crop (idempotent)."""
+    for ref, agency in sorted(set(pairs)):
+        db.execute(_ADD_OWNER, [ref, agency])
+
+
+def crop_owners(db: Sql, refs: Iterable[str]) -> dict[str, frozenset[str]]:
+    """``crop_ref -> agencies that stored it`` for those of ``refs`` stored by any."""
+    out: dict[str, set[str]] = {}
+    for ref, agency in db.execute(_OWNERS, [sorted(set(refs))]):
+        out.setdefault(str(ref), set()).add(str(agency))
+    return {ref: frozenset(agencies) for ref, agencies in out.items()}
+
+
+def forget_crop_owners(db: Sql, present: Collection[str]) -> None:
+    """Drop the owners of crops no longer on disk (after a sweep)."""
+    gone = [str(r[0]) for r in db.execute("SELECT DISTINCT crop_ref FROM crop_owners")
+            if str(r[0]) not in present]  # fmt: skip
+    if gone:
+        db.execute("DELETE FROM crop_owners WHERE list_contains(?::VARCHAR[], crop_ref)", [gone])
 
 
 def held_read_ids(db: Sql) -> frozenset[int]:

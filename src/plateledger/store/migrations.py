@@ -212,6 +212,29 @@ def _protected_activity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE agency_policies ADD COLUMN protected_activity VARCHAR DEFAULT 'deny'")
 
 
+def _crop_owners(con: duckdb.DuckDBPyConnection) -> None:
+    # Which agencies stored each evidence crop (retention/crops.py): a crop is shown only
+    # through a read whose owner stored it, never because a read names its hash. Existing
+    # crops are credited to the agency of the first read (lowest read id) that names them.
+    con.execute(
+        """
+        CREATE TABLE crop_owners (
+            crop_ref VARCHAR NOT NULL, agency_id VARCHAR NOT NULL, stored_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (crop_ref, agency_id));
+        INSERT INTO crop_owners
+        SELECT crop_ref, agency_id, current_timestamp FROM (
+            SELECT r.crop_ref, n.agency_id,
+                   row_number() OVER (PARTITION BY r.crop_ref ORDER BY r.read_id) AS k
+            FROM (SELECT read_id, network_key, crop_ref FROM reads
+                  WHERE crop_ref LIKE 'sha256:%' UNION ALL
+                  SELECT read_id, network_key, crop_ref FROM reads_hot
+                  WHERE crop_ref LIKE 'sha256:%') r
+            JOIN networks n ON n.key = r.network_key)
+        WHERE k = 1;
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -228,6 +251,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0007_accounts", _accounts),
     Migration("0008_assist_requests", _assist_requests),
     Migration("0009_agency_policy_protected_activity", _protected_activity),
+    Migration("0010_crop_owners", _crop_owners),
 )
 
 

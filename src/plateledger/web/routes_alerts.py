@@ -36,8 +36,17 @@ def _card(platform: Platform, hit: dict[str, Any]) -> dict[str, Any]:
     evidence crop as a ``data:`` URI when one is stored (the alert is the agency's own)."""
     alert = platform.hotlists.verification.payload(hit)
     entry = tables.load_entry(platform.store, hit["entry_id"])
-    crop = platform.crops.data_uris([hit.get("crop_ref")]).get(hit.get("crop_ref") or "")
+    ref = hit.get("crop_ref")
+    owner = _camera_owner(platform, hit["camera_id"])
+    crop = platform.crops.data_uris([(ref, owner)]).get(ref or "")
     return {"a": alert, "hit": hit, "entry": entry, "crop": crop}
+
+
+def _camera_owner(platform: Platform, camera_id: str) -> str:
+    """The agency owning the camera's network (the read's owner), or ``""`` if unknown."""
+    owners = {n.id: n.agency_id for n in platform.store.networks()}
+    camera = next((c for c in platform.store.cameras() if c.id == camera_id), None)
+    return owners.get(camera.network_id, "") if camera is not None else ""
 
 
 def _queue(platform: Platform, user: User) -> list[dict[str, Any]]:

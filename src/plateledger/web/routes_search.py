@@ -131,7 +131,9 @@ def results_page(
 ) -> HTMLResponse:  # fmt: skip
     """The results page (table, map, paging when ``form`` holds the query to page through).
     Stored evidence crops of the reads shown are embedded (``data:`` URIs)."""
-    crops = platform_of(request).crops.data_uris(h.read.crop_ref for h in response.hits)
+    crops = platform_of(request).crops.data_uris(
+        (h.read.crop_ref, h.read.owner_agency) for h in response.hits
+    )
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
         carried=carried_fields(form) if form is not None else None, offset=offset,
@@ -165,5 +167,5 @@ def _sighting_crops(request: Request, t: Timeline) -> dict[int, str]:
     refs = platform.crops.refs_of_reads([i for s in t.sightings for i in s.read_ids])
     firsts = {n: next((refs[i] for i in s.read_ids if i in refs), None)
               for n, s in enumerate(t.sightings)}  # fmt: skip
-    uris = platform.crops.data_uris(firsts.values())
-    return {n: uris[ref] for n, ref in firsts.items() if ref in uris}
+    uris = platform.crops.data_uris(pair for pair in firsts.values() if pair is not None)
+    return {n: uris[pair[0]] for n, pair in firsts.items() if pair is not None and pair[0] in uris}
