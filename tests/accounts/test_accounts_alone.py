@@ -82,8 +82,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 def test_a_created_user_signs_in_with_a_session_token_and_every_step_is_audited(
     world: World,
 ) -> None:
-    made = world.accounts.create_user(ADMIN, "il-clerk", IL.id, "Clerk", "officer", PASSWORD)
-    secret, user = world.accounts.sign_in("il-clerk", PASSWORD)
+    made = world.accounts.create_user(ADMIN, "il-pd.clerk", IL.id, "Clerk", "officer", PASSWORD)
+    secret, user = world.accounts.sign_in("il-pd.clerk", PASSWORD)
     assert user == made
     who = world.tokens.principal_for_hash(hash_token(secret))
     assert who is not None and who.user == made and who.token is not None
@@ -92,10 +92,10 @@ def test_a_created_user_signs_in_with_a_session_token_and_every_step_is_audited(
     [created] = world.events("user_change")
     assert created["user_id"] == "il-admin"
     assert created["subject"] == {
-        "action": "create", "user": "il-clerk", "agency": "il-pd", "role": "officer"
+        "action": "create", "user": "il-pd.clerk", "agency": "il-pd", "role": "officer"
     }  # fmt: skip
     [login] = world.events("login")
-    assert login["outcome"] == "success" and login["user_id"] == "il-clerk"
+    assert login["outcome"] == "success" and login["user_id"] == "il-pd.clerk"
     assert login["subject"] == {"method": "password", "session": who.token.token_id}
 
 
@@ -118,7 +118,7 @@ def test_failures_lock_the_account_until_the_clock_passes_the_lockout(world: Wor
 def test_other_agencies_users_are_not_found_and_tokens_are_audited(world: World) -> None:
     with pytest.raises(NotFoundError):
         world.accounts.set_disabled(TX_ADMIN, "il-admin", True)
-    with pytest.raises(ForbiddenError):
+    with pytest.raises(NotFoundError):  # another agency's user: as if there were none
         world.tokens.issue_token(TX_ADMIN, ADMIN, "probe")
     secret, record = world.tokens.issue_token(
         ADMIN, ADMIN, "export", scopes=["hotlists"], expires_at=world.clock.now + timedelta(days=7)
@@ -140,14 +140,15 @@ def test_an_admin_sees_their_agency_users_with_tokens_newest_first(world: World)
         accounts=world.accounts, tokens=world.tokens, registry=registry, store=world.store,
         clock=world.clock,
     )  # fmt: skip
-    world.accounts.create_user(ADMIN, "il-clerk", IL.id, "Clerk", "officer")
-    admin_view.issue_token(ADMIN, "il-clerk", "first", None, [])
+    # tokens in another user's name: only the manage table's scopes (ingest), for an admin
+    world.accounts.create_user(ADMIN, "il-pd.uplink", IL.id, "Uplink", "admin")
+    admin_view.issue_token(ADMIN, "il-pd.uplink", "first", None, ["ingest"])
     world.clock.advance(minutes=1)
-    _, second = admin_view.issue_token(ADMIN, "il-clerk", "second", 30, ["hotlists"])
+    _, second = admin_view.issue_token(ADMIN, "il-pd.uplink", "second", 30, ["ingest"])
     assert second.expires_at == (world.clock.now + timedelta(days=30)).replace(tzinfo=None)
     rows = {str(row.status.user.id): row for row in admin_view.agency_users(ADMIN)}
-    assert set(rows) == {"il-admin", "il-clerk"}  # never the TX admin
-    assert [t.label for t in rows["il-clerk"].tokens] == ["second", "first"]
+    assert set(rows) == {"il-admin", "il-pd.uplink"}  # never the TX admin
+    assert [t.label for t in rows["il-pd.uplink"].tokens] == ["second", "first"]
     with pytest.raises(ForbiddenError):  # an officer is no admin
-        admin_view.agency_users(User(UserId("il-clerk"), IL.id, "Clerk", "officer"))
+        admin_view.agency_users(User(UserId("il-pd.uplink"), IL.id, "Clerk", "officer"))
     assert [e["subject"]["label"] for e in world.events("token_change")] == ["first", "second"]

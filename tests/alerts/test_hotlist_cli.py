@@ -27,10 +27,11 @@ def test_create_import_list_and_refusal(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     lid = json.loads(made.stdout)["id"]
     csv_file = tmp_path / "list.csv"
-    csv_file.write_text("Tag,St,Why\nABC123,IL,stolen\nXYZ9,IL,stolen\n")
+    csv_file.write_text("Tag,St,Why,Case\nABC123,IL,stolen,24-1\nXYZ9,IL,stolen,24-2\n")
     imported = runner.invoke(app, ["import", lid, str(csv_file), *base, tokens["il-admin"],
                                    "--map", "plate=Tag", "--map", "state=St", "--map",
-                                   "reason=Why", "--default-expires", LATER])  # fmt: skip
+                                   "reason=Why", "--map", "case_number=Case",
+                                   "--default-expires", LATER])  # fmt: skip
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.stdout)["imported"] == 2
     listed = runner.invoke(app, ["entries", lid, *base, tokens["il-officer"]])

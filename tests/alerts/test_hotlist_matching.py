@@ -12,7 +12,8 @@ from plateledger.alerts import tables
 from plateledger.alerts.matcher import EntryIndex, match_batch
 from plateledger.alerts.models import Entry
 from plateledger.app.platform import Platform
-from plateledger.domain.types import User
+from plateledger.domain.sharing import SharingAgreement
+from plateledger.domain.types import NetworkId, User
 from plateledger.errors import ForbiddenError
 
 NOW = datetime.now(UTC)
@@ -74,12 +75,29 @@ def new_list(platform: Platform, who: str = "il-admin", **kw: Any) -> str:
     return platform.hotlists.lists.create(admin(platform, who), fields).id
 
 
+def declare_and_share(platform: Platform, requester: str, owner: str, network: str) -> None:
+    """``owner`` accepted ``requester``'s written declaration and shares ``network`` with it."""
+    state = next(a.state for a in platform.store.agencies() if a.id == owner)
+    filed = platform.sharing.file_declaration(
+        admin(platform, requester[:2] + "-admin"), state, "written_declaration",
+        NOW - timedelta(days=1), None, "doc-1",
+    )  # fmt: skip
+    platform.sharing.declarations.decide(admin(platform, owner[:2] + "-admin"), filed.id, True,
+                                         "read and accepted")  # fmt: skip
+    platform.store.save_agreement(SharingAgreement(
+        f"agr-{requester}", NetworkId(network), "agency", requester, None, frozenset(),
+        "setup", NOW - timedelta(days=1),
+    ))  # fmt: skip
+
+
 def test_ingest_matches_flags_state_mismatch_and_skips_expired(platform: Platform) -> None:
     lid = new_list(platform)
     user = admin(platform)
     platform.hotlists.lists.add_entries(user, lid, [
-        {"plate": "ABC1234", "state": "IL", "reason": "stolen", "expires_at": LATER},
-        {"plate": "OLD0001", "state": "IL", "reason": "stolen", "expires_at": LATER},
+        {"plate": "ABC1234", "state": "IL", "reason": "stolen", "case_number": "24-1",
+         "expires_at": LATER},
+        {"plate": "OLD0001", "state": "IL", "reason": "stolen", "case_number": "24-2",
+         "expires_at": LATER},
     ])  # fmt: skip
     assert [h.id for h in platform.hotlists.lists.visible(user)] == [lid]
     entries = {e.plate: e for e in tables.load_entries(platform.store, lid)}
@@ -131,9 +149,13 @@ def test_misread_suppresses_the_pair_and_notifies_the_owner(platform: Platform) 
     lid = new_list(platform, "tx-admin", share_with=["IL"], refresh_hours=1)
     tx = admin(platform, "tx-admin")
     platform.hotlists.lists.add_entries(
-        tx, lid, [{"plate": "QRS5678", "reason": "wanted", "expires_at": LATER}]
-    )
+        tx, lid, [{"plate": "QRS5678", "reason": "wanted", "case_number": "TX-24-9",
+                   "expires_at": LATER}]
+    )  # fmt: skip
     platform.hotlists.lists.subscribe(admin(platform, "il-admin"), lid)
+    # Illinois lets Texas search (and so learn of sightings) only with a declaration it accepted
+    # and an agreement: the alert and the owner's notice both depend on them (entry_policy)
+    declare_and_share(platform, "tx-test-pd", "il-test-pd", "il-net")
     seen: list[tuple[str, dict[str, Any]]] = []
     platform.hotlists.engine.broker.taps.append(lambda agency, m: seen.append((agency, m)))
     reading = {"camera_id": "il-c1", "ts": NOW.isoformat(), "plate": "QR55678"}

@@ -76,10 +76,13 @@ def test_the_api_refuses_the_metadata_address_and_audits_the_url_it_accepts(
                       json={"url": "https://169.254.169.254/latest", "secret": secret})  # fmt: skip
     assert bad.status_code == 422 and "url" in bad.text
     assert _webhook_entries(platform) == []
-    url = "https://hooks.example.org/services/T0/B0/receiver-secret"
+    url = "https://hooks.example.org/services/T0/B0/r3ceiverS3cret9x0q?id=7&token=t0k"
     good = client.post("/api/v1/webhooks", headers=auth(platform, "il-admin"),
                        json={"url": url, "secret": secret})  # fmt: skip
     assert good.status_code == 200
     (entry,) = _webhook_entries(platform)
-    assert entry["subject"]["url"] == "https://hooks.example.org"  # not the secret path
-    assert b"receiver-secret" not in platform.audit.entry(platform.audit.size - 1)
+    # the whole URL, its secret-looking path segment and credential query values redacted
+    assert entry["subject"]["url"] == (
+        "https://hooks.example.org/services/T0/B0/REDACTED?id=7&token=REDACTED"
+    )
+    assert b"r3ceiverS3cret9x0q" not in platform.audit.entry(platform.audit.size - 1)

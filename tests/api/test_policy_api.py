@@ -69,7 +69,14 @@ def test_deny_by_default_then_declaration_then_revoke(
         json={"state": "IL", "signed_at": iso(60 * 24), "document_ref": "doc://tx-il"},
         headers=auth(platform, "tx-admin"),
     )
-    assert filed.status_code == 200
+    assert filed.status_code == 200 and filed.json()["status"] == "pending"
+    pending = search(client, platform, "tx-officer", reason).json()  # filing alone opens nothing
+    assert "il-net" not in {d["network"] for d in pending["networks_searched"]}
+    accepted = client.post(
+        f"/api/v1/declarations/{filed.json()['id']}/accept", json={"note": "signed copy seen"},
+        headers=auth(platform, "il-admin"),
+    )  # fmt: skip
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     allowed = search(client, platform, "tx-officer", reason).json()
     assert "il-net" in {d["network"] for d in allowed["networks_searched"]}
     assert {r["owner_agency"] for r in allowed["results"]} == {"il-test-pd", "tx-test-pd"}

@@ -74,3 +74,18 @@ def test_rerun_reuses_and_refuses_another_size(built: Path) -> None:
             build_demo(platform, READS + 1)
     finally:
         platform.close()
+
+
+def test_the_seeded_declarations_are_accepted_by_every_illinois_owner(built: Path) -> None:
+    """The demo's Texas declarations for Illinois count because each Illinois owner accepted
+    them (filing alone opens nothing), so a Texas stolen-vehicle search reaches Illinois data."""
+    platform = Platform(built)
+    try:
+        store = platform.store
+        agencies = {a.id: a for a in store.agencies()}
+        il_owners = {n.agency_id for n in store.networks() if agencies[n.agency_id].state == "IL"}
+        seeded = {d.agency_id: d for d in store.declarations() if d.state == "IL"}
+        assert set(seeded) == {"tx-dps", "tx-houston-pd"}
+        assert all(d.accepted_by == il_owners for d in seeded.values())
+    finally:
+        platform.close()

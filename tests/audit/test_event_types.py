@@ -81,6 +81,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "hotlist_change": {"action": "create", "entity": "hotlist", "hotlist_id": "hl-1",
                        "hotlist": "Stolen", "details": "created list Stolen (stolen_vehicle)",
                        "entries": [], "entry_count": 0},
+    "hotlist_alert": {"alert_id": "al-1", "read_id": 7, "hotlist_id": "hl-1", "entry_id": "he-1",
+                      "camera_id": "il-c1", "list_owner": "tx-test-pd",
+                      "camera_owner": "il-test-pd", "decision": "allow",
+                      "rule_ids": ["IL.sharing.out_of_state"], "owner_informed": False},
     "user_change": {"action": "password_reset", "user": "il-officer"},
     "token_change": {"action": "issue", "for_user": "u1", "label": "ci", "token": "t-1",
                      "scopes": "all", "expires_at": None},
@@ -95,10 +99,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                        "requested_at": "2025-01-01T00:00:00+00:00",
                        "expires_at": "2025-01-31T00:00:00+00:00", "note": ""},
     "key_rotation": {"old_key": "log+0a0b0c0d+AQ==", "new_key": "log+01020304+AQ=="},
+    "ingest": {"source": "api", "received": 3, "accepted": 2, "refused": 1, "not_retained": 0,
+               "first_read_id": 10, "last_read_id": 11},
+    "alert_delivery": {"alert_id": "al-1", "read_id": 7, "channel": "webhook",
+                       "status": "delivered", "webhook_id": "wh-1",
+                       "url": "https://hooks.example.org/a?token=REDACTED", "attempts": 1},
     "audit_recovery": {"lost_from": 10, "checkpoint_size": 60, "checkpoint_root": "ab" * 32,
                        "note": "disk replaced"},
 }  # fmt: skip
 MORE: list[tuple[str, dict[str, Any]]] = [
+    ("legal_hold", {"action": "place", "case_number": "25-1", "read_ids": [1], "note": "kept",
+                    "expires_at": "2026-01-01T00:00:00+00:00"}),
+    ("legal_hold", {"action": "lapse", "case_number": "25-1", "read_ids": [1], "note": "due"}),
+    ("config_change", {"action": "webhook_private_networks",
+                       "private_networks": ["10.20.0.0/16"], "previous_networks": []}),
+    ("config_change", {"action": "webhook_revoke", "webhook_id": "wh-1",
+                       "url": "https://hooks.example.org/a"}),
+    ("alert_delivery", {"alert_id": "al-1", "read_id": 7, "channel": "sse", "status": "sent"}),
+    ("ingest", {"source": "file:reads.csv", "received": 2, "accepted": 0, "refused": 2,
+                "not_retained": 0, "first_read_id": None, "last_read_id": None}),
     ("user_change", {"action": "lockout", "user": "u1", "failures": 5,
                      "until": "2025-01-01T00:15:00Z"}),
     ("user_change", {"action": "create", "user": "u1", "agency": "il-test-pd", "role": "officer"}),
@@ -118,6 +137,16 @@ MORE: list[tuple[str, dict[str, Any]]] = [
     ("sharing_change", {"action": "revoke", **AGREEMENT, "grantee_kind": "agency",
                         "grantee": "tx-test-pd", "radius_km": None,
                         "revoked_at": "2025-02-01T00:00:00+00:00", "active": False}),
+    ("sharing_change", {"action": "declaration_accept", "id": "dec-1", "state": "IL",
+                        "kind": "written_declaration", "owner_agency": "il-test-pd",
+                        "note": "seen", "status": "accepted",
+                        "before": {"status": "pending", "declaring_agency": "tx-test-pd"},
+                        "after": {"status": "accepted", "declaring_agency": "tx-test-pd"}}),
+    ("hold_approved", {**HOLD_DECISION, "decided_for": "il-test-pd", "networks": ["il-net"],
+                       "rules": ["IL.purpose.prohibited.immigration_enforcement"],
+                       "evidence": [{"start": 0, "end": 3, "text": "HSI", "term": "hsi",
+                                     "class": "immigration_enforcement"}],
+                       "expires_at": "2025-01-02T00:00:00+00:00"}),
     ("sharing_change", {"action": "declaration", "id": "dec-1", "state": "IL",
                         "kind": "written_declaration", "signed_at": "2025-01-01T00:00:00+00:00",
                         "document_ref": "doc-7"}),
@@ -156,7 +185,7 @@ def _event(kind: str, subject: dict[str, Any]) -> AuditEvent:
 
 def test_the_literal_lists_exactly_the_registered_types() -> None:
     assert set(get_args(EventType)) == set(EVENT_CLASSES) == EVENT_TYPES
-    assert len(EVENT_CLASSES) == 20 and set(EXAMPLES) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == 23 and set(EXAMPLES) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("kind", sorted(EVENT_CLASSES))

@@ -25,7 +25,7 @@ from plateledger.domain.types import (
     User,
     UserId,
 )
-from plateledger.errors import ForbiddenError
+from plateledger.errors import ConflictError, ForbiddenError
 from plateledger.policy.base import AccessRequest, Decision
 from plateledger.policy.classifier import Evidence
 from plateledger.policy.on_behalf import narrowest
@@ -254,7 +254,7 @@ def _decisions(found: Authorised | HeldSearch | None) -> list[Decision]:
 
 def test_approval_alone_does_not_lift_the_assist_hold(world: Platform) -> None:
     """A supervisor's approval is no assist request: the resumed search is held again until one
-    is recorded; then the resumed search runs (policy is evaluated again)."""
+    is recorded; the approval was spent by that resume, so the officer searches again."""
     officer, supervisor = user(world, "il-officer"), user(world, "il-supervisor")
     purpose, reason = REQUESTS[1]
     request = SearchRequest(officer, SearchQuery(plate="ABC123"),
@@ -267,5 +267,7 @@ def test_approval_alone_does_not_lift_the_assist_hold(world: Platform) -> None:
     assert all(d.rule_ids[0] == "assist.none" for d in again.networks_excluded
                if d.decision == "hold")  # fmt: skip
     assist(world, "il-supervisor", "il-other-pd")
-    ran = world.search.search(world.holds.resume(held.search_id, officer))
+    with pytest.raises(ConflictError):  # single use: a replayed approval runs nothing
+        world.holds.resume(held.search_id, officer)
+    ran = world.search.search(request)
     assert isinstance(ran, SearchResponse) and ran.networks_searched

@@ -60,7 +60,7 @@ AGREEMENTS = [
 ]  # fmt: skip
 DECLARATIONS = [
     Declaration(f"d-{a}-il", AgencyId(a), "IL", "written_declaration", AT - timedelta(days=5),
-                None, "doc://il")
+                None, "doc://il", frozenset({AgencyId("il-a")}))  # accepted by the IL owner
     for a in AGENCIES
 ]  # fmt: skip
 

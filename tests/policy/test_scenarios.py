@@ -52,13 +52,14 @@ def _grant(
 AGREEMENTS = [_grant(f"{o}-net") for o in OWNERS if o != "tx-hoa"] + [
     _grant("tx-hoa-net", "agency", "tx-a")
 ]
+IL_OWNERS = frozenset({AgencyId("il-a"), AgencyId("il-b")})  # each accepted the declarations
 DECLARATIONS = [
     Declaration("d1", AgencyId("tx-b"), "IL", "written_declaration", AT - timedelta(days=10),
-                None, "doc://tx-b-il"),
+                None, "doc://tx-b-il", IL_OWNERS),
     Declaration("d2", AgencyId("fbi"), "IL", "written_declaration", AT - timedelta(days=10),
-                None, "doc://fbi-il"),
+                None, "doc://fbi-il", IL_OWNERS),
     Declaration("d3", AgencyId("mo-a"), "IL", "written_declaration", AT - timedelta(days=400),
-                AT - timedelta(days=35), "doc://mo-expired"),
+                AT - timedelta(days=35), "doc://mo-expired", IL_OWNERS),
 ]  # fmt: skip
 POLICIES = {
     AgencyId("il-b"): AgencyPolicy(AgencyId("il-b"), require_specific_reason=True),

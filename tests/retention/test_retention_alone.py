@@ -103,7 +103,7 @@ def test_a_shorter_setting_and_a_legal_hold(
 ) -> None:
     audit = sink_for(log, "test")
     settings = RetentionSettings(store=store, audit=audit)
-    holds = LegalHolds(store=store, audit=audit)
+    holds = LegalHolds(store=store, audit=audit, clock=lambda: NOW)
     crops = Crops(store=store, audit=audit, data_dir=tmp_path, non_hit_cameras=frozenset)
     retention = Retention(store=store, audit=audit, data_dir=tmp_path, crops=crops,
                           on_purged=lambda: None, clock=lambda: NOW)  # fmt: skip
@@ -114,7 +114,8 @@ def test_a_shorter_setting_and_a_legal_hold(
     assert (view.cap_days, view.cap_rule, view.setting_days) == (21, "VA.retention", 10)
     assert (view.effective_minutes, view.effective_rule) == (10 * 1440, "agency.va-pd.retention")
     (mid,) = store.find_reads(["MID001"], ReadFilters(), ALL, limit=1)
-    assert holds.place(VA_ADMIN, "25-42", [int(mid.id)], "evidence") == 1
+    review = NOW + timedelta(days=30)
+    assert holds.place(VA_ADMIN, "25-42", [int(mid.id)], "evidence", review) == 1
     (hold,) = events(log, "legal_hold")
     assert hold["subject"]["read_ids"] == [int(mid.id)] and hold["networks"] == ["va-net"]
     assert [h.case_number for h in holds.of_agency(VA_ADMIN)] == ["25-42"]

@@ -18,6 +18,7 @@ from plateledger.accounts.tokens import new_token
 from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import open_note
 from plateledger.audit.cosignature import WitnessSigner, cosign
+from plateledger.domain.sharing import Declaration
 from plateledger.domain.types import (
     OPERATOR,
     Agency,
@@ -142,6 +143,17 @@ class World:
         )  # fmt: skip
         return a.id
 
+    def declaration(self, agency: str) -> str:
+        """A pending declaration another state's agency filed for ``agency``'s state."""
+        state = next(a.state for a in self.platform.store.agencies() if a.id == agency)
+        now = datetime.now(UTC)
+        found = Declaration(
+            f"dec-mx-{self.n()}", AgencyId("va-test-pd"), state, "written_declaration",
+            now - timedelta(days=1), None, "doc://mx",
+        )  # fmt: skip
+        self.platform.store.save_declaration(found)
+        return found.id
+
     def hold(self, agency: str, approved: bool = False) -> str:
         officer = self.user(agency, "officer")
         request = SearchRequest(officer, SearchQuery(plate="ABC123"),
@@ -164,9 +176,9 @@ class World:
         author = self.user(agency, "admin" if role == "anonymous" else role)
         return self.platform.log_event("config_change", author, {"action": "matrix_probe"})
 
-    def fresh_user(self, agency: str) -> str:
+    def fresh_user(self, agency: str, role: str = "officer") -> str:
         user_id = f"mx-{self.n()}"
-        self.platform.accounts.create_user(OPERATOR, user_id, agency, "Matrix", "officer")
+        self.platform.accounts.create_user(OPERATOR, user_id, agency, "Matrix", role)
         return user_id
 
     def token_of(self, user_id: str) -> str:
@@ -238,8 +250,9 @@ def _resume(w: World, role: str, a: str) -> Req:
 def _my_password(w: World, role: str, a: str) -> Req:
     actor = w.actor(role)
     if actor is not None:
-        w.platform.accounts.set_password(OPERATOR, actor.id, PASSWORD)
-    body = {"current_password": PASSWORD, "new_password": PASSWORD + "!"}
+        w.platform.accounts.set_password(OPERATOR, actor.id, PASSWORD, keep_tokens=True)
+    # keep_tokens: the matrix goes on with the actor's token (by default a change revokes it)
+    body = {"current_password": PASSWORD, "new_password": PASSWORD + "!", "keep_tokens": True}
     return Req("POST", _v1("/me/password"), json=body)
 
 
@@ -247,7 +260,8 @@ _my_password.targetless = True  # type: ignore[attr-defined]
 
 
 def _new_user(w: World, role: str, a: str) -> Req:
-    return Req("POST", _v1("/users"), json={"id": f"new-{w.n()}", "name": "New", "role": "officer"})
+    body = {"id": f"il-test-pd.new-{w.n()}", "name": "New", "role": "officer"}  # the namespace
+    return Req("POST", _v1("/users"), json=body)
 
 
 _new_user.targetless = True  # type: ignore[attr-defined]
@@ -284,6 +298,12 @@ def _alert_route(method: str, suffix: str, body: Any = None, verified: bool = Fa
         return Req(method, _v1(f"/alerts/{w.alert(a, verified)}{suffix}"), json=body)
 
     return build
+
+
+def _webhook(w: World, role: str, a: str) -> Req:
+    """A live webhook of agency ``a``, to revoke."""
+    hook = w.platform.hotlists.webhooks.add(w.user(a, "admin"), "https://hooks.invalid/m", "s" * 20)
+    return Req("DELETE", _v1(f"/webhooks/{hook}"))
 
 
 def _fixed(method: str, path: str, body: Any = None, **params: Any) -> Builder:
@@ -333,7 +353,10 @@ NEW_ENTRY = {"plate": "NE1234", "reason": "stolen", "case_number": "c-3", "expir
 AGREEMENT = {"grantee_kind": "agency", "grantee": "va-test-pd", "purposes": ["stolen_vehicle"]}
 DECLARATION = {"state": "IL", "signed_at": "2026-01-01T00:00:00Z", "document_ref": "doc-1"}
 HOTLIST = {"name": "matrix list", "purpose": "stolen_vehicle", "legal_basis": "NCIC file"}
-IMPORT = {"format": "csv", "text": f"plate,reason,expires_at\nIM1234,stolen,{future()}\n"}
+IMPORT = {
+    "format": "csv",
+    "text": f"plate,reason,case_number,expires_at\nIM1234,stolen,c-4,{future()}\n",
+}
 ASSIST = {"on_behalf_of": "va-test-pd", "case_number": "B-24-7",
           "requested_by": "Det. Matrix, 555-0100"}  # fmt: skip
 VERIFY = {"characters_match": True, "state_match": True, "entry_active": True}
@@ -372,6 +395,12 @@ BUILDERS: dict[str, Builder] = {
         "GET", _v1(f"/networks/{NET[a]}/access")),
     "POST /api/v1/agencies/{agency_id}/declarations": lambda w, r, a: Req(
         "POST", _v1(f"/agencies/{a}/declarations"), json=DECLARATION),
+    "GET /api/v1/agencies/{agency_id}/declarations/received": lambda w, r, a: Req(
+        "GET", _v1(f"/agencies/{a}/declarations/received")),
+    "POST /api/v1/declarations/{declaration_id}/accept": lambda w, r, a: Req(
+        "POST", _v1(f"/declarations/{w.declaration(a)}/accept"), json={"note": "ok"}),
+    "POST /api/v1/declarations/{declaration_id}/reject": lambda w, r, a: Req(
+        "POST", _v1(f"/declarations/{w.declaration(a)}/reject"), json={"note": "no"}),
     "PUT /api/v1/agencies/{agency_id}/policy": lambda w, r, a: Req(
         "PUT", _v1(f"/agencies/{a}/policy"), json={"require_specific_reason": True}),
     "GET /api/v1/agencies/{agency_id}/read-ceiling": lambda w, r, a: Req(
@@ -404,7 +433,7 @@ BUILDERS: dict[str, Builder] = {
     "POST /api/v1/hotlists/{hotlist_id}/entries": _hotlist_route("POST", "/entries", NEW_ENTRY),
     "GET /api/v1/hotlists/{hotlist_id}/entries": _hotlist_route("GET", "/entries"),
     "PATCH /api/v1/hotlists/{hotlist_id}/entries/{entry_id}": _entry_route(
-        "PATCH", "", {"reason": "updated"}),
+        "PATCH", "", {"reason": "stolen vehicle report 24-1190"}),
     "POST /api/v1/hotlists/{hotlist_id}/entries/{entry_id}/expire": _entry_route(
         "POST", "/expire"),
     "POST /api/v1/hotlists/{hotlist_id}/import": _hotlist_route("POST", "/import", IMPORT),
@@ -419,6 +448,11 @@ BUILDERS: dict[str, Builder] = {
         "POST", "/disposition", {"disposition": "confirmed"}, verified=True),
     "POST /api/v1/webhooks": _fixed(
         "POST", "/webhooks", {"url": "https://hooks.invalid/x", "secret": "s" * 20}),
+    "GET /api/v1/webhooks": _fixed("GET", "/webhooks"),
+    "DELETE /api/v1/webhooks/{webhook_id}": _webhook,
+    "GET /api/v1/webhooks/private-networks": _fixed("GET", "/webhooks/private-networks"),
+    "PUT /api/v1/webhooks/private-networks": _fixed(
+        "PUT", "/webhooks/private-networks", {"networks": ["10.20.0.0/16"]}),
     "GET /api/v1/me": _fixed("GET", "/me"),
     "POST /api/v1/me/password": _my_password,
     "GET /api/v1/me/tokens": _fixed("GET", "/me/tokens"),
@@ -436,6 +470,7 @@ BUILDERS: dict[str, Builder] = {
     "GET /api/v1/users/{user_id}/tokens": lambda w, r, a: Req(
         "GET", _v1(f"/users/{w.fresh_user(a)}/tokens")),
     "POST /api/v1/users/{user_id}/tokens": lambda w, r, a: Req(
-        "POST", _v1(f"/users/{w.fresh_user(a)}/tokens"), json={"label": "matrix"}),
+        "POST", _v1(f"/users/{w.fresh_user(a, 'admin')}/tokens"),  # manage table: ingest only
+        json={"label": "matrix", "scopes": ["ingest"]}),
     "DELETE /api/v1/users/{user_id}/tokens/{token_id}": _user_token,
 }  # fmt: skip

@@ -330,7 +330,7 @@ def test_agency_admins_reach_only_their_agency(client: TestClient, platform: Pla
     assert client.delete(f"{V1}/users/il-officer/tokens/{tx_id}", headers=admin).status_code == 404
     assert client.delete(f"{V1}/me/tokens/{tx_id}", headers=admin).status_code == 404
     new = {
-        "id": "il-new-officer",
+        "id": "il-test-pd.new-officer",
         "name": "New Officer",
         "role": "officer",
         "password": "a long enough password",

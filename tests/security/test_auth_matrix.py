@@ -98,6 +98,15 @@ TABLE: dict[str, Rule] = {
     "DELETE /api/v1/networks/{network_id}/sharing/{agreement_id}": ADMIN_OWN,
     "GET /api/v1/networks/{network_id}/access": OWN_STAFF,
     "POST /api/v1/agencies/{agency_id}/declarations": ADMIN_OWN,
+    "GET /api/v1/agencies/{agency_id}/declarations/received": ADMIN_OWN,
+    # a declaration filed for the target's state: any owner admin of that state decides its own
+    # networks' part (IL here: own and same_state); another state's is 404
+    "POST /api/v1/declarations/{declaration_id}/accept": rule(
+        (("admin",), frozenset({"own", "same_state"}))
+    ),
+    "POST /api/v1/declarations/{declaration_id}/reject": rule(
+        (("admin",), frozenset({"own", "same_state"}))
+    ),
     "PUT /api/v1/agencies/{agency_id}/policy": ADMIN_OWN,
     "GET /api/v1/agencies/{agency_id}/read-ceiling": OWN_STAFF,
     "PUT /api/v1/agencies/{agency_id}/read-ceiling": ADMIN_OWN,  # audited config_change
@@ -132,6 +141,10 @@ TABLE: dict[str, Rule] = {
     "POST /api/v1/alerts/{alert_id}/verify": INVESTIGATORS_OWN,
     "POST /api/v1/alerts/{alert_id}/disposition": INVESTIGATORS_OWN,
     "POST /api/v1/webhooks": ADMIN,
+    "GET /api/v1/webhooks": ADMIN,  # the caller's agency's only
+    "DELETE /api/v1/webhooks/{webhook_id}": ADMIN_OWN,
+    "GET /api/v1/webhooks/private-networks": ADMIN,  # the caller's agency's only
+    "PUT /api/v1/webhooks/private-networks": ADMIN,
     "GET /api/v1/me": ANY_STAFF,
     "POST /api/v1/me/password": ANY_STAFF,
     "GET /api/v1/me/tokens": ANY_STAFF,

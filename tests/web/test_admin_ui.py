@@ -16,6 +16,7 @@ from markupsafe import escape
 from conftest import auth, iso
 from plateledger.api.app import create_app
 from plateledger.app.platform import Platform
+from plateledger.domain.types import OPERATOR
 from plateledger.store.accounts import tokens_of
 from web.ui_client import csrf, sign_in
 
@@ -98,12 +99,13 @@ def test_legal_holds_only_on_own_reads(client: TestClient, platform: Platform) -
     sign_in(client, platform, "il-admin")
     stored = "SELECT read_id, plate FROM reads_hot UNION ALL SELECT read_id, plate FROM reads"
     ids = {r[1]: int(r[0]) for r in platform.store.execute(stored)}
+    review = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
     held = post(client, "/legal-holds", case_number="HOLD-1", read_ids=str(ids["ABC123"]),
-                note="homicide evidence")  # fmt: skip
+                note="homicide evidence", expires_on=review)  # fmt: skip
     assert held.status_code == 200 and "<td>HOLD-1</td>" in held.text
     assert platform.store.legal_hold_ids("HOLD-1") == [ids["ABC123"]]
     foreign = post(client, "/legal-holds", case_number="HOLD-2", read_ids=str(ids["XYZ999"]),
-                   note="not ours")  # fmt: skip
+                   note="not ours", expires_on=review)  # fmt: skip
     assert foreign.status_code == 422 and "read_ids: no read of your agency" in foreign.text
     assert platform.store.legal_hold_ids("HOLD-2") == []
     junk = post(client, "/legal-holds", case_number="H", read_ids="12; DROP", note="x")
@@ -193,8 +195,13 @@ def test_tokens_are_issued_once_and_revoked(client: TestClient, platform: Platfo
     assert bad.status_code == 422 and "label: " in bad.text
     late = post(client, "/tokens", user_id="il-officer", label="car 12", expires_days="9999")
     assert late.status_code == 422 and "expires_days: " in late.text
-    issued = post(client, "/tokens", user_id="il-officer", label="car 12", expires_days="30",
+    # never a search token in an officer's name (the manage table: ingest only, for admins)
+    search = post(client, "/tokens", user_id="il-officer", label="car 12", expires_days="30",
                   scopes=["search"])  # fmt: skip
+    assert search.status_code == 403
+    platform.accounts.create_user(OPERATOR, "il-test-pd.uplink", "il-test-pd", "Uplink", "admin")
+    issued = post(client, "/tokens", user_id="il-test-pd.uplink", label="camera 12",
+                  expires_days="30", scopes=["ingest"])  # fmt: skip
     secret = re.search(r'<code id="new-token">([^<]+)</code>', issued.text)
     assert issued.status_code == 200 and secret
     headers = {"Authorization": f"Bearer {secret.group(1)}"}
@@ -218,7 +225,8 @@ def test_hotlists_show_entry_counts_and_subscriptions(
     hotlist = client.post("/api/v1/hotlists", json=body, headers=il).json()
     expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     entries = [
-        {"plate": p, "reason": "stolen", "expires_at": expires} for p in ("AAA111", "BBB222")
+        {"plate": p, "reason": "stolen", "case_number": "24-1", "expires_at": expires}
+        for p in ("AAA111", "BBB222")
     ]
     assert client.post(
         f"/api/v1/hotlists/{hotlist['id']}/entries", json=entries, headers=il

@@ -35,7 +35,7 @@ INVESTIGATOR_PAGES = {"/ui/search", "/ui/alerts"}
 ADMIN_PAGES = {
     "/ui/admin", "/ui/admin/cameras", "/ui/admin/retention", "/ui/admin/hotlists",
     "/ui/admin/sharing",
-    "/ui/admin/access", "/ui/admin/users",
+    "/ui/admin/access", "/ui/admin/users", "/ui/admin/webhooks",
 }  # fmt: skip
 AUDIT_PAGES = {"/ui/audit", "/ui/audit/oversight"}
 EXPECTED = {

@@ -56,9 +56,11 @@ class AgencyUsers:
         ]  # fmt: skip
 
     def issue_token(
-        self, admin: User, user_id: str, label: str, days: int | None, scopes: list[str]
-    ) -> tuple[str, TokenRecord]:
-        """A new API token for a user of the admin's agency: (secret, shown once; its record)."""
+        self, admin: User, user_id: str, label: str, days: int | None, scopes: list[str],
+        issuer: TokenRecord | None = None,
+    ) -> tuple[str, TokenRecord]:  # fmt: skip
+        """A new API token for a user the admin manages (or the admin): (secret, shown once;
+        its record). ``issuer``: the API token the admin's UI session was signed in with."""
         self._registry.own_agency(admin)
         user = self._tokens.target_user(admin, user_id)
         expires = None
@@ -70,7 +72,7 @@ class AgencyUsers:
                 )
             expires = self._clock() + timedelta(days=days)
         return self._tokens.issue_token(
-            admin, user, label, scopes=scopes or None, expires_at=expires
+            admin, user, label, scopes=scopes or None, expires_at=expires, issuer=issuer
         )
 
 

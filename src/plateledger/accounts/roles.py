@@ -8,7 +8,7 @@ once per process: the API, the web UI and the CLI all ask :func:`role_table`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -36,11 +36,21 @@ class ScopeInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ManageRule:
+    """What users of one role may do to other users of their own agency (``manage.by``)."""
+
+    roles: frozenset[str]  # the target roles it manages
+    token_scopes: frozenset[str]  # the only scopes of a token it issues in another's name
+
+
+@dataclass(frozen=True, slots=True)
 class RoleTable:
     permissions: Mapping[str, str]  # name -> what it allows
     roles: Mapping[str, RoleInfo]
     scopes: Mapping[str, ScopeInfo]
     every_token: frozenset[str] = frozenset()
+    manage: Mapping[str, ManageRule] = field(default_factory=dict)  # actor role -> rule
+    privilege: tuple[str, ...] = ()  # lowest first
 
     @property
     def public(self) -> frozenset[str]:
@@ -88,7 +98,10 @@ def parse_roles(text: str, source: str) -> RoleTable:
     """Parse and validate a roles document (raises ``PolicyDataError`` naming the key)."""
     r = Reader(source)
     doc = r.mapping(
-        load_document(text, source), "", ("permissions", "roles", "scopes", "every_token")
+        load_document(text, source),
+        "",
+        ("permissions", "roles", "scopes", "every_token"),
+        ("manage",),
     )
     perms = r.mapping(doc["permissions"], "permissions")
     if not perms:
@@ -102,7 +115,8 @@ def parse_roles(text: str, source: str) -> RoleTable:
     orphans = sorted(set(described) - in_scopes - every - roles[PUBLIC].permissions)
     if orphans:
         raise r.fail("scopes", f"permission {orphans[0]!r} is in no scope")
-    return RoleTable(described, roles, scopes, every)
+    manage, privilege = _manage(r, doc.get("manage"), roles, scopes)
+    return RoleTable(described, roles, scopes, every, manage, privilege)
 
 
 def _roles(r: Reader, value: Any, known: Mapping[str, str]) -> dict[str, RoleInfo]:
@@ -141,4 +155,43 @@ def _scopes(r: Reader, value: Any, known: Mapping[str, str]) -> dict[str, ScopeI
     return out
 
 
-__all__ = ["PUBLIC", "PolicyDataError", "RoleInfo", "RoleTable", "ScopeInfo", "role_table"]
+def _manage(
+    r: Reader, value: Any, roles: Mapping[str, RoleInfo], scopes: Mapping[str, ScopeInfo]
+) -> tuple[dict[str, ManageRule], tuple[str, ...]]:
+    """``manage``: validated so that no rule lets a role manage a higher-ranked role or an
+    auditor, nor give away in another's name a permission the manager's role lacks."""
+    if value is None:
+        return {}, ()
+    m = r.mapping(value, "manage", ("privilege", "by"))
+    users = sorted(set(roles) - {PUBLIC})
+    privilege = tuple(r.choices(m["privilege"], "manage.privilege", users, "role"))
+    if sorted(privilege) != users:
+        raise r.fail("manage.privilege", f"must rank every role: {', '.join(users)}")
+    out: dict[str, ManageRule] = {}
+    for actor, body in r.mapping(m["by"], "manage.by", (), users).items():
+        where = f"manage.by.{actor}"
+        b = r.mapping(body, where, ("roles", "token_scopes"))
+        targets = frozenset(r.choices(b["roles"], f"{where}.roles", users, "role"))
+        given = frozenset(r.choices(b["token_scopes"], f"{where}.token_scopes", scopes, "scope"))
+        own = roles[actor].permissions
+        if "users.manage" not in own:
+            raise r.fail(where, f"role {actor!r} does not hold users.manage")
+        for target in sorted(targets):
+            if privilege.index(target) > privilege.index(actor) or (target == "auditor" != actor):
+                raise r.fail(f"{where}.roles", f"{actor!r} may not manage {target!r}")
+        for scope in sorted(given):
+            if not scopes[scope].permissions <= own:
+                raise r.fail(f"{where}.token_scopes", f"scope {scope!r} exceeds role {actor!r}")
+        out[actor] = ManageRule(targets, given)
+    return out, privilege
+
+
+__all__ = [
+    "ManageRule",
+    "PUBLIC",
+    "PolicyDataError",
+    "RoleInfo",
+    "RoleTable",
+    "ScopeInfo",
+    "role_table",
+]

@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from plateledger.accounts import manage
+from plateledger.accounts.manage import Action
 from plateledger.accounts.roles import role_table
 from plateledger.audit.sink import AuditSink
 from plateledger.domain.clock import Clock, utc_now
-from plateledger.domain.types import OPERATOR, User, UserId
+from plateledger.domain.types import User, UserId
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.store import accounts as db
 from plateledger.store.accounts import TokenKind, TokenRecord
@@ -61,16 +63,6 @@ def anonymous() -> Principal:
     return Principal(None, role_table().public)
 
 
-def may_manage(actor: User, target: User) -> bool:
-    """Own tokens (account.self), or an admin's for users of the same agency (users.manage)."""
-    table = role_table()
-    if actor is OPERATOR:
-        return True
-    if actor.id == target.id:
-        return "account.self" in table.of_role(actor.role)
-    return actor.agency_id == target.agency_id and "users.manage" in table.of_role(actor.role)
-
-
 def token_out(record: TokenRecord, now: datetime | None = None) -> dict[str, object]:
     now = naive_utc(now or datetime.now(UTC))
     return {
@@ -98,32 +90,27 @@ class Tokens:
         user, record = found
         return Principal(user, role_table().effective(user.role, record.scopes), record)
 
-    def target_user(self, actor: User, user_id: str) -> User:
-        """The user ``actor`` may manage; other agencies' users are reported as not found."""
+    def target_user(self, actor: User, user_id: str, action: Action = "tokens") -> User:
+        """The user ``actor`` may ``action`` (``manage.decide``); an id that does not exist and
+        a user of another agency get the same not-found answer."""
         user = db.user_by_id(self._store, user_id)
-        if user is None or (actor is not OPERATOR and user.agency_id != actor.agency_id):
-            raise NotFoundError(f"no user {user_id!r} in your agency", {"field": "user_id"})
-        if not may_manage(actor, user):
-            raise ForbiddenError("only the user or an admin of their agency may do this")
-        return user
+        if user is None:
+            raise manage.not_found(user_id)
+        return manage.require(actor, user, action)
 
     def issue_token(
         self, actor: User, user: User, label: str, *,
         scopes: Iterable[str] | None = None, expires_at: datetime | None = None,
-        kind: TokenKind = "api", within: Iterable[str] | None = None,
+        kind: TokenKind = "api", issuer: TokenRecord | None = None,
     ) -> tuple[str, TokenRecord]:  # fmt: skip
-        """Issue a token for ``user`` (checked: ``may_manage``). ``within``: the issuing token's
-        scopes, so a narrowed token can only mint tokens at most as narrow as itself."""
-        if not may_manage(actor, user):
-            raise ForbiddenError("only the user or an admin of their agency may issue their tokens")
+        """Issue a token for ``user`` (checked: ``manage.decide``). ``issuer``: the token the
+        request came with, if any: the new token's scopes must be a subset of its scopes and
+        its expiry no later than its expiry (a token never mints a broader or longer one)."""
         label = label.strip()
         if not 1 <= len(label) <= 100:
             raise ValidationError("label: 1 to 100 characters", {"field": "label"})
         names = role_table().check_scopes(user.role, scopes) if scopes is not None else None
-        if within is not None:
-            outer = set(within)
-            if names is None or not set(names) <= outer:
-                raise ForbiddenError(f"this token may only issue tokens within: {sorted(outer)}")
+        manage.require(actor, user, "issue_token", names)
         now = naive_utc(self._clock())
         expires = naive_utc(expires_at) if expires_at is not None else None
         if expires is not None and not now < expires <= now + timedelta(days=MAX_TOKEN_DAYS):
@@ -131,6 +118,8 @@ class Tokens:
                 f"expires_at: must be in the future and within {MAX_TOKEN_DAYS} days",
                 {"field": "expires_at"},
             )
+        if issuer is not None:
+            _within(issuer, names, expires)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = hash_token(secret)
         record = TokenRecord(digest[:16], user.id, label, kind, names, now, expires, False)
@@ -140,25 +129,53 @@ class Tokens:
                 {"action": "issue", "for_user": user.id, "label": label,
                  "token": record.token_id,
                  "scopes": list(names) if names is not None else "all",
-                 "expires_at": expires.isoformat() if expires else None},
+                 "expires_at": expires.isoformat() if expires else None,
+                 "via_token": issuer.token_id if issuer is not None else None},
             )  # fmt: skip
         db.insert_token(self._store, digest, record)
         return secret, record
 
+    def session_for(self, who: Principal, hours: int) -> tuple[str, TokenRecord]:
+        """A UI session token for a principal signed in with an API token: its own revocable
+        record (sign-out ends it server-side) with the API token's scopes and no later expiry
+        than the API token or ``hours`` from now, whichever comes first."""
+        assert who.user is not None and who.token is not None
+        limit = naive_utc(self._clock()) + timedelta(hours=hours)
+        parent = who.token.expires_at
+        expires = min(parent, limit) if parent is not None else limit
+        return self.issue_token(
+            who.user, who.user, f"ui session (token {who.token.token_id})", kind="session",
+            scopes=who.token.scopes, expires_at=expires,
+        )  # fmt: skip
+
     def list_tokens(self, actor: User, user: User) -> list[TokenRecord]:
         """``user``'s tokens, all kinds, if ``actor`` may manage them."""
-        if not may_manage(actor, user):
-            raise ForbiddenError("only the user or an admin of their agency may list their tokens")
+        manage.require(actor, user, "tokens")
         return db.tokens_of(self._store, [user.id])
 
     def revoke(self, actor: User, token_id: str) -> TokenRecord:
         """Revoke a token ``actor`` may manage; any other id is reported as not found."""
         record = db.token_by_id(self._store, token_id)
         owner = db.user_by_id(self._store, record.user_id) if record else None
-        if record is None or owner is None or not may_manage(actor, owner):
+        if record is None or owner is None or not manage.decide(actor, owner, "tokens"):
             raise NotFoundError(f"no token {token_id!r} that you may manage", {"field": "token_id"})
         self._audit(
             "token_change", actor, {"action": "revoke", "for_user": owner.id, "token": token_id}
         )
         db.revoke_token(self._store, token_id)
         return record
+
+
+def _within(issuer: TokenRecord, names: tuple[str, ...] | None, expires: datetime | None) -> None:
+    """Refuse a token broader or longer-lived than the token that asks for it."""
+    if issuer.scopes is not None and (names is None or not set(names) <= set(issuer.scopes)):
+        raise ForbiddenError(
+            f"this token may only issue tokens within its scopes: {', '.join(issuer.scopes)}",
+            {"field": "scopes"},
+        )
+    if issuer.expires_at is not None and (expires is None or expires > issuer.expires_at):
+        raise ForbiddenError(
+            "this token may only issue tokens that expire no later than it does "
+            f"({issuer.expires_at.isoformat()}Z)",
+            {"field": "expires_at"},
+        )

@@ -17,7 +17,9 @@ from typing import cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from plateledger.accounts import manage
 from plateledger.accounts.base import AccountsStore
+from plateledger.accounts.throttle import SignInThrottle, SignInThrottled
 from plateledger.accounts.tokens import Tokens, naive_utc
 from plateledger.audit.fingerprint import Fingerprint, fingerprinter, new_key
 from plateledger.audit.sink import AuditSink
@@ -89,19 +91,31 @@ class Accounts:
         self._fingerprint = fingerprint or fingerprinter(new_key())
         # sign-in issues a session token and checks who may manage whom: the same tokens
         self._tokens = Tokens(store=store, audit=audit, clock=clock)
+        self.throttle = SignInThrottle()  # failed sign-ins per client address
 
-    def set_password(self, actor: User, user_id: str, password: str) -> User:
-        """Set (or reset) a password: the user themself, an admin of their agency, or the CLI.
-        Clears failures and lockout and ends the user's UI sessions."""
-        user = self._tokens.target_user(actor, user_id)
+    def set_password(
+        self, actor: User, user_id: str, password: str, *, keep_tokens: bool = False
+    ) -> User:
+        """Set (or reset) a password: the user themself, a manager of theirs, or the CLI.
+        Clears failures and lockout and ends the user's UI sessions; replacing a password also
+        revokes the user's API tokens unless ``keep_tokens`` (recorded in the audit entry)."""
+        user = self._tokens.target_user(actor, user_id, "password")
         check_password_strength(password)
         action = "password_change" if actor.id == user.id else "password_reset"
-        self._audit("user_change", actor, {"action": action, "user": user.id})
+        had = db.credentials(self._store, user.id)
+        revoke_api = had is not None and had.password_hash is not None and not keep_tokens
+        self._audit(
+            "user_change",
+            actor,
+            {"action": action, "user": user.id, "api_tokens": "revoked" if revoke_api else "kept"},
+        )
         db.set_password_hash(self._store, user.id, _hasher.hash(password), self._now())
-        db.revoke_tokens_of(self._store, user.id, "session")
+        db.revoke_tokens_of(self._store, user.id, None if revoke_api else "session")
         return user
 
-    def change_own_password(self, user: User, current: str, new: str) -> None:
+    def change_own_password(
+        self, user: User, current: str, new: str, *, keep_tokens: bool = False
+    ) -> None:
         """A wrong current password counts toward the lockout like a failed sign-in, so a
         stolen token cannot be used to guess the password."""
         creds = db.credentials(self._store, user.id)
@@ -114,10 +128,25 @@ class Accounts:
         if not _verify(creds.password_hash, current):
             self._bad_password(user, now)
             raise ForbiddenError("current_password: does not match (or the account is locked)")
-        self.set_password(user, user.id, new)
+        self.set_password(user, user.id, new, keep_tokens=keep_tokens)
 
-    def sign_in(self, user_id: str, password: str) -> tuple[str, User]:
-        """Check a password; on success return (session token secret, user)."""
+    def sign_in(self, user_id: str, password: str, client: str | None = None) -> tuple[str, User]:
+        """Check a password; on success return (session token secret, user). ``client`` (the
+        caller's address): refused with ``SignInThrottled`` (429) after too many failures from
+        it, whatever the user ids; the failure that starts a block is audited."""
+        if client is not None and (wait := self.throttle.retry_after(client)):
+            raise SignInThrottled(wait)
+        try:
+            return self._sign_in(user_id, password)
+        except AuthenticationError:
+            if client is not None and self.throttle.failed(client):
+                self._failed(None, {"reason": "client_throttled",
+                                    "client_hash": self._fingerprint(client),
+                                    "failures": self.throttle.max_failures,
+                                    "window_s": int(self.throttle.window_s)})  # fmt: skip
+            raise
+
+    def _sign_in(self, user_id: str, password: str) -> tuple[str, User]:
         user = db.user_by_id(self._store, user_id) if USER_ID.fullmatch(user_id) else None
         if user is None:
             _verify(_DUMMY_HASH, password)
@@ -168,18 +197,22 @@ class Accounts:
         self, actor: User, user_id: str, agency_id: str, name: str, role: str,
         password: str | None = None,
     ) -> User:  # fmt: skip
-        """A new user. Agency admins create officers, supervisors and admins of their own
-        agency; auditors (who read every agency's audit) are created by the operator (CLI)."""
+        """A new user, of a role the actor manages in its own agency (``manage.decide``):
+        auditors (who read every agency's audit) are created by the operator (CLI). An agency
+        admin's new ids live in the agency's namespace (``<agency id>.<name>``), which no other
+        agency's user can hold: a taken id then only ever names a user of the own agency."""
         if not USER_ID.fullmatch(user_id) or user_id in RESERVED_IDS:
             raise ValidationError(
                 "user_id: 2-64 of a-z 0-9 . _ - (starting with a letter or digit), not reserved",
                 {"field": "user_id"},
             )
+        self._check_namespace(actor, user_id, agency_id)
         if role not in ROLES:
             raise ValidationError(f"role: one of {', '.join(ROLES)}", {"field": "role"})
-        if actor is not OPERATOR and (agency_id != actor.agency_id or role == "auditor"):
-            raise ForbiddenError("agency admins create officers, supervisors and admins of their "
-                                 "own agency; auditors are created by the operator")  # fmt: skip
+        proposed = User(UserId(user_id), AgencyId(agency_id), name.strip(), _role(role))
+        decision = manage.decide(actor, proposed, "create")
+        if not decision:
+            raise ForbiddenError(f"you may not create this user: {decision.reason}")
         if self._store.agency(AgencyId(agency_id)) is None:
             raise NotFoundError(f"no agency {agency_id!r}", {"field": "agency_id"})
         if not 1 <= len(name.strip()) <= 200:
@@ -187,8 +220,8 @@ class Accounts:
         if password is not None:
             check_password_strength(password)
         if db.user_by_id(self._store, user_id) is not None:
-            raise ConflictError(f"user {user_id!r} already exists", {"field": "user_id"})
-        user = User(UserId(user_id), AgencyId(agency_id), name.strip(), _role(role))
+            raise ConflictError(f"user id {user_id!r} is not available", {"field": "user_id"})
+        user = proposed
         self._audit(
             "user_change", actor,
             {"action": "create", "user": user.id, "agency": agency_id, "role": role},
@@ -198,10 +231,21 @@ class Accounts:
             db.set_password_hash(self._store, user.id, _hasher.hash(password), self._now())
         return user
 
+    def _check_namespace(self, actor: User, user_id: str, agency_id: str) -> None:
+        """Admins create ids under ``<agency>.`` only; nobody creates an id under another
+        existing agency's prefix (so a 409 never confirms another agency's user)."""
+        prefix, dot, _ = user_id.partition(".")
+        foreign = dot and prefix != agency_id and self._store.agency(AgencyId(prefix)) is not None
+        if foreign or (actor is not OPERATOR and not user_id.startswith(f"{agency_id}.")):
+            raise ValidationError(
+                f"user_id: new users of this agency are named {agency_id}.<name>",
+                {"field": "user_id"},
+            )
+
     def set_disabled(self, actor: User, user_id: str, disabled: bool) -> User:
         """Lock (disable: no sign-in, no token works) or unlock an account; unlocking also
         clears a failure lockout."""
-        user = self._tokens.target_user(actor, user_id)
+        user = self._tokens.target_user(actor, user_id, "lock")
         if user.id == actor.id:
             raise ForbiddenError("you cannot lock or unlock your own account")
         action = "lock" if disabled else "unlock"

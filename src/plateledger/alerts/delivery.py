@@ -6,8 +6,10 @@ Webhooks are POSTed from one background thread, signed with HMAC-SHA256 over the
 (header ``X-Plateledger-Signature: sha256=<hex>``, with ``X-Plateledger-Timestamp``), and
 retried with exponential backoff. Before each attempt the host is resolved and checked again and
 the connection pinned to the checked address (``webhook_pin``: DNS rebinding); a refused target
-is a failed delivery (counted in ``failed``, logged with the reason), not retried. Logs name
-alert ids, never plates.
+is a failed delivery (counted in ``failed``, logged with the reason), not retried. Each
+delivery is audited: an SSE frame before it is sent (``sse_stream``'s ``before_alert``), a
+webhook once it settles (``WebhookSender.on_settled``: delivered, failed or refused); a webhook
+revoked while its delivery waited is refused. Logs name alert ids, never plates.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from plateledger.alerts.webhook_pin import (
     pin_webhook_url,
     system_resolve,
 )
+from plateledger.alerts.webhook_urls import Network
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +108,13 @@ async def sse_stream(
     disconnected: Callable[[], Awaitable[bool]],
     encode: Callable[[dict[str, Any]], bytes] = sse_frame,
     hello: bytes = b": connected\n\n",
+    before_alert: Callable[[dict[str, Any]], Awaitable[object]] | None = None,
 ) -> AsyncIterator[bytes]:
     """The SSE byte stream of one client: ``hello``, then each alert for ``agency_id`` as
     ``encode`` frames it, with a keepalive comment every ``KEEPALIVE_S`` seconds of silence,
-    until the client disconnects (API and UI streams differ only in framing)."""
+    until the client disconnects (API and UI streams differ only in framing).
+    ``before_alert(message)`` runs before each alert frame (the delivery's audit entry): if it
+    raises, the stream ends without sending it."""
     listener = broker.listen(agency_id)
     try:
         yield hello
@@ -118,6 +124,8 @@ async def sse_stream(
             except TimeoutError:
                 yield b": keepalive\n\n"
                 continue
+            if before_alert is not None and message.get("event", "alert") == "alert":
+                await before_alert(message)
             yield encode(message)
     finally:
         broker.leave(listener)
@@ -135,6 +143,27 @@ class Delivery:
     secret: str
     body: bytes
     alert_id: str
+    agency_id: str = ""
+    read_id: int = 0
+    camera_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HookTarget:
+    """A live webhook as delivery needs it: its id and its agency's allowed private ranges."""
+
+    hook_id: str
+    private: tuple[Network, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """How a webhook delivery ended: ``delivered``, ``failed`` or ``refused``."""
+
+    status: str
+    attempts: int
+    hook_id: str = ""
+    reason: str | None = None
 
 
 class WebhookSender:
@@ -156,6 +185,10 @@ class WebhookSender:
         self._resolve = resolve
         #: development only (PLATELEDGER_DEV_WEBHOOKS=1): may plain http reach loopback?
         self.loopback_allowed: Callable[[], bool] = lambda: False
+        #: the live webhook of (agency, url), or None when it was revoked (then refused)
+        self.lookup: Callable[[str, str], HookTarget | None] = lambda _a, _u: HookTarget("")
+        #: told once per delivery when it settles (the audit); a failure is logged
+        self.on_settled: Callable[[Delivery, Settled], object] = lambda _d, _s: None
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -164,7 +197,11 @@ class WebhookSender:
 
     def send(self, url: str, secret: str, message: dict[str, Any]) -> None:
         body = orjson.dumps(message)
-        self._queue.put(Delivery(url, secret, body, str(message.get("alert_id", ""))))
+        self._queue.put(Delivery(
+            url, secret, body, str(message.get("alert_id", "")),
+            str(message.get("agency_id", "")), int(message.get("read_id") or 0),
+            str(message.get("camera_id") or ""),
+        ))  # fmt: skip
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
@@ -182,9 +219,17 @@ class WebhookSender:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            self._deliver(item)
+            settled = self._deliver(item)
+            try:
+                self.on_settled(item, settled)
+            except Exception:  # the audit failed: say so; the delivery itself has happened
+                log.exception("could not audit the webhook delivery of alert %s", item.alert_id)
 
-    def _deliver(self, item: Delivery) -> None:
+    def _deliver(self, item: Delivery) -> Settled:
+        hook = self.lookup(item.agency_id, item.url)
+        if hook is None:
+            self.failed += 1
+            return Settled("refused", 0, reason="the webhook was revoked")
         for attempt in range(self.attempts):
             stamp = str(int(time.time()))
             headers = {
@@ -194,23 +239,25 @@ class WebhookSender:
             }
             try:
                 target = pin_webhook_url(
-                    item.url, resolve=self._resolve, allow_loopback_http=self.loopback_allowed()
-                )
+                    item.url, resolve=self._resolve, allow_loopback_http=self.loopback_allowed(),
+                    private=hook.private,
+                )  # fmt: skip
             except WebhookRefused as exc:
                 log.warning("webhook for alert %s: refused: %s", item.alert_id, exc)
                 self.failed += 1
-                return
+                return Settled("refused", attempt, hook.hook_id, str(exc))
             try:
                 status = self._post(target, item.body, headers)
             except httpx.HTTPError:
                 status = 0
             if 200 <= status < 300:
                 self.delivered += 1
-                return
+                return Settled("delivered", attempt + 1, hook.hook_id)
             log.warning("webhook for alert %s: attempt %d got %s", item.alert_id, attempt + 1,
                         status or "no answer")  # fmt: skip
             time.sleep(self.backoff_s * 2**attempt)
         self.failed += 1
+        return Settled("failed", self.attempts, hook.hook_id, "no 2xx answer")
 
     def close(self) -> None:
         with self._lock:

@@ -4,6 +4,11 @@ An agency's subscriptions apply to reads of its own cameras: a hit becomes an al
 agency (SSE stream, webhooks). The raw read (read id, plate as read, state), the matched entry
 and the score are stored apart in ``hotlist_hits``. Expired entries, retired lists and
 suppressed (entry, vehicle) pairs never alert; an issuing-state mismatch alerts, flagged.
+
+On another agency's camera an entry alerts only where the camera owner's law and sharing law
+let the list owner search that network for the entry's reason, decided at alert time
+(``sightings``). Every match is audited (``hotlist_alert``, under the camera's network) before
+an alert is stored or delivered: a failed append raises no alert.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from plateledger.alerts import tables
 from plateledger.alerts.delivery import AlertBroker, WebhookSender
 from plateledger.alerts.matcher import EntryIndex, Hit, match_batch
 from plateledger.alerts.models import Hotlist
+from plateledger.alerts.sightings import Sightings
+from plateledger.audit.sink import AuditSink
+from plateledger.domain.types import AgencyId, User, UserId
 from plateledger.store.duckdb_store import DuckDBStore
 
 log = logging.getLogger(__name__)
@@ -45,8 +53,9 @@ class _State:
 
 
 class AlertEngine:
-    def __init__(self, store: DuckDBStore) -> None:
+    def __init__(self, store: DuckDBStore, log_event: AuditSink) -> None:
         self.store = store
+        self._log_event = log_event
         self.broker = AlertBroker()
         self.webhooks = WebhookSender()
         self._state: _State | None = None
@@ -74,6 +83,7 @@ class AlertEngine:
         alerts: list[dict[str, Any]] = []
         seen: set[tuple[int, str, str]] = set()
         now = datetime.now(UTC)
+        sightings: Sightings | None = None  # built at the first hit: one policy snapshot
         for hit in sorted(match_batch(state.index, table), key=lambda h: -h.similarity):
             if not hit.entry.active(now):
                 continue
@@ -87,21 +97,43 @@ class AlertEngine:
             if (hit.row, hit.entry.id, agency) in seen:
                 continue  # the plate and a candidate both hit: keep the best
             seen.add((hit.row, hit.entry.id, agency))
-            alert = self._record(state.lists[hit.entry.hotlist_id], hit, row, agency,
-                                 first_id + hit.row, now)  # fmt: skip
-            alerts.append(alert)
+            sightings = sightings or Sightings(self.store)
+            h = state.lists[hit.entry.hotlist_id]
+            alert_id = self._decide(sightings, h, hit, row, agency, first_id + hit.row, now)
+            if alert_id is not None:
+                alerts.append(self._record(h, hit, row, agency, first_id + hit.row, now, alert_id))
         for alert in alerts:
             self.deliver(alert["agency_id"], alert)
         return alerts
 
+    def _decide(
+        self, sightings: Sightings, h: Hotlist, hit: Hit, row: dict[str, Any], agency: str,
+        read_id: int, now: datetime,
+    ) -> str | None:  # fmt: skip
+        """Decide and audit one match, write-ahead; the id of the alert to raise, or None."""
+        camera = str(row["camera_id"])
+        decision = sightings.may_alert(h, hit.entry, camera, now)
+        allowed = decision.decision == "allow"
+        informed = allowed and sightings.flows_back(h, hit.entry, camera, now)
+        alert_id = f"al-{uuid.uuid4().hex[:16]}" if allowed else None
+        subject = {"alert_id": alert_id, "read_id": read_id, "hotlist_id": h.id,
+                   "entry_id": hit.entry.id, "camera_id": camera, "list_owner": h.owner_agency,
+                   "camera_owner": agency, "decision": decision.decision,
+                   "rule_ids": list(decision.rule_ids), "owner_informed": informed}  # fmt: skip
+        system = User(UserId("system"), AgencyId(agency), "alert engine", "officer")
+        self._log_event("hotlist_alert", system, subject, [sightings.network_of(camera)],
+                        outcome="success" if allowed else "denied")  # fmt: skip
+        return alert_id
+
     def _record(
-        self, h: Hotlist, hit: Hit, row: dict[str, Any], agency: str, read_id: int, now: datetime
-    ) -> dict[str, Any]:
+        self, h: Hotlist, hit: Hit, row: dict[str, Any], agency: str, read_id: int, now: datetime,
+        alert_id: str,
+    ) -> dict[str, Any]:  # fmt: skip
         e = hit.entry
         read_state = row.get("plate_state") or None
         mismatch = bool(e.state and read_state and e.state.upper() != str(read_state).upper())
         record = {
-            "id": f"al-{uuid.uuid4().hex[:16]}", "read_id": read_id, "hotlist_id": h.id,
+            "id": alert_id, "read_id": read_id, "hotlist_id": h.id,
             "entry_id": e.id, "agency_id": agency, "camera_id": row["camera_id"],
             "read_ts": row["ts"], "read_plate": row["plate"], "read_state": read_state,
             "matched_plate": e.plate, "entry_state": e.state, "state_mismatch": mismatch,

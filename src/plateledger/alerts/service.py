@@ -1,7 +1,11 @@
 """Hotlist governance: lists, entries and subscriptions, each change audited.
 
 Every change is appended to the audit log (``hotlist_change``; subjects carry ids, never plate
-text) and to ``hotlist_events``, the vendor-shaped event log admins export.
+text) before it is stored, and to ``hotlist_events``, the vendor-shaped event log admins export.
+An entry is a search (``entry_policy``): its reason and case number are required and judged by
+the policy engine as the list owner searching its own networks; a refused entry is audited
+(``denied``/``held``) and nothing is stored. Narrowing ``share_with`` ends the subscriptions
+it no longer covers.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plateledger.alerts import governance, tables
+from plateledger.alerts.entry_policy import EntryPolicy, check_reason, refuse
 from plateledger.alerts.limits import check_expiry, check_share_with
 from plateledger.alerts.models import PRIORITIES, SOURCES, STRICTNESS, Entry, Hotlist
-from plateledger.alerts.webhook_urls import check_webhook_url, webhook_origin
 from plateledger.audit.events import Outcome
 from plateledger.audit.sink import AuditSink
+from plateledger.domain.case_numbers import check_case_number
 from plateledger.domain.plates import canonicalize
 from plateledger.domain.types import Agency, AgencyId, User
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
+from plateledger.policy.base import Decision
 from plateledger.store.duckdb_store import DuckDBStore
 
 
@@ -75,8 +81,28 @@ class Governance:
         updated = replace(h, **changes)
         self._audit(user, "update", "hotlist", h, f"changed {', '.join(sorted(changes))}")
         tables.save_hotlist(self.store, updated)
+        if "share_with" in changes:
+            self._end_unshared(user, updated)
         self._changed()
         return updated
+
+    def _end_unshared(self, user: User, h: Hotlist) -> None:
+        """End (audited first) every other agency's subscription the list no longer allows."""
+        owner = self._agency(h.owner_agency)
+        policies = self.store.agency_policies()
+        for list_id, agency_id in tables.subscriptions(self.store):
+            if list_id != h.id or agency_id == owner.id:
+                continue
+            refusals = governance.subscription_refusals(h, owner, self._agency(agency_id),
+                                                        policies)  # fmt: skip
+            if refusals:
+                why = "; ".join(text for _, text in refusals)
+                self._audit(user, "unsubscribe", "subscription", h,
+                            f"{agency_id}: subscription ended: {why}")  # fmt: skip
+                self.store.execute(
+                    "DELETE FROM hotlist_subscriptions WHERE hotlist_id = ? AND agency_id = ?",
+                    [h.id, agency_id],
+                )
 
     def retire(self, user: User, hotlist_id: str) -> Hotlist:
         h = self.owned(user, hotlist_id)
@@ -115,6 +141,7 @@ class Governance:
             raise ValidationError("hotlist_id: the list is retired")
         now = datetime.now(UTC)
         entries = [_entry(h.id, row, user, now, i) for i, row in enumerate(rows)]
+        self._admit(user, h, entries, how)
         self._audit(user, how, "entry", h, f"{how}: {len(entries)} entries",
                     entries=[e.id for e in entries])  # fmt: skip
         tables.save_entries(self.store, entries)
@@ -129,12 +156,18 @@ class Governance:
         h = self.owned(user, hotlist_id)
         e = self._entry(h, entry_id)
         changes = {k: fields[k] for k in ("reason", "case_number", "vehicle") if k in fields}
+        if "reason" in changes:
+            changes["reason"] = check_reason(changes["reason"], "reason")
+        if "case_number" in changes:
+            changes["case_number"] = check_case_number(changes["case_number"], "case_number")
         if "expires_at" in fields:
             when = _when(fields["expires_at"], "expires_at")
             changes["expires_at"] = check_expiry(when, "expires_at", datetime.now(UTC))
         if "state" in fields:
             changes["state"] = _state(fields["state"])
         updated = replace(e, **changes)
+        if {"reason", "case_number"} & set(changes):
+            self._admit(user, h, [updated], "update", where="")
         self._audit(user, "update", "entry", h, f"changed {', '.join(sorted(changes))}",
                     entries=[e.id])  # fmt: skip
         tables.save_entries(self.store, [updated])
@@ -149,6 +182,25 @@ class Governance:
         tables.save_entries(self.store, [expired])
         self._changed()
         return expired
+
+    def _admit(
+        self, user: User, h: Hotlist, entries: Sequence[Entry], how: str, where: str = "entries"
+    ) -> None:
+        """Judge each entry as a search by the list owner; audit and raise the first refusal."""
+        owner = self._agency(h.owner_agency)
+        judge, now = EntryPolicy(self.store), datetime.now(UTC)
+        decided: dict[str, Decision] = {}  # by reason: the engine never reads the case number
+        for i, e in enumerate(entries):
+            d = decided.get(e.reason) or judge.admit(user, owner, h, e.reason, e.case_number, now)
+            decided[e.reason] = d
+            if d.decision == "allow":
+                continue
+            nets = [n.id for n in self.store.networks() if n.agency_id == owner.id]
+            label = f"{where}[{i}]" if where else "entry"
+            self._audit(user, how, "entry", h, f"{label} {d.decision}: {d.explanation}",
+                        entries=[e.id], outcome="denied" if d.decision == "deny" else "held",
+                        networks=nets)  # fmt: skip
+            raise refuse(d, label)
 
     def _entry(self, h: Hotlist, entry_id: str) -> Entry:
         e = tables.load_entry(self.store, entry_id)
@@ -190,29 +242,14 @@ class Governance:
         self._changed()
 
     # --- audit ---------------------------------------------------------------------------
-    def add_webhook(self, user: User, url: str, secret: str) -> str:
-        """Register a webhook for the user's agency's alerts (audited first, with its URL); its
-        id. Only https to a public host (see ``webhook_urls``)."""
-        check_webhook_url(url, allow_loopback_http=self.allow_loopback_http)
-        hook_id = f"wh-{uuid.uuid4().hex[:12]}"
-        # where it delivers, not the path: webhook paths often are the receiver's secret
-        self._log_event(
-            "config_change", user,
-            {"action": "webhook_add", "webhook_id": hook_id, "url": webhook_origin(url)},
-        )  # fmt: skip
-        tables.insert_webhook(
-            self.store, hook_id, user.agency_id, url, secret, user.id, datetime.now(UTC)
-        )
-        return hook_id
-
     def _audit(
         self, user: User, action: str, entity: str, h: Hotlist, details: str,
-        entries: Sequence[str] = (), outcome: Outcome = "success",
+        entries: Sequence[str] = (), outcome: Outcome = "success", networks: Sequence[str] = (),
     ) -> None:  # fmt: skip
         subject = {"action": action, "entity": entity, "hotlist_id": h.id, "hotlist": h.name,
                    "details": details, "entries": list(entries[:1000]),
                    "entry_count": len(entries)}  # fmt: skip
-        self._log_event("hotlist_change", user, subject, outcome=outcome)
+        self._log_event("hotlist_change", user, subject, networks, outcome=outcome)
         tables.record_event(self.store, datetime.now(UTC), user.id, f"hotlist_{action}",
                             entity, f"{h.name} ({h.id}): {details}", h.id)  # fmt: skip
 
@@ -262,9 +299,10 @@ def _entry(hotlist_id: str, row: Mapping[str, Any], user: User, now: datetime, i
         raise ValidationError(f"{where}.expires_at: required", {"row": i})
     expires = check_expiry(_when(row["expires_at"], f"{where}.expires_at"),
                            f"{where}.expires_at", now)  # fmt: skip
+    reason = check_reason(row.get("reason"), f"{where}.reason")
+    case = check_case_number(row.get("case_number"), f"{where}.case_number")
     return Entry(
         id=f"he-{uuid.uuid4().hex[:16]}", hotlist_id=hotlist_id, plate=plate,
-        state=_state(row.get("state")), reason=str(row.get("reason") or "").strip(),
-        case_number=str(row.get("case_number") or "").strip(), entered_by=user.id,
+        state=_state(row.get("state")), reason=reason, case_number=case, entered_by=user.id,
         entered_at=now, expires_at=expires, vehicle=str(row.get("vehicle") or "").strip(),
     )  # fmt: skip

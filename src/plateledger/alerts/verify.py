@@ -8,15 +8,18 @@ and notify the list owner. Every step is audited (ids, never plate text).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from plateledger.alerts import tables
 from plateledger.alerts.engine import AlertEngine, alert_payload
 from plateledger.alerts.models import DISPOSITIONS, FALSE_HITS
+from plateledger.alerts.sightings import Sightings
 from plateledger.audit.sink import AuditSink
 from plateledger.domain.types import User
 from plateledger.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from plateledger.store.duckdb_store import DuckDBStore
 
 
 class Verification:
@@ -84,7 +87,13 @@ class Verification:
             )  # fmt: skip
             self.engine.changed()
             h = tables.load_hotlist(self.store, hit["hotlist_id"])
-            if h is not None:
+            e = tables.load_entry(self.store, hit["entry_id"])
+            # the list owner hears of it only where this agency's sharing lets it see the read
+            if (
+                h is not None
+                and e is not None
+                and Sightings(self.store).flows_back(h, e, str(hit["camera_id"]), now)
+            ):
                 notice = {"event": "notice", "alert_id": alert_id, "hotlist_id": h.id,
                           "entry_id": hit["entry_id"], "disposition": disposition,
                           "from_agency": user.agency_id}  # fmt: skip
@@ -99,27 +108,51 @@ class Verification:
 
 
 def statistics(engine: AlertEngine, user: User) -> list[dict[str, Any]]:
-    """Disposition counts and false-hit rate per list (auditors see all; others their own)."""
+    """Disposition counts and false-hit rate per list (auditors see all lists; others their
+    own). A hit counts only where the viewer may know of it: on its own agency's cameras, or on
+    another owner's camera whose sharing lets the list owner see that sighting."""
     where, params = ("", []) if user.role == "auditor" else ("WHERE h.owner_agency = ?",
                                                              [user.agency_id])  # fmt: skip
-    rows = engine.store.execute(
-        "SELECT h.id, h.name, h.owner_agency, count(x.id), count(x.disposition), "
-        "count(*) FILTER (WHERE x.disposition IN ('misread', 'wrong_state')), "
-        "count(*) FILTER (WHERE x.disposition = 'confirmed'), "
-        "count(*) FILTER (WHERE x.disposition = 'misread'), "
-        "count(*) FILTER (WHERE x.disposition = 'wrong_state'), "
-        "count(*) FILTER (WHERE x.disposition = 'entry_stale'), "
-        "count(*) FILTER (WHERE x.disposition = 'no_action') "
-        f"FROM hotlists h LEFT JOIN hotlist_hits x ON x.hotlist_id = h.id {where} "
-        "GROUP BY 1, 2, 3 ORDER BY 1",
-        params,
+    lists = engine.store.execute(
+        f"SELECT h.id, h.name, h.owner_agency FROM hotlists h {where} ORDER BY 1", params
     )
-    return [
-        {"hotlist_id": r[0], "name": r[1], "owner_agency": r[2], "hits": r[3], "disposed": r[4],
-         "false_hits": r[5], "false_hit_rate": round(r[5] / r[4], 4) if r[4] else None,
-         "dispositions": dict(zip(DISPOSITIONS, r[6:11], strict=True))}
-        for r in rows
-    ]  # fmt: skip
+    counts: dict[str, Counter[str]] = {str(r[0]): Counter() for r in lists}
+    visible = _VisibleHits(engine.store, user.agency_id)
+    for list_id, entry_id, agency, camera, disposition in engine.store.execute(
+        "SELECT hotlist_id, entry_id, agency_id, camera_id, disposition FROM hotlist_hits"
+    ):
+        if str(list_id) in counts and visible(str(list_id), str(entry_id), agency, camera):
+            counts[str(list_id)]["hits"] += 1
+            if disposition is not None:
+                counts[str(list_id)]["disposed"] += 1
+                counts[str(list_id)][str(disposition)] += 1
+    return [_row(r[0], r[1], r[2], counts[str(r[0])]) for r in lists]
+
+
+def _row(list_id: str, name: str, owner: str, c: Counter[str]) -> dict[str, Any]:
+    false_hits = sum(c[d] for d in FALSE_HITS)
+    return {"hotlist_id": list_id, "name": name, "owner_agency": owner, "hits": c["hits"],
+            "disposed": c["disposed"], "false_hits": false_hits,
+            "false_hit_rate": round(false_hits / c["disposed"], 4) if c["disposed"] else None,
+            "dispositions": {d: c[d] for d in DISPOSITIONS}}  # fmt: skip
+
+
+class _VisibleHits:
+    """Whether ``viewer`` may know of a hit: its own camera, or the list owner's and the camera
+    owner's sharing lets it see the sighting (one policy snapshot, memoised)."""
+
+    def __init__(self, store: DuckDBStore, viewer: str) -> None:
+        self.store, self.viewer, self.now = store, viewer, datetime.now(UTC)
+        self.sightings: Sightings | None = None
+
+    def __call__(self, list_id: str, entry_id: str, agency: object, camera: object) -> bool:
+        if agency == self.viewer:
+            return True
+        h, e = tables.load_hotlist(self.store, list_id), tables.load_entry(self.store, entry_id)
+        if h is None or e is None or h.owner_agency != self.viewer:
+            return False
+        self.sightings = self.sightings or Sightings(self.store)
+        return self.sightings.flows_back(h, e, str(camera), self.now)
 
 
 def _officer(user: User) -> None:

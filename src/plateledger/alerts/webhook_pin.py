@@ -22,7 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from plateledger.alerts.webhook_urls import _address, _ascii_host, check_webhook_url
+from plateledger.alerts.webhook_urls import (
+    Network,
+    _address,
+    _ascii_host,
+    check_webhook_url,
+    in_private,
+)
 from plateledger.errors import ValidationError
 
 Resolver = Callable[[str, int], Sequence[str]]  # (host, port) -> addresses, as text
@@ -47,11 +53,13 @@ def system_resolve(host: str, port: int) -> list[str]:
 
 
 def pin_webhook_url(
-    url: str, *, resolve: Resolver = system_resolve, allow_loopback_http: bool = False
-) -> PinnedTarget:
-    """The checked, pinned target of ``url``; :class:`WebhookRefused` if it may not be sent."""
+    url: str, *, resolve: Resolver = system_resolve, allow_loopback_http: bool = False,
+    private: Sequence[Network] = (),
+) -> PinnedTarget:  # fmt: skip
+    """The checked, pinned target of ``url``; :class:`WebhookRefused` if it may not be sent.
+    ``private``: the agency's allowed private ranges (``webhook_urls.in_private``)."""
     try:
-        check_webhook_url(url, allow_loopback_http=allow_loopback_http)
+        check_webhook_url(url, allow_loopback_http=allow_loopback_http, private=private)
     except ValidationError as exc:
         raise WebhookRefused(exc.message) from None
     parts = urlsplit(url)
@@ -62,7 +70,7 @@ def pin_webhook_url(
     raw = [str(literal)] if literal is not None else _resolve(resolve, host, port)
     checked = [(text, _parsed(text)) for text in raw]
     for text, addresses in checked:
-        if not _allowed(addresses, https):
+        if not _allowed(addresses, https, private):
             raise WebhookRefused(f"{host} resolves to a non-public address ({text})")
     chosen = checked[0][1][0]
     netloc = f"[{chosen}]" if chosen.version == 6 else str(chosen)
@@ -91,7 +99,10 @@ def _parsed(text: str) -> tuple[Address, Address]:
     return given, _address(text) or given
 
 
-def _allowed(addresses: tuple[Address, Address], https: bool) -> bool:
+def _allowed(addresses: tuple[Address, Address], https: bool, private: Sequence[Network]) -> bool:
     if not https:  # development http: loopback receivers only
         return any(a.is_loopback for a in addresses)
-    return all(a.is_global and not (a.is_multicast or a.is_unspecified) for a in addresses)
+    return all(
+        (a.is_global and not (a.is_multicast or a.is_unspecified)) or in_private(a, private)
+        for a in addresses
+    )

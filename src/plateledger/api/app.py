@@ -20,6 +20,7 @@ from plateledger.api import (
     routes_registry,
     routes_search,
     routes_sharing,
+    routes_webhooks,
     routes_witness,
 )
 from plateledger.api.limits import Limits, LimitsMiddleware
@@ -67,7 +68,7 @@ def create_app(
     )
     for module in (
         routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
-        routes_witness, routes_hotlists, routes_accounts, routes_assists,
+        routes_witness, routes_hotlists, routes_webhooks, routes_accounts, routes_assists,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.

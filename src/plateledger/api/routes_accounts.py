@@ -1,7 +1,8 @@
 """Accounts: one's own account and tokens; an agency admin's users, passwords and tokens; roles.
 
-Secrets appear once, in the response that creates them. Users of other agencies are reported
-as not found (404), never as forbidden, so ids of other agencies' users cannot be probed.
+Secrets appear once, in the response that creates them. Who may manage whom is
+``accounts.manage.decide`` (the ``manage`` table of roles.yaml). Users of other agencies get the
+same 404 as ids that do not exist, so ids of other agencies' users cannot be probed.
 """
 
 from __future__ import annotations
@@ -31,13 +32,18 @@ class TokenIn(Strict):
     expires_at: datetime | None = Field(None, description="at most 366 days ahead")
 
 
+KEEP_TOKENS = "keep the user's API tokens (default: revoked with the old password); audited"
+
+
 class PasswordChangeIn(Strict):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
+    keep_tokens: bool = Field(False, description=KEEP_TOKENS)
 
 
 class PasswordIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
+    keep_tokens: bool = Field(False, description=KEEP_TOKENS)
 
 
 class UserIn(Strict):
@@ -50,9 +56,13 @@ class UserIn(Strict):
 def _issue(
     platform: Platform, who: Principal, actor: User, target: User, body: TokenIn
 ) -> dict[str, Any]:
-    within = who.token.scopes if who.token is not None else None
     secret, record = platform.tokens.issue_token(
-        actor, target, body.label, scopes=body.scopes, expires_at=body.expires_at, within=within
+        actor,
+        target,
+        body.label,
+        scopes=body.scopes,
+        expires_at=body.expires_at,
+        issuer=who.token,
     )
     return {"token": secret, **token_out(record)}
 
@@ -78,7 +88,9 @@ def me(who: CurrentPrincipal, user: CurrentUser) -> dict[str, Any]:
 def change_password(
     body: PasswordChangeIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, str]:
-    platform.accounts.change_own_password(user, body.current_password, body.new_password)
+    platform.accounts.change_own_password(
+        user, body.current_password, body.new_password, keep_tokens=body.keep_tokens
+    )
     return {"user": user.id, "password": "changed"}
 
 
@@ -130,7 +142,9 @@ def create_user(body: UserIn, user: CurrentUser, platform: PlatformDep) -> dict[
 def reset_password(
     user_id: str, body: PasswordIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, str]:
-    target = platform.accounts.set_password(user, user_id, body.password)
+    target = platform.accounts.set_password(
+        user, user_id, body.password, keep_tokens=body.keep_tokens
+    )
     return {"user": target.id, "password": "reset"}
 
 

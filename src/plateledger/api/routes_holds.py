@@ -1,4 +1,6 @@
-"""Held searches: a supervisor of the searcher's agency approves or rejects; the officer resumes."""
+"""Held searches: the supervisors of each deciding agency (the owner for its law, sharing and
+policy; the searcher's for its own policy) approve or reject their part; the officer resumes
+once."""
 
 from __future__ import annotations
 
@@ -23,23 +25,26 @@ class DecisionIn(Strict):
 @router.get("/searches/{search_id}/hold", summary="A held search and its status")
 def get_hold(search_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
     hold = platform.holds.get(search_id)
-    if user.agency_id != hold.agency_id:
+    if user.agency_id != hold.agency_id and hold.part_for(user.agency_id) is None:
         raise ForbiddenError("this held search belongs to another agency")
-    return hold.to_dict()
+    return hold.to_dict(user.agency_id)
 
 
-@router.post("/searches/{search_id}/approve", summary="Approve a held search (supervisor)")
+@router.post(
+    "/searches/{search_id}/approve",
+    summary="Approve your agency's part of a held search (supervisor); single use, 24 h",
+)
 def approve(
     search_id: str, body: DecisionIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, Any]:
-    return platform.holds.decide(search_id, user, True, body.note).to_dict()
+    return platform.holds.decide(search_id, user, True, body.note).to_dict(user.agency_id)
 
 
-@router.post("/searches/{search_id}/reject", summary="Reject a held search (supervisor)")
+@router.post("/searches/{search_id}/reject", summary="Reject your agency's part of a held search")
 def reject(
     search_id: str, body: DecisionIn, user: CurrentUser, platform: PlatformDep
 ) -> dict[str, Any]:
-    return platform.holds.decide(search_id, user, False, body.note).to_dict()
+    return platform.holds.decide(search_id, user, False, body.note).to_dict(user.agency_id)
 
 
 @router.post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -10,12 +9,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from plateledger.alerts import tables
 from plateledger.alerts.delivery import sse_stream
 from plateledger.alerts.imports import parse_entries
 from plateledger.alerts.verify import statistics
 from plateledger.api.auth import Admin, CurrentUser, Investigator, PlatformDep
+from plateledger.domain.csv_cells import safe_writer
 from plateledger.errors import ForbiddenError, ValidationError
 
 router = APIRouter(tags=["hotlists"])
@@ -77,11 +78,6 @@ class DispositionIn(BaseModel):
     note: str = ""
 
 
-class WebhookIn(BaseModel):
-    url: str
-    secret: str = Field(min_length=16)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -108,7 +104,7 @@ def hotlist_events(user: Admin, platform: PlatformDep) -> str:
     """The change log of the agency's lists as CSV, shaped like the vendor's event log."""
     own = [h.id for h in platform.hotlists.lists.visible(user) if h.owner_agency == user.agency_id]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_writer(out)  # formula cells neutralised (domain.csv_cells)
     writer.writerow(["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"])
     for at, who, event, entity, details in tables.events(platform.store, own):
         writer.writerow([f"{at.isoformat()}Z", who, event, entity, details])
@@ -209,7 +205,12 @@ def list_alerts(user: CurrentUser, platform: PlatformDep) -> list[dict[str, Any]
 @router.get("/alerts/stream")
 async def alert_stream(request: Request, user: CurrentUser, platform: PlatformDep) -> Any:
     """Server-sent events: the alerts of the lists the user's agency subscribes to."""
-    frames = sse_stream(platform.hotlists.engine.broker, user.agency_id, request.is_disconnected)
+
+    async def audited(message: dict[str, Any]) -> None:  # each alert audited before it is sent
+        await run_in_threadpool(platform.hotlists.webhooks.sse_sent, user, message)
+
+    frames = sse_stream(platform.hotlists.engine.broker, user.agency_id, request.is_disconnected,
+                        before_alert=audited)  # fmt: skip
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 
@@ -234,12 +235,6 @@ def dispose_alert(
     alert_id: str, body: DispositionIn, user: Investigator, platform: PlatformDep
 ) -> dict[str, Any]:
     return platform.hotlists.verification.dispose(user, alert_id, body.disposition, body.note)
-
-
-@router.post("/webhooks")
-def add_webhook(body: WebhookIn, user: Admin, platform: PlatformDep) -> dict[str, Any]:
-    hook_id = platform.hotlists.lists.add_webhook(user, body.url, body.secret)
-    return {"id": hook_id, "url": body.url}
 
 
 def _visible(platform: Any, user: Any, hotlist_id: str) -> dict[str, Any]:

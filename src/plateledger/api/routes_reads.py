@@ -25,7 +25,7 @@ def _ingest(platform: Platform, user: User, body: bytes, content_type: str | Non
     senders = registry.cameras_of_agency(user.agency_id) & registry.known_cameras()  # not retired
     result = platform.intake.parse(records, senders, accept_crops=True)
     platform.crops.store_crops(result)  # on disk before the reads that name them
-    return platform.intake.store_parsed(result)
+    return platform.intake.store_parsed(result, source="api", by=user)
 
 
 MAX_BODY_BYTES = 16 * 1024 * 1024

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -13,6 +12,7 @@ from plateledger.api.auth import CurrentUser, PlatformDep
 from plateledger.api.schemas import Strict
 from plateledger.errors import ForbiddenError
 from plateledger.sharing.agreements import AgreementIn, agreement_out, policy_values
+from plateledger.sharing.declarations import declaration_out
 
 router = APIRouter(tags=["sharing"])
 
@@ -93,10 +93,43 @@ def declare(
         user, body.state.upper(), body.kind, body.signed_at, body.expires_at,
         body.document_ref,
     )  # fmt: skip
-    out = asdict(d)
-    out["signed_at"] = d.signed_at.isoformat()
-    out["expires_at"] = d.expires_at.isoformat() if d.expires_at else None
-    return out
+    return {**declaration_out(d, None), "status": "pending"}
+
+
+class DeclarationDecision(Strict):
+    note: str = Field(min_length=1, max_length=2000, description="why accepted or rejected")
+
+
+@router.get(
+    "/agencies/{agency_id}/declarations/received",
+    summary="Declarations filed for your state, with your agency's decision (owner's admin)",
+)
+def received(agency_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    if agency_id != user.agency_id:
+        raise ForbiddenError("an agency's received declarations are its own admin's")
+    return {"declarations": platform.sharing.declarations.received(user)}
+
+
+@router.post(
+    "/declarations/{declaration_id}/accept",
+    summary="Accept a declaration for your networks (owner's admin)",
+)
+def accept_declaration(
+    declaration_id: str, body: DeclarationDecision, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    d = platform.sharing.declarations.decide(user, declaration_id, True, body.note)
+    return declaration_out(d, user.agency_id)
+
+
+@router.post(
+    "/declarations/{declaration_id}/reject",
+    summary="Reject (or withdraw acceptance of) a declaration for your networks",
+)
+def reject_declaration(
+    declaration_id: str, body: DeclarationDecision, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    d = platform.sharing.declarations.decide(user, declaration_id, False, body.note)
+    return declaration_out(d, user.agency_id)
 
 
 @router.put("/agencies/{agency_id}/policy", summary="Set the agency's search policy (admin)")

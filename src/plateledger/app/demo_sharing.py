@@ -4,7 +4,8 @@ show the law at work (national lookups excluded where an owner's state forbids t
 Shape: every agency shares its networks with agencies in its own state; most also opt in to
 national lookup (as many did on commercial networks), so the law — not a missing agreement —
 is what excludes them; the HOA shares only with its local police; two Texas agencies have
-Illinois written declarations on file; Chicago and San Mateo require specific reasons.
+Illinois written declarations on file, accepted by every Illinois owner; Chicago and San Mateo
+require specific reasons.
 """
 
 from __future__ import annotations
@@ -55,18 +56,21 @@ def share_demo(store: DuckDBStore) -> int:
                 )  # fmt: skip
             )
             count += 1
+    owners = {n.agency_id for n in store.networks()}
+    il_owners = sorted(a.id for a in agencies.values() if a.state == "IL" and a.id in owners)
     for agency_id in IL_DECLARATIONS:
-        store.save_declaration(
-            Declaration(
-                f"dec-{agency_id}-il",
-                AgencyId(agency_id),
-                "IL",
-                "written_declaration",
-                now - timedelta(days=120),
-                now + timedelta(days=245),
-                "demo://declarations/625-ILCS-5-2-130.pdf",
+        declaration = Declaration(
+            f"dec-{agency_id}-il", AgencyId(agency_id), "IL", "written_declaration",
+            now - timedelta(days=120), now + timedelta(days=245),
+            "demo://declarations/625-ILCS-5-2-130.pdf", filed_by="demo",
+            filed_at=now - timedelta(days=120),
+        )  # fmt: skip
+        store.save_declaration(declaration)
+        for il_owner in il_owners:  # a declaration counts only where the owner accepted it
+            store.decide_declaration(
+                declaration.id, il_owner, "accepted", "demo", now - timedelta(days=119),
+                "demo: accepted by the owner",
             )  # fmt: skip
-        )
     for agency_id in SPECIFIC_REASONS:
         store.save_agency_policy(AgencyPolicy(AgencyId(agency_id), True, frozenset()))
     return count

@@ -56,6 +56,9 @@ class Platform:
     def __init__(self, data_dir: Path, *, component: str = "api") -> None:
         role_table()  # roles.yaml is validated at startup: a bad file stops here, named
         self.component = component
+        # Every file the service writes is its own (SECURITY.md: data 0600, directories 0700),
+        # including those it does not open itself (DuckDB's WAL): as PostgreSQL does.
+        os.umask(0o077)
         self._events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-events")
         self.data_dir = Path(data_dir)
         self.store = DuckDBStore(self.data_dir)
@@ -135,6 +138,7 @@ class Platform:
         self.intake = Intake(
             store=self.store, known_cameras=self.registry.known_cameras,
             non_hit_cameras=self.registry.non_hit_cameras,
+            audit=self.log_event, networks_of=self.registry.networks_of_cameras,
             oldest=self.retention.oldest_by_camera,
             on_stored=(self.dictionary.note, self.hotlists.on_ingest),
         )  # fmt: skip

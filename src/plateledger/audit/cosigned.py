@@ -138,6 +138,7 @@ class CosignatureStore:
             yield keys
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text("".join(k.vkey() + "\n" for k in keys), encoding="utf-8")
+            tmp.chmod(0o600)
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -217,7 +218,7 @@ class CosignatureStore:
 
     def _append(self, record: Received) -> None:
         path = self.directory / COSIGNATURES_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             end = os.lseek(fd, 0, os.SEEK_END)
             torn = end > 0 and os.pread(fd, 1, end - 1) != b"\n"  # a crash mid-append

@@ -16,10 +16,12 @@ class SharingChange(AuditSubject):
     """An agency admin changed who may search the agency's networks.
 
     `action` is `add` or `revoke` for a sharing agreement (the agreement's fields follow, and the
-    entry's `networks` is the shared network) or `declaration` for a filed declaration (`id`,
-    `state`, `kind`, `signed_at`, `document_ref`).
+    entry's `networks` is the shared network), `declaration` for a filed declaration (`id`,
+    `state`, `kind`, `signed_at`, `document_ref`; pending, its `networks` are those of every
+    owner in the state), or `declaration_accept` / `declaration_reject` for an owner's decision
+    on one (its `networks` are the deciding owner's). Each carries `before` and `after`.
 
-    action: `add`, `revoke` or `declaration`.
+    action: `add`, `revoke`, `declaration`, `declaration_accept` or `declaration_reject`.
     id: the agreement's or declaration's id.
     network_id: the network the agreement shares.
     grantee_kind: who the agreement grants: `agency`, `state`, `radius` or `national`.
@@ -37,6 +39,10 @@ class SharingChange(AuditSubject):
     kind: the declaration kind: `written_declaration` or `judicial_warrant_policy`.
     signed_at: when the declaration was signed (ISO 8601).
     document_ref: the declaration's document reference.
+    status: a declaration's status after the change: `pending`, `accepted` or `rejected`.
+    owner_agency: the owner agency that accepted or rejected a declaration.
+    before: the agreement or declaration before the change (null when it did not exist).
+    after: the agreement or declaration after the change.
     """
 
     event_type: ClassVar[str] = "sharing_change"
@@ -58,6 +64,10 @@ class SharingChange(AuditSubject):
     kind: str | None = None
     signed_at: str | None = None
     document_ref: str | None = None
+    status: str | None = None
+    owner_agency: str | None = None
+    before: Mapping[str, Any] | None | Absent = ABSENT
+    after: Mapping[str, Any] | None | Absent = ABSENT
 
 
 @register
@@ -110,6 +120,42 @@ class HotlistChange(AuditSubject):
 
 @register
 @dataclass(frozen=True, slots=True)
+class HotlistAlert(AuditSubject):
+    """A hotlist entry matched a read: the alert raised, or refused by the camera owner's law.
+
+    Written before the alert is stored or delivered, under the camera owner's agency, with the
+    camera's network in the entry's `networks`, so it is in that owner's network audit. On
+    another agency's camera the decision is the list owner searching that network for the
+    entry's reason (`decision` `allow`: raised; `deny` or `hold`: no alert, outcome `denied`).
+    Ids only: plates are never in the subject.
+
+    alert_id: the alert's id (null when no alert was raised).
+    read_id: the read that matched.
+    hotlist_id: the list's id.
+    entry_id: the entry the read matched.
+    camera_id: the camera that read the plate.
+    list_owner: the agency that owns the list.
+    camera_owner: the agency that owns the camera (and receives the alert).
+    decision: `allow`, `hold` or `deny`.
+    rule_ids: the rules that decided.
+    owner_informed: whether the camera owner's sharing lets the list owner learn of it.
+    """
+
+    event_type: ClassVar[str] = "hotlist_alert"
+    alert_id: str | None
+    read_id: int
+    hotlist_id: str
+    entry_id: str
+    camera_id: str
+    list_owner: str
+    camera_owner: str
+    decision: str
+    rule_ids: Sequence[str] | None = None
+    owner_informed: bool | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
 class UserChange(AuditSubject):
     """A user account was created, locked, unlocked or had its password set.
 
@@ -120,6 +166,9 @@ class UserChange(AuditSubject):
     role: the new user's role (`create`).
     failures: consecutive failed sign-ins (`lockout`).
     until: when the lockout ends (`lockout`, ISO 8601 UTC).
+    api_tokens: `revoked` or `kept` (`password_change`, `password_reset`): whether the user's
+      API tokens were revoked with the old password (kept: there was no password before, or
+      the actor asked to keep them with `keep_tokens`). UI sessions end either way.
     """
 
     event_type: ClassVar[str] = "user_change"
@@ -129,6 +178,7 @@ class UserChange(AuditSubject):
     role: str | None = None
     failures: int | None = None
     until: str | None = None
+    api_tokens: str | None = None
 
 
 @register
@@ -142,6 +192,8 @@ class TokenChange(AuditSubject):
     label: the token's label (`issue`).
     scopes: the scopes the token is narrowed to, or `all` (`issue` through the API).
     expires_at: when the token expires (ISO 8601), or null for never (`issue` through the API).
+    via_token: the id of the API token the issuing request came with, or null when it came
+      from a UI session or the CLI (`issue`).
     """
 
     event_type: ClassVar[str] = "token_change"
@@ -151,6 +203,7 @@ class TokenChange(AuditSubject):
     label: str | None = None
     scopes: Sequence[str] | str | None = None
     expires_at: str | None | Absent = ABSENT
+    via_token: str | None = None
 
 
 @register
@@ -159,7 +212,8 @@ class ConfigChange(AuditSubject):
     """An agency admin changed a setting: agency policy, a camera, retention or a webhook.
 
     action: `agency_policy`, `camera_register`, `camera_update`, `camera_activate`,
-      `camera_retire`, `retention`, `daily_read_ceiling` or `webhook_add`.
+      `camera_retire`, `retention`, `daily_read_ceiling`, `webhook_add`, `webhook_revoke` or
+      `webhook_private_networks`.
     require_specific_reason: the agency requires specific reasons (`agency_policy`).
     prohibited_purposes: purposes the agency forbids on its data (`agency_policy`).
     protected_activity: what a reason whose subject is protected activity gets on the agency's
@@ -177,9 +231,13 @@ class ConfigChange(AuditSubject):
     previous: the retention setting (or daily read ceiling) before the change, or null.
     daily_read_ceiling: reads a user of the agency may be returned per UTC day before searches
       are held for a supervisor, or null to follow the default (`daily_read_ceiling`).
-    webhook_id: the new webhook's id (`webhook_add`).
-    url: where the new webhook delivers alerts, as `scheme://host[:port]` (`webhook_add`; the
-      path is left out: receivers often put their secret there).
+    webhook_id: the webhook's id (`webhook_add`, `webhook_revoke`).
+    url: where the webhook delivers alerts (`webhook_add`, `webhook_revoke`): the whole URL
+      without user info and with query values and path segments that look like secrets
+      replaced by `REDACTED` (earlier entries: `scheme://host[:port]` only).
+    private_networks: the private address ranges (CIDR) the agency's webhooks may reach
+      (`webhook_private_networks`).
+    previous_networks: the allow-list before the change (`webhook_private_networks`).
     """
 
     event_type: ClassVar[str] = "config_change"
@@ -200,6 +258,8 @@ class ConfigChange(AuditSubject):
     daily_read_ceiling: int | None | Absent = ABSENT
     webhook_id: str | None = None
     url: str | None = None
+    private_networks: Sequence[str] | None = None
+    previous_networks: Sequence[str] | None = None
 
 
 @register
@@ -212,12 +272,17 @@ class Login(AuditSubject):
 
     method: how: `password`.
     session: the id of the UI session token issued (success).
-    reason: why it failed: `unknown_user`, `no_password`, `disabled`, `locked`, `bad_password`.
+    reason: why it failed: `unknown_user`, `no_password`, `disabled`, `locked`, `bad_password`;
+      `client_throttled`: this failure was the one past which the client address is refused
+      (429) for the rest of the window, whatever the user ids.
     via: `password_change` when the failure was a wrong current password on a password change.
     user_id_hash: a keyed fingerprint (HMAC-SHA256, 16 hex digits, the key kept outside the log)
         of an unknown user id: repeats link, the text cannot be guessed from the log.
-    failures: consecutive failed sign-ins so far (`bad_password`).
+    failures: consecutive failed sign-ins so far (`bad_password`); the client's failures in
+      the window (`client_throttled`).
     token: a keyed fingerprint (as `user_id_hash`) of a refused API token.
+    client_hash: a keyed fingerprint (as `user_id_hash`) of the throttled client address.
+    window_s: the throttling window in seconds (`client_throttled`).
     """
 
     event_type: ClassVar[str] = "login"
@@ -228,6 +293,8 @@ class Login(AuditSubject):
     user_id_hash: str | None = None
     failures: int | None = None
     token: str | None = None
+    client_hash: str | None = None
+    window_s: int | None = None
 
 
 @register

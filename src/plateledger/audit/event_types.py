@@ -21,6 +21,7 @@ from plateledger.audit.event_base import (
 from plateledger.audit.event_changes import (  # importing registers them
     AssistRequest,
     ConfigChange,
+    HotlistAlert,
     HotlistChange,
     Login,
     SharingChange,
@@ -28,12 +29,14 @@ from plateledger.audit.event_changes import (  # importing registers them
     TokenUse,
     UserChange,
 )
+from plateledger.audit.event_flows import AlertDelivery, IngestBatch  # importing registers
 
 __all__ = [
-    "DECISION_FIELDS", "EVENT_CLASSES", "AssistRequest", "ConfigChange", "CropSweepLayout",
-    "CropView", "Denial", "Export", "Hold", "HoldApproved", "HoldDecision", "HoldRejected",
-    "HotlistChange", "LegalHold", "Login", "Purge", "PurgeSearchLogLayout", "Search",
-    "SearchRequest", "SharingChange", "Timeline", "TokenChange", "TokenUse", "UserChange",
+    "DECISION_FIELDS", "EVENT_CLASSES", "AlertDelivery", "AssistRequest", "ConfigChange",
+    "CropSweepLayout", "CropView", "Denial", "Export", "Hold", "HoldApproved", "HoldDecision",
+    "HoldRejected", "HotlistAlert", "HotlistChange", "IngestBatch", "LegalHold", "Login", "Purge",
+    "PurgeSearchLogLayout", "Search", "SearchRequest", "SharingChange", "Timeline", "TokenChange",
+    "TokenUse", "UserChange",
 ]  # fmt: skip
 
 EVENT_CLASSES: Mapping[str, type[AuditSubject]] = REGISTRY
@@ -143,6 +146,12 @@ class HoldDecision(AuditSubject):
     case_number: the held search's case number.
     reason: the held search's reason, in the officer's words.
     note: the supervisor's note.
+    decided_for: the agency whose part of the hold was decided: the owner of the networks
+      (for its law, sharing and policy) or the searcher's agency (for its own policy).
+    networks: the networks this decision covers (the entry's `networks` too).
+    rules: the rule ids that held those networks.
+    evidence: the classifier's evidence spans the supervisor was shown.
+    expires_at: when an approval lapses unused (ISO 8601).
     """
 
     event_type: ClassVar[str] = "hold_approved"
@@ -151,6 +160,11 @@ class HoldDecision(AuditSubject):
     case_number: str
     reason: str
     note: str
+    decided_for: str | None = None
+    networks: Sequence[str] | None = None
+    rules: Sequence[str] | None = None
+    evidence: Sequence[Mapping[str, Any]] | None = None
+    expires_at: str | None = None
 
 
 @register
@@ -291,12 +305,14 @@ class Export(AuditSubject):
 @register
 @dataclass(frozen=True, slots=True)
 class LegalHold(AuditSubject):
-    """An agency placed a legal hold: named reads are kept past retention for a case.
+    """An agency placed or released a legal hold (named reads kept past retention for a
+    case), or a hold lapsed at its expiry date (user `system`).
 
-    action: `place`.
+    action: `place`, `release` or `lapse`.
     case_number: the case the reads are kept for.
-    read_ids: the reads held (of the agency's own networks).
-    note: why the reads must be kept.
+    read_ids: the reads held or released (of the agency's own networks).
+    note: why the reads must be kept, or why the hold is released.
+    expires_at: when the hold lapses unless placed again (RFC 3339; `place`).
     """
 
     event_type: ClassVar[str] = "legal_hold"
@@ -304,6 +320,7 @@ class LegalHold(AuditSubject):
     case_number: str
     read_ids: Sequence[int]
     note: str
+    expires_at: str | None = None
 
 
 @register

@@ -30,7 +30,6 @@ only in JSONL.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from typing import Any
 import orjson
 
 from plateledger.audit.redaction import check_profile, new_salt, redact
+from plateledger.domain.csv_cells import safe_writer
 from plateledger.domain.types import Agency, Camera
 from plateledger.errors import ValidationError
 
@@ -136,7 +136,7 @@ def _csv_lines(
 
 def _csv_line(cells: list[str]) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf).writerow(cells)
+    safe_writer(buf).writerow(cells)  # formula cells neutralised (domain.csv_cells)
     return buf.getvalue().encode("utf-8")
 
 

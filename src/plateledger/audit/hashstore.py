@@ -68,7 +68,7 @@ class HashLevels:
         self._fds, self._stored, self._pending = [], [], []
 
     def _open_level(self, level: int) -> int:
-        fd = os.open(_level_path(self._dir, level), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(_level_path(self._dir, level), os.O_RDWR | os.O_CREAT, 0o600)
         self._fds.append(fd)
         self._stored.append(0)
         self._pending.append(bytearray())

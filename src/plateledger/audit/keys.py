@@ -173,7 +173,7 @@ def load_rotations(directory: Path) -> list[str]:
 
 def record_rotation(directory: Path, note: str) -> None:
     """Append a rotation note to ``<audit>/keys.jsonl`` durably."""
-    fd = os.open(directory / ROTATIONS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(directory / ROTATIONS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, orjson.dumps({"note": note}) + b"\n")
         os.fsync(fd)

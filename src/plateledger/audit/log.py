@@ -348,7 +348,7 @@ def _signer(path: Path, origin: str) -> Signer:
 
 
 def _append_line(path: Path, row: dict[str, object]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, orjson.dumps(row) + b"\n")
         os.fsync(fd)

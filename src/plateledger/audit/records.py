@@ -158,7 +158,7 @@ def pwrite_all(fd: int, data: bytes, offset: int) -> None:
 
 
 def open_fd(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
 def fsync_dir(directory: Path) -> None:

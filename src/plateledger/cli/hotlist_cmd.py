@@ -69,8 +69,10 @@ def add(
     token: TokenOpt,
     reason: Annotated[str, typer.Option(help="Why the plate is listed.")],
     expires: Annotated[datetime, typer.Option(help="Expiry (ISO 8601), required.")],
+    case_number: Annotated[
+        str, typer.Option(help="Case number, required: 3-40 of A-Z, 0-9, - / . _ # :, a digit.")
+    ],
     state: Annotated[str | None, typer.Option(help="Issuing state.")] = None,
-    case_number: Annotated[str, typer.Option(help="Case number.")] = "",
     vehicle: Annotated[str, typer.Option(help="Vehicle description.")] = "",
     data: DataOpt = DEFAULT_DATA,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -14,7 +15,6 @@ from plateledger.cli.common import (
     open_platform,
     print_json,
 )
-from plateledger.errors import ForbiddenError
 
 app = typer.Typer(help="Retention: min(statute cap, agency setting), purges and legal holds.")
 
@@ -64,12 +64,29 @@ def hold(
     case_number: Annotated[str, typer.Option("--case-number", help="Case the reads belong to.")],
     read_id: Annotated[list[int], typer.Option("--read-id", help="Read id (repeatable).")],
     note: Annotated[str, typer.Option(help="Why the reads must be kept.")],
+    expires: Annotated[
+        datetime,
+        typer.Option(help="Review date: the hold lapses then unless placed again (≤ 2 years)."),
+    ],
     token: Annotated[str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token.")],
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
-    """Keep named reads past retention under a legal hold (supervisors and admins)."""
+    """Keep named reads past retention under a legal hold (agency admins; audited)."""
     with acting_as(data, token, "sharing.manage") as (platform, user):
-        if user.role not in ("supervisor", "admin"):
-            raise ForbiddenError("legal holds are placed by supervisors or admins")
-        n = platform.store.add_legal_hold(case_number, read_id, user.id, note)
-        print_json({"case_number": case_number, "held": n})
+        until = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+        n = platform.legal_holds.place(user, case_number, list(read_id), note, until)
+        print_json({"case_number": case_number, "held": n, "expires_at": until.isoformat()})
+
+
+@app.command("release")
+@friendly
+def release(
+    case_number: Annotated[str, typer.Option("--case-number", help="Case of the hold.")],
+    note: Annotated[str, typer.Option(help="Why the hold is released.")],
+    token: Annotated[str, typer.Option(envvar="PLATELEDGER_TOKEN", help="Your API token.")],
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """Release your agency's legal hold of a case (agency admins; audited)."""
+    with acting_as(data, token, "sharing.manage") as (platform, user):
+        n = platform.legal_holds.release(user, case_number, note)
+        print_json({"case_number": case_number, "released": n})

@@ -32,6 +32,10 @@ def render(table: RoleTable) -> str:
     lines.append(
         f"every scoped token keeps (if the role has them): {', '.join(sorted(table.every_token))}"
     )
+    lines.append(f"privilege, lowest first: {', '.join(table.privilege)}")
+    lines += [f"{actor} manages (own agency): {', '.join(sorted(rule.roles))}; tokens in their "
+              f"name only with scopes: {', '.join(sorted(rule.token_scopes)) or 'none'}"
+              for actor, rule in table.manage.items()]  # fmt: skip
     return "\n".join(lines)
 
 

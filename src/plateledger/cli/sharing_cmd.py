@@ -105,4 +105,5 @@ def declare(
             (signed or datetime.now(UTC)).astimezone(UTC),
             expires.astimezone(UTC) if expires else None, document,
         )  # fmt: skip
-        print_json({"id": d.id, "agency": d.agency_id, "state": d.state})
+        # pending: it counts for an owner's networks once that owner's admin accepts it
+        print_json({"id": d.id, "agency": d.agency_id, "state": d.state, "status": "pending"})

@@ -17,6 +17,7 @@ from plateledger.domain.types import AgencyId, NetworkId
 GranteeKind = Literal["agency", "state", "radius", "national"]
 GRANTEE_KINDS: tuple[str, ...] = get_args(GranteeKind)
 DeclarationKind = Literal["written_declaration", "judicial_warrant_policy"]
+DeclarationStatus = Literal["pending", "accepted", "rejected"]
 ProtectedActivity = Literal["deny", "hold"]
 PROTECTED_ACTIVITY_SETTINGS: tuple[str, ...] = get_args(ProtectedActivity)
 
@@ -55,7 +56,10 @@ class SharingAgreement:
 
 @dataclass(frozen=True, slots=True)
 class Declaration:
-    """A document on file: ``agency_id`` declared, for data of ``state``, what ``kind`` says."""
+    """A document on file: ``agency_id`` declared, for data of ``state``, what ``kind`` says.
+
+    Filing does not make it count: it takes effect for an owner agency of ``state`` only once
+    an admin of that owner accepts it (``accepted_by``); until then it is pending there."""
 
     id: str
     agency_id: AgencyId
@@ -64,9 +68,22 @@ class Declaration:
     signed_at: datetime
     expires_at: datetime | None
     document_ref: str
+    accepted_by: frozenset[AgencyId] = frozenset()  # owner agencies that accepted it
+    rejected_by: frozenset[AgencyId] = frozenset()  # owner agencies that rejected it
+    filed_by: str | None = None
+    filed_at: datetime | None = None
 
     def valid(self, at: datetime) -> bool:
         return self.signed_at <= at and (self.expires_at is None or self.expires_at > at)
+
+    def effective_for(self, owner: AgencyId, at: datetime) -> bool:
+        """In force for ``owner``'s data at ``at``: within its dates and accepted by the owner."""
+        return owner in self.accepted_by and self.valid(at)
+
+    def status_for(self, owner: AgencyId) -> DeclarationStatus:
+        if owner in self.accepted_by:
+            return "accepted"
+        return "rejected" if owner in self.rejected_by else "pending"
 
 
 @dataclass(frozen=True, slots=True)

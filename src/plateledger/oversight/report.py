@@ -17,6 +17,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from plateledger.domain.csv_cells import FORMULA_STARTS
 from plateledger.oversight.checks import CheckResult, q
 from plateledger.oversight.checks_patterns import run_all
 from plateledger.oversight.config import Config
@@ -201,4 +202,22 @@ def _sql_text(value: str) -> str:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, path: Path, sql: str) -> None:
-    q(con, f"COPY ({sql}) TO '{_sql_path(path)}' (FORMAT csv, HEADER true)")
+    """Write the rows of ``sql`` as CSV, text cells a spreadsheet would run as a formula
+    prefixed with ``'`` (the rule of ``domain.csv_cells``, applied in SQL)."""
+    q(con, f"COPY ({_formula_safe(con, sql)}) TO '{_sql_path(path)}' (FORMAT csv, HEADER true)")
+
+
+_FORMULA_CLASS = "".join(FORMULA_STARTS).replace("-", "\\-")  # a regex character class
+
+
+def _formula_safe(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    cells = []
+    for name, kind, *_ in q(con, f"DESCRIBE ({sql})"):
+        col = '"' + str(name).replace('"', '""') + '"'
+        if kind == "VARCHAR":
+            col = (
+                f"CASE WHEN regexp_matches({col}, '^[{_FORMULA_CLASS}]') "
+                f"THEN chr(39) || {col} ELSE {col} END AS {col}"
+            )
+        cells.append(col)
+    return f"SELECT {', '.join(cells)} FROM ({sql})"

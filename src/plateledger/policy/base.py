@@ -27,6 +27,9 @@ class AccessRequest:
     behalf_agency: Agency | None = None  # the on_behalf_of agency, resolved
     one_to_one: bool = True  # a specific plate, not a pattern or description sweep
     approved_hold: bool = False  # a supervisor approved this (held) search
+    #: a hotlist's purpose, judged as a search: a prohibited code is judged by the law (denied
+    #: where forbidden) instead of refused as unselectable (an immigration list *is* one)
+    list_purpose: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from plateledger.policy.floor import protected_floor
 from plateledger.policy.jurisdiction_model import Jurisdiction
 from plateledger.policy.jurisdictions import jurisdiction, requester_type
 from plateledger.policy.on_behalf import narrowest
-from plateledger.policy.purposes import Purpose, purpose
+from plateledger.policy.purposes import Purpose, load_purposes, purpose
 from plateledger.policy.retention import effective_window
 
 LatLon = tuple[float, float]
@@ -101,6 +101,7 @@ class PurposePolicy:
             return self._decide(run, network, owner, agreements)
         if owner.id == ctx.requester.id:
             return self._decide(run, network, owner, agreements)
+        declared = run.declared(owner)
         covering = None
         for a in agreements:
             if a.grantee_kind == "radius":  # depends on distances: no shared template
@@ -109,6 +110,7 @@ class PurposePolicy:
                 covering = a
         shape = (
             owner.state,
+            declared,
             None if covering is None else (covering.grantee_kind, covering.grantee,
                                            covering.purposes),
         )  # fmt: skip
@@ -117,7 +119,9 @@ class PurposePolicy:
             stand_in = replace(owner, id=AgencyId(_OWNER_ID), name=_OWNER_NAME)
             net = Network(NetworkId(_NET), stand_in.id, network.name)
             held = [replace(covering, id=_AGR, network_id=net.id)] if covering else []
-            template = _Template(self._decide(run, net, stand_in, held, templated=True))
+            template = _Template(
+                self._decide(run, net, stand_in, held, templated=True, declared=declared)
+            )
             run.templates[shape] = template
         window, rule, cutoff = run.retention_cutoff(owner)
         values = {"oid": owner.id, "oname": owner.name, "net": network.id, "ret": rule,
@@ -132,9 +136,12 @@ class PurposePolicy:
         agreements: list[SharingAgreement],
         *,
         templated: bool = False,
+        declared: bool | None = None,
     ) -> Decision:
         ctx = run.ctx
-        law_worst, law_verdicts = run.law_verdicts(owner)
+        if declared is None:
+            declared = run.declared(owner)
+        law_worst, law_verdicts = run.law_verdicts(owner, declared)
         extra: list[v.Verdict] = []
         shared = v.agreement(ctx, network, owner, agreements, run.distance(network, agreements))
         if shared is not None:
@@ -224,7 +231,8 @@ class _Run:
         self.state = state
         self.common = common
         self.flags = _flags(ctx)
-        self._law: dict[tuple[str, str], tuple[Outcome, list[v.Verdict]]] = {}
+        self._law: dict[tuple[str, str, bool], tuple[Outcome, list[v.Verdict]]] = {}
+        self._declared: dict[AgencyId, bool] = {}
         self._retention: dict[tuple[str, str, int | None], tuple[int | None, str]] = {}
         self.templates: dict[tuple[object, ...], _Template] = {}
         self._cutoffs: dict[
@@ -244,16 +252,32 @@ class _Run:
             return found[0], f"agency.{owner.id}.retention", found[2]
         return found[0], found[1], found[2]
 
-    def law_verdicts(self, owner: Agency) -> tuple[Outcome, list[v.Verdict]]:
-        """The most severe outcome of the law's verdicts, and the verdicts."""
+    def declared(self, owner: Agency) -> bool:
+        """Whether the requester has a declaration for the owner's state that this owner
+        accepted and that is within its dates: filing alone never counts."""
+        found = self._declared.get(owner.id)
+        if found is None:
+            ctx = self.ctx
+            found = any(
+                d.agency_id == ctx.requester.id and d.state == owner.state
+                and d.effective_for(owner.id, ctx.at)
+                for d in ctx.declarations
+            )  # fmt: skip
+            self._declared[owner.id] = found
+        return found
+
+    def law_verdicts(self, owner: Agency, declared: bool) -> tuple[Outcome, list[v.Verdict]]:
+        """The most severe outcome of the law's verdicts, and the verdicts (``declared``: the
+        owner accepted a declaration of the requester, see :meth:`declared`)."""
         ctx = self.ctx
         rtype = requester_type(
             owner.state, owner.id, ctx.requester.state, ctx.requester.id, ctx.requester.kind
         )
-        key = (owner.state, rtype)
+        key = (owner.state, rtype, declared)
         found = self._law.get(key)
         if found is None:
             law = jurisdiction(owner.state)
+            ctx = ctx if declared else replace(ctx, declarations=())
             verdicts = [
                 *self.common,
                 *v.owner_law(ctx, law),
@@ -291,7 +315,11 @@ _Reason = tuple[Purpose, Classification, Reading]
 
 def _read(request: AccessRequest) -> _Reason:
     """The purpose code, the reason's classification and what its evidence means."""
-    chosen = purpose(request.purpose)  # unknown or prohibited code: ValidationError (422)
+    vocabulary = load_purposes()
+    if request.list_purpose and request.purpose in vocabulary:
+        chosen = vocabulary[request.purpose]  # a hotlist's purpose: the law judges it
+    else:
+        chosen = purpose(request.purpose)  # unknown or prohibited code: ValidationError (422)
     classification = classify(request.reason)
     return chosen, classification, read_reason(classification)  # strong, weak, protected
 

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from plateledger.alerts.tables import load_hotlists, subscriptions
+from plateledger.alerts.sightings import Sightings
+from plateledger.alerts.tables import load_entry, load_hotlist, load_hotlists, subscriptions
 from plateledger.audit.log import AuditLog
 from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import Agency, AgencyId
@@ -155,7 +156,8 @@ class Portal:
         fixed = tuple(FixedCamera(c.name, c.lat, c.lon, c.heading, c.active)
                       for c in sorted(cams, key=lambda c: c.name) if not c.mobile)  # fmt: skip
         law = jurisdiction(agency.state)
-        by_status, by_list = self._hits(agency.id, since, now)
+        by_status, _ = self._hits(agency.id, since, now)
+        by_list = self._published_hits(agency.id, since, now)
         keys = [k for k, n in store.network_keys().items() if n.id in nets]
         return PortalData(
             agency.id, agency.name, agency.state, agency.kind, now.isoformat(), since.isoformat(),
@@ -183,6 +185,25 @@ class Portal:
             by_status[status] = by_status.get(status, 0) + n
             by_list[list_id] = by_list.get(list_id, 0) + n
         return by_status, by_list
+
+    def _published_hits(self, agency_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        """Hits per list, as published: on another agency's list only the hits that agency may
+        see (the camera owner's sharing lets it search there for the entry's reason), so the
+        portal never tells a list owner where its plates were seen when sharing does not."""
+        sightings: Sightings | None = None
+        out: dict[str, int] = {}
+        for list_id, entry_id, camera, n in tables.hits_by_entry_and_camera(
+            self._store, agency_id, since, until
+        ):
+            h, e = load_hotlist(self._store, list_id), load_entry(self._store, entry_id)
+            if h is None or e is None:
+                continue
+            if h.owner_agency != agency_id:
+                sightings = sightings or Sightings(self._store)
+                if not sightings.flows_back(h, e, camera, until):
+                    continue
+            out[list_id] = out.get(list_id, 0) + n
+        return out
 
     def _retention(self, agency: Agency) -> Retention:
         law = jurisdiction(agency.state)

@@ -21,6 +21,18 @@ def hits_by_list_and_status(
     return [(str(h), str(s), int(n)) for h, s, n in rows]
 
 
+def hits_by_entry_and_camera(
+    store: DuckDBStore, agency_id: str, since: datetime, until: datetime
+) -> list[tuple[str, str, str, int]]:
+    """(hotlist id, entry id, camera id, count) of the agency's hotlist hits in the window."""
+    rows = store.execute(
+        "SELECT hotlist_id, entry_id, camera_id, count(*) FROM hotlist_hits WHERE agency_id = ? "
+        "AND created_at >= ? AND created_at < ? GROUP BY 1, 2, 3",
+        [agency_id, naive(since), naive(until)],
+    )
+    return [(str(h), str(e), str(c), int(n)) for h, e, c, n in rows]
+
+
 def count_reads(
     store: DuckDBStore, network_keys: Sequence[int], since: datetime, until: datetime
 ) -> int:

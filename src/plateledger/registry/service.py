@@ -7,6 +7,7 @@ reads from it are refused at ingest. Every change is a ``config_change`` audit e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from plateledger.audit.sink import AuditSink
@@ -92,6 +93,11 @@ class Registry:
     def known_cameras(self) -> frozenset[str]:
         """Cameras that may send reads: registered and not retired."""
         return frozenset(c.id for c in self._store.cameras() if c.active)
+
+    def networks_of_cameras(self, camera_ids: Sequence[str]) -> list[str]:
+        """The networks of the given cameras (an ingest batch's owners, for its audit entry)."""
+        wanted = set(camera_ids)
+        return sorted({c.network_id for c in self._store.cameras() if c.id in wanted})
 
     def cameras_of_agency(self, agency_id: str) -> frozenset[str]:
         """The ids of an agency's cameras, retired ones included."""

@@ -29,8 +29,9 @@ class RetentionStore(AgencyStore, Sql, Protocol):
     ) -> list[PurgeReceipt]: ...
 
     def add_legal_hold(
-        self, case_number: str, read_ids: Sequence[int], by: str, note: str
-    ) -> int: ...
+        self, case_number: str, read_ids: Sequence[int], by: str, note: str,
+        expires_at: datetime | None = None,
+    ) -> int: ...  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +53,4 @@ class LegalHold:
     created_by: str
     created_at: datetime
     note: str
+    expires_at: datetime | None = None  # None: placed before holds had an expiry

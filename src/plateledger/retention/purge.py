@@ -2,7 +2,9 @@
 
 Run by the server every hour and by `plateledger retention run`. Every deletion produces a
 receipt (owner networks, day, count, bytes freed), kept in the store and appended to the audit
-log as a typed ``purge`` event (user ``system``). Legal holds (by case number) keep named reads.
+log as a typed ``purge`` event (user ``system``). Legal holds (by case number) keep named reads
+until released or past their expiry (lapsed holds are released, audited, before each purge).
+The alerts of purged reads are redacted: no plate, camera, time, state or crop is left on them.
 States whose law keeps non-hit reads only minutes (New Hampshire: 3) are not stored at all
 until hotlist matching exists to tell hits from non-hits (the registry's ``non_hit_cameras``).
 """
@@ -21,6 +23,7 @@ from plateledger.domain.types import SYSTEM_USER
 from plateledger.retention import tables
 from plateledger.retention.base import RetentionStore, Window
 from plateledger.retention.crops import Crops
+from plateledger.retention.legal_holds import release_lapsed
 from plateledger.retention.windows import agency_windows, oldest_kept
 from plateledger.scale.config import load_engine_config
 from plateledger.scale.lake import Lake
@@ -62,6 +65,7 @@ class Retention:
     def run(self, now: datetime | None = None) -> list[PurgeReceipt]:
         """Purge every owner's reads older than its window; the receipts (each audited)."""
         now = now or self._clock()
+        release_lapsed(self._store, self._audit, now)  # expired legal holds keep nothing
         receipts: list[PurgeReceipt] = []
         for w in self.windows():
             if w.minutes is None:
@@ -73,8 +77,10 @@ class Retention:
             receipts.extend(got)
         if receipts:
             self._on_purged()
+            alerts = tables.redact_purged_alerts(self._store)  # before the sweep: their crops go
             crops = self._crops.sweep_after_purge(receipts, now)
-            log.info("retention purged %d reads, %d crops", sum(r.count for r in receipts), crops)
+            log.info("retention purged %d reads, %d crops; redacted %d alerts",
+                     sum(r.count for r in receipts), crops, alerts)  # fmt: skip
         if load_engine_config(self._data_dir).engine == "spark":
             self.run_lake(now)  # the Spark engine's Parquet lake too
         return receipts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from plateledger.retention.base import LegalHold
 from plateledger.store.base import Sql
@@ -31,9 +31,19 @@ _ADD_OWNER = (
 )
 _OWNERS = "SELECT crop_ref, agency_id FROM crop_owners WHERE list_contains(?::VARCHAR[], crop_ref)"
 _HOLDS_OF_AGENCY = (
-    "SELECT case_number, read_id, created_by, created_at, note FROM legal_holds "
+    "SELECT case_number, read_id, created_by, created_at, note, expires_at FROM legal_holds "
     "WHERE created_by IN (SELECT id FROM users WHERE agency_id = ?) "
     "ORDER BY created_at DESC, case_number, read_id LIMIT 1000"
+)
+_HELD_OF_CASE = (
+    "SELECT DISTINCT read_id FROM legal_holds WHERE case_number = ? "
+    "AND created_by IN (SELECT id FROM users WHERE agency_id = ?) ORDER BY read_id"
+)
+_LAPSED = (
+    "SELECT h.case_number, list(DISTINCT h.read_id ORDER BY h.read_id), "
+    "list(DISTINCT n.id ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL) FROM legal_holds h "
+    "LEFT JOIN users u ON u.id = h.created_by LEFT JOIN networks n ON n.agency_id = u.agency_id "
+    "WHERE h.expires_at IS NOT NULL AND h.expires_at <= ? GROUP BY h.case_number ORDER BY 1"
 )
 _READS_OF_NETWORKS = (
     "SELECT r.read_id FROM (SELECT read_id, network_key FROM reads UNION ALL "
@@ -41,6 +51,20 @@ _READS_OF_NETWORKS = (
     "ON n.key = r.network_key WHERE list_contains(?::UBIGINT[], r.read_id) "
     "AND list_contains(?::VARCHAR[], n.id)"
 )
+
+# an alert whose read was purged keeps its list, entry, score and disposition (oversight counts
+# them) but no longer says which plate was read where and when, nor shows its crop
+_REDACT_PURGED_ALERTS = (
+    "UPDATE hotlist_hits SET read_plate = '', camera_id = '', read_ts = NULL, read_state = NULL, "
+    "crop_ref = NULL WHERE read_ts IS NOT NULL AND read_id NOT IN "
+    "(SELECT read_id FROM reads UNION ALL SELECT read_id FROM reads_hot)"
+)
+
+
+def redact_purged_alerts(db: Sql) -> int:
+    """Redact the alerts (hotlist hits) of reads that no longer exist; how many were."""
+    rows = db.execute(_REDACT_PURGED_ALERTS)
+    return int(rows[0][0]) if rows else 0
 
 
 def reads_of_crop(db: Sql, ref: str) -> list[tuple[int, str, str, datetime]]:
@@ -93,7 +117,27 @@ def held_read_ids(db: Sql) -> frozenset[int]:
 def holds_of_agency(db: Sql, agency_id: str) -> list[LegalHold]:
     """The legal holds placed by the agency's users, newest first (at most 1,000)."""
     rows = db.execute(_HOLDS_OF_AGENCY, [agency_id])
-    return [LegalHold(str(r[0]), int(r[1]), str(r[2]), r[3], str(r[4])) for r in rows]
+    return [LegalHold(str(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), r[5]) for r in rows]
+
+
+def held_reads_of_case(db: Sql, agency_id: str, case_number: str) -> list[int]:
+    """The reads the agency's users hold under ``case_number``."""
+    return [int(r[0]) for r in db.execute(_HELD_OF_CASE, [case_number, agency_id])]
+
+
+def lapsed_holds(db: Sql, now: datetime) -> list[tuple[str, list[int], list[str]]]:
+    """``(case number, read ids, the placing agency's networks)`` of holds past expiry."""
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    return [(str(r[0]), [int(i) for i in r[1]], [str(n) for n in r[2] or []])
+            for r in db.execute(_LAPSED, [naive])]  # fmt: skip
+
+
+def delete_holds(db: Sql, case_number: str, read_ids: Sequence[int]) -> None:
+    """Release the holds of ``case_number`` on ``read_ids``."""
+    db.execute(
+        "DELETE FROM legal_holds WHERE case_number = ? AND list_contains(?::UBIGINT[], read_id)",
+        [case_number, list(read_ids)],
+    )
 
 
 def reads_in_networks(db: Sql, read_ids: Sequence[int], networks: Sequence[str]) -> set[int]:

@@ -1,10 +1,12 @@
-"""Searches held for a supervisor: record, approve or reject, then resume.
+"""Searches held for a supervisor: record, decide (per deciding agency), then resume once.
 
 A search whose reason is vague where an agency requires specific reasons, or whose reason may
-be a prohibited purpose where the owner's law forbids it, is held on those networks. A
-supervisor of the searcher's own agency approves (or rejects) it with a note; the officer then
-resumes it, which runs the same request again — through policy and the search log — with the
-supervisor's approval counted.
+be a prohibited purpose where a law or policy forbids it, is held on those networks. Each hold
+is split by who raised it (``search.hold_parts``): the owner agency's supervisors decide holds
+raised by the owner's law, sharing or policy, on the owner's networks; the searcher's
+supervisors decide only holds raised by the searcher's own policy, state law or ceilings. The
+officer then resumes it once — the same query and time window, within 24 hours of the approval
+— which runs it again through policy and the search log, lifting only the approved holds.
 """
 
 from __future__ import annotations
@@ -16,21 +18,26 @@ from typing import Any, Protocol
 
 import orjson
 
-from plateledger.domain.types import AgencyId, User
+from plateledger.domain.clock import Clock, utc_now
+from plateledger.domain.types import AgencyId, NetworkId, User
 from plateledger.errors import ConflictError, ForbiddenError, NotFoundError
 from plateledger.policy.base import Decision
+from plateledger.search.hold_parts import HoldPart, approval_of
 from plateledger.search.service import SearchLogEntry, SearchRecorder
-from plateledger.search.types import Purpose, SearchRequest, query_from_dict
+from plateledger.search.types import Purpose, SearchRequest, query_from_dict, query_to_dict
 from plateledger.store.read_query import naive_utc
 
 
 class HoldTable(Protocol):
     def save_hold(self, row: Sequence[Any]) -> None: ...
+    def save_hold_part(self, row: Sequence[Any]) -> None: ...
     def hold(self, search_id: str) -> tuple[Any, ...] | None: ...
+    def hold_parts(self, search_id: str) -> list[tuple[Any, ...]]: ...
     def pending_holds(self, agency_id: str, limit: int) -> list[str]: ...
-    def decide_hold(
-        self, search_id: str, status: str, by: str, at: datetime, note: str
+    def decide_hold_part(
+        self, search_id: str, agency_id: str, status: str, by: str, at: datetime, note: str
     ) -> bool: ...
+    def use_hold(self, search_id: str, at: datetime) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +54,35 @@ class Hold:
     decided_by: str | None
     note: str | None
     rules: tuple[str, ...] = ()  # the rule ids that held it (e.g. bulk.area_time)
+    parts: tuple[HoldPart, ...] = ()  # who decides which networks (search.hold_parts)
+    used_at: datetime | None = None  # when the approval was spent by a resumed search
 
-    def to_dict(self) -> dict[str, Any]:
+    def part_for(self, agency_id: str) -> HoldPart | None:
+        return next((p for p in self.parts if p.agency_id == agency_id), None)
+
+    def to_dict(self, viewer: str | None = None) -> dict[str, Any]:
+        """As the API shows it; ``viewer`` (an agency id): only that agency's part, unless it
+        is the searcher's agency (which sees every part of its officer's search)."""
+        parts = [p for p in self.parts if viewer in (None, self.agency_id, p.agency_id)]
         return {
             "search_id": self.search_id, "user": self.user_id, "agency": self.agency_id,
             "created_at": self.created_at.isoformat(), "kind": self.kind,
             "purpose": self.purpose.purpose, "case_number": self.purpose.case_number,
             "reason": self.purpose.reason, "on_behalf_of": self.purpose.on_behalf_of,
-            "held_networks": list(self.held_networks), "status": self.status,
-            "decided_by": self.decided_by, "note": self.note, "rules": list(self.rules),
+            "query": self.query,
+            "held_networks": [n for p in parts for n in p.networks]
+            if viewer not in (None, self.agency_id) else list(self.held_networks),
+            "status": self.status, "decided_by": self.decided_by, "note": self.note,
+            "rules": list(self.rules), "decisions": [p.to_dict() for p in parts],
+            "used_at": self.used_at.isoformat() if self.used_at else None,
         }  # fmt: skip
 
 
 class StoreHoldBook:
-    def __init__(self, table: HoldTable, recorder: SearchRecorder) -> None:
+    def __init__(self, table: HoldTable, recorder: SearchRecorder, clock: Clock = utc_now):
         self._table = table
         self._recorder = recorder
+        self._clock = clock
 
     def hold(
         self,
@@ -73,15 +93,21 @@ class StoreHoldBook:
         purpose: Purpose,
         query: Mapping[str, object],
         held: Sequence[Decision],
+        parts: Sequence[HoldPart],
     ) -> None:
         request = {"kind": kind, "query": dict(query), "purpose": purpose.purpose,
                    "case_number": purpose.case_number, "reason": purpose.reason,
                    "on_behalf_of": purpose.on_behalf_of,
-                   "rules": sorted({r for d in held for r in d.rule_ids})}  # fmt: skip
+                   "rules": sorted({r for p in parts for r in p.rules})}  # fmt: skip
         self._table.save_hold(
             [search_id, user.id, user.agency_id, naive_utc(at),
              orjson.dumps(request).decode(), [d.network for d in held]]
         )  # fmt: skip
+        for p in parts:
+            self._table.save_hold_part(
+                [search_id, p.agency_id, list(p.networks), list(p.rules),
+                 orjson.dumps(list(p.evidence)).decode()]
+            )  # fmt: skip
 
     def get(self, search_id: str) -> Hold:
         row = self._table.hold(search_id)
@@ -92,45 +118,84 @@ class StoreHoldBook:
             request["purpose"], request["case_number"], request["reason"],
             AgencyId(request["on_behalf_of"]) if request["on_behalf_of"] else None,
         )  # fmt: skip
+        parts = tuple(
+            HoldPart(AgencyId(p[0]), tuple(NetworkId(n) for n in p[1]), tuple(p[2]),
+                     tuple(orjson.loads(p[3])), p[4], p[5], _aware(p[6]), p[7])
+            for p in self._table.hold_parts(search_id)
+        )  # fmt: skip
         return Hold(
             row[0], row[1], row[2], row[3].replace(tzinfo=UTC), request["kind"], purpose,
             request["query"], tuple(row[5]), row[6], row[7], row[9],
-            tuple(request.get("rules") or ()),
+            tuple(request.get("rules") or ()), parts, _aware(row[10]),
         )  # fmt: skip
 
     def pending(self, agency_id: str, limit: int = 200) -> list[Hold]:
-        """The agency's searches waiting for a supervisor, oldest first (at most ``limit``)."""
+        """Searches with a part waiting for a supervisor of ``agency_id`` (the searcher's
+        agency, or an owner whose rules held them), oldest first (at most ``limit``)."""
         return [self.get(i) for i in self._table.pending_holds(agency_id, limit)]
 
     def decide(self, search_id: str, supervisor: User, approve: bool, note: str) -> Hold:
+        """Decide the supervisor's agency's part of a hold: only the networks and rules that
+        agency decides (403 when it decides none, 409 when already decided or resumed)."""
         hold = self.get(search_id)
-        if supervisor.role != "supervisor" or supervisor.agency_id != hold.agency_id:
-            raise ForbiddenError("only a supervisor of the searcher's agency may decide this")
+        part = hold.part_for(supervisor.agency_id)
+        if supervisor.role != "supervisor" or part is None:
+            deciders = ", ".join(p.agency_id for p in hold.parts) or hold.agency_id
+            raise ForbiddenError(f"only a supervisor of {deciders} may decide this")
         if supervisor.id == hold.user_id:
             raise ForbiddenError("a supervisor may not approve their own search")
-        now = datetime.now(UTC)
+        now = self._clock()
         status = "approved" if approve else "rejected"
-        if not self._table.decide_hold(search_id, status, supervisor.id, now, note):
-            raise ConflictError(f"search {search_id} was already {hold.status}")
+        if not self._table.decide_hold_part(search_id, part.agency_id, status, supervisor.id,
+                                            now, note):  # fmt: skip
+            raise ConflictError(f"search {search_id} was already {part.status} or resumed")
+        decided = self.get(search_id).part_for(part.agency_id)
+        expires = decided.expires_at if decided is not None else None
         self._recorder.record_search(
             SearchLogEntry(
-                f"{search_id}:{status}",
+                f"{search_id}:{status}:{part.agency_id}",
                 now,
                 supervisor,
                 f"hold_{status}",
                 hold.purpose,
-                {"search_id": search_id, "note": note},
+                {
+                    "search_id": search_id,
+                    "note": note,
+                    "decided_for": part.agency_id,
+                    "networks": list(part.networks),
+                    "rules": list(part.rules),
+                    "evidence": [dict(e) for e in part.evidence],
+                    **({"expires_at": expires.isoformat()} if expires else {}),
+                },
                 (),
             )  # fmt: skip
         )
         return self.get(search_id)
 
     def resume(self, search_id: str, user: User) -> SearchRequest:
+        """Spend the approval: the held query, its time window ending when it was held, with
+        the approved networks and rules (409 if not approved, lapsed or already resumed)."""
         hold = self.get(search_id)
         if user.id != hold.user_id:
             raise ForbiddenError("only the officer who ran the search may resume it")
-        if hold.status != "approved":
-            raise ConflictError(f"search {search_id} is {hold.status}, not approved")
         if hold.kind != "search":
             raise ConflictError(f"held {hold.kind} requests are resumed by repeating them")
-        return SearchRequest(user, query_from_dict(hold.query), hold.purpose, search_id)
+        if hold.used_at is not None:
+            raise ConflictError(f"search {search_id} was already resumed: an approval is used once")
+        now = self._clock()
+        if not any(p.live(now) for p in hold.parts):
+            lapsed = any(p.status == "approved" for p in hold.parts)
+            why = "its approval expired" if lapsed else f"it is {hold.status}, not approved"
+            raise ConflictError(f"search {search_id} cannot be resumed: {why}")
+        fields = {k: v for k, v in hold.query.items() if k != "approved_hold_of"}
+        if not fields.get("time_to"):  # the approved window ends when the search was held
+            fields["time_to"] = hold.created_at.isoformat()
+        query = query_from_dict(fields)
+        if not self._table.use_hold(search_id, now):
+            raise ConflictError(f"search {search_id} was already resumed: an approval is used once")
+        approval = approval_of(search_id, query_to_dict(query), hold.parts, now)
+        return SearchRequest(user, query, hold.purpose, search_id, approval)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)

@@ -30,9 +30,11 @@ from plateledger.search.bulk import (
     daily_reads_hold,
     pattern_hold,
 )
+from plateledger.search.hold_parts import Approval, HoldPart, split_hold
 from plateledger.search.on_behalf import AssistLookup, require_assist
 from plateledger.search.read_quota import ReadQuota
 from plateledger.search.types import (
+    OWNER_HELD_MESSAGE,
     HeldSearch,
     Hit,
     Purpose,
@@ -45,6 +47,10 @@ from plateledger.search.validate import resolve_filters, validate_purpose, valid
 from plateledger.store.base import ReadStore, Scope
 
 log = logging.getLogger(__name__)
+RESUMED_HELD_MESSAGE = (
+    "still held: the approval did not cover what holds these networks now, and it is spent; "
+    "search again"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,7 @@ class HoldBook(Protocol):
         purpose: Purpose,
         query: Mapping[str, object],
         held: Sequence[Decision],
+        parts: Sequence[HoldPart],
     ) -> None: ...
 
 
@@ -118,12 +125,14 @@ class SearchService:
         query: Mapping[str, object],
         *,
         one_to_one: bool = True,
-        approved: bool = False,
+        approval: Approval | None = None,
         bulk: BulkHold | None = None,
     ) -> Authorised | HeldSearch:
         """Policy decisions, then the durable log entry, then (if some networks are held) the
-        hold for a supervisor. Raises ForbiddenError if every network is denied; returns a
-        :class:`HeldSearch` if nothing may be searched until a supervisor approves."""
+        hold, split by who decides each part (``search.hold_parts``). Raises ForbiddenError if
+        every network is denied; returns a :class:`HeldSearch` if nothing may be searched until
+        the deciding supervisors approve. With ``approval`` (a resumed search) the decisions are
+        made afresh and only the approved holds are lifted; no new hold is recorded."""
         validate_purpose(purpose)
         now = self._clock()
         agencies = {a.id: a for a in self.store.agencies()}
@@ -141,26 +150,31 @@ class SearchService:
         behalf = agencies.get(purpose.on_behalf_of) if purpose.on_behalf_of else None
         request = AccessRequest(
             user, user_agency, purpose.purpose, purpose.case_number, purpose.reason,
-            purpose.on_behalf_of, now, behalf, one_to_one, approved,
+            purpose.on_behalf_of, now, behalf, one_to_one, False,
         )  # fmt: skip
         decisions = tuple(self.policy.evaluate(request, pairs))
         if behalf is not None and behalf.id != user_agency.id:  # held without an assist request
             decisions = self._assisted(decisions, user_agency, behalf, purpose.case_number, now)
-        if bulk is not None and not approved:  # bulk ceilings: allowed networks become holds
+        policy_rules = {d.network: d.rule_ids for d in decisions if d.decision == "hold"}
+        if bulk is not None and approval is None:  # bulk ceilings: allowed networks become holds
             decisions = bulk.apply(decisions)
+        if approval is not None:
+            decisions = approval.apply(decisions)
         search_id = _new_search_id(now)
         entry = SearchLogEntry(search_id, now, user, kind, purpose, query, decisions)
         self.recorder.record_search(entry)  # write-ahead: before any read is touched
         searched = tuple(d for d in decisions if d.decision == "allow")
         excluded = tuple(d for d in decisions if d.decision != "allow")
         held = tuple(d for d in excluded if d.decision == "hold")
-        if held and self.holds is not None:
-            self.holds.hold(search_id, user, now, kind, purpose, query, held)
+        if held and approval is None:
+            parts = split_hold(held, user_agency, policy_rules, bulk.rule_id if bulk else None)
+            if self.holds is not None:
+                self.holds.hold(search_id, user, now, kind, purpose, query, held, parts)
+            if not searched:
+                return _held(search_id, excluded, parts, user_agency, bulk)
         if not searched:
-            if held:
-                if bulk is not None and not approved:
-                    return HeldSearch(search_id, excluded, bulk.message)
-                return HeldSearch(search_id, excluded)
+            if held:  # a resumed search still held: its approval is spent, search again
+                return HeldSearch(search_id, excluded, RESUMED_HELD_MESSAGE)
             details = {"search_id": search_id, "networks_excluded": [d.to_dict() for d in excluded]}
             raise ForbiddenError("no network may be searched for this request", details)
         scope = Scope({d.network: d.retention_cutoff for d in searched})
@@ -181,13 +195,21 @@ class SearchService:
         query = validate_query(request.query)
         if query.plate is not None and query.mode == "exact":
             query = replace(query, plate=canonicalize(query.plate))
-        logged = {**query_to_dict(query), "approved_hold_of": request.approved_hold_of}
+        approval = request.approval
+        if approval is not None and query_to_dict(query) != dict(approval.query):
+            raise ForbiddenError(
+                f"the approval of {approval.search_id} covers another query or time window",
+                {"field": "query", "search_id": approval.search_id},
+            )
+        if request.approved_hold_of is not None and approval is None:
+            raise ForbiddenError("resume a held search through its approval", {"field": "query"})
+        held_of = approval.search_id if approval is not None else None
+        logged = {**query_to_dict(query), "approved_hold_of": held_of}
         matcher = executor.MemoMatcher(self._dictionary())  # one dictionary answer per request
         auth = self.authorise(
             request.user, request.purpose, "search", logged,
-            one_to_one=query.mode == "exact" and query.plate is not None,
-            approved=request.approved_hold_of is not None,
-            bulk=None if request.approved_hold_of else self.bulk_hold(request.user, query, matcher),
+            one_to_one=query.mode == "exact" and query.plate is not None, approval=approval,
+            bulk=None if approval else self.bulk_hold(request.user, query, matcher),
         )  # fmt: skip
         if isinstance(auth, HeldSearch):
             return auth
@@ -252,6 +274,19 @@ class SearchService:
         if query.mode == "wildcard":
             return executor.wildcard(self.store, matcher, query, filters, scope)
         return executor.fuzzy(self.store, matcher, query, filters, scope)
+
+
+def _held(
+    search_id: str, excluded: tuple[Decision, ...], parts: Sequence[HoldPart], searcher: Agency,
+    bulk: BulkHold | None,
+) -> HeldSearch:  # fmt: skip
+    others = sorted({p.agency_id for p in parts} - {searcher.id})
+    if others:
+        agencies = ", ".join(sorted({*others, *(p.agency_id for p in parts)}))
+        return HeldSearch(search_id, excluded, OWNER_HELD_MESSAGE.format(agencies=agencies))
+    if bulk is not None:
+        return HeldSearch(search_id, excluded, bulk.message)
+    return HeldSearch(search_id, excluded)
 
 
 def _new_search_id(now: datetime) -> str:

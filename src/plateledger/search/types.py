@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from plateledger.domain.types import AgencyId, CameraId, Read, User
 from plateledger.policy.base import Decision
+from plateledger.search.hold_parts import Approval
 from plateledger.store.base import BBox
 
 PlateMode = Literal["exact", "wildcard", "fuzzy"]
@@ -54,7 +55,8 @@ class SearchRequest:
     user: User
     query: SearchQuery
     purpose: Purpose
-    approved_hold_of: str | None = None  # the held search a supervisor approved
+    approved_hold_of: str | None = None  # the held search whose approval this request uses
+    approval: Approval | None = None  # what that approval allows (search.hold_parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +114,17 @@ class Timeline:
 
 
 HELD_MESSAGE = "held: a supervisor of your agency must approve this search first"
+OWNER_HELD_MESSAGE = (
+    "held: the supervisors of the agencies whose rules held it ({agencies}) must approve this "
+    "search first, each for its own networks"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class HeldSearch:
     """A search (or timeline) held for a supervisor: it is logged, nothing was read, and no
-    network may be searched until a supervisor of the searcher's agency approves. A normal
+    held network may be searched until the supervisors deciding it approve (the owner's for
+    the owner's law, sharing and policy; the searcher's for its own policy). A normal
     outcome of the search path, returned (not raised); the faces render it (202 in the API)."""
 
     search_id: str

@@ -16,7 +16,6 @@ from plateledger.domain.sharing import (
     PROTECTED_ACTIVITY_SETTINGS,
     AgencyPolicy,
     Declaration,
-    DeclarationKind,
     GranteeKind,
     SharingAgreement,
 )
@@ -31,20 +30,19 @@ from plateledger.domain.types import (
 )
 from plateledger.errors import ForbiddenError, NotFoundError, ValidationError
 from plateledger.policy.base import AccessRequest, Decision
-from plateledger.policy.purposes import load_purposes, purpose_names
+from plateledger.policy.jurisdictions import jurisdiction
+from plateledger.policy.purposes import PROHIBITED_CLASSES, load_purposes, purpose_names
+from plateledger.sharing.declarations import Declarations, DeclarationStore
 
 # Purposes shown in the access answer: one per class an admin cares about.
 ACCESS_PURPOSES = ("stolen_vehicle", "homicide", "missing_person", "parking_enforcement")
 
 
-class SharingStore(Protocol):
+class SharingStore(DeclarationStore, Protocol):
     """The store methods sharing reads and writes (``DuckDBStore`` has them)."""
 
-    def agencies(self) -> Sequence[Agency]: ...
-    def networks(self) -> Sequence[Network]: ...
     def agreements(self) -> Sequence[SharingAgreement]: ...
     def save_agreement(self, agreement: SharingAgreement) -> None: ...
-    def save_declaration(self, declaration: Declaration) -> None: ...
     def save_agency_policy(self, policy: AgencyPolicy) -> None: ...
     def agency_policies(self) -> Mapping[AgencyId, AgencyPolicy]: ...
 
@@ -79,6 +77,8 @@ class Sharing:
         self._audit = audit
         self._policy = policy
         self._clock = clock
+        #: Declarations on file: filed by the declaring agency, accepted by each owner.
+        self.declarations = Declarations(store=store, audit=audit, clock=clock)
 
     def owned_network(self, user: User, network_id: str, *, admin: bool) -> Network:
         network = next((n for n in self._store.networks() if n.id == network_id), None)
@@ -97,6 +97,7 @@ class Sharing:
         unknown = [p for p in a.purposes if p not in known]
         if unknown:
             raise ValidationError(f"purposes: unknown {', '.join(unknown)}", {"field": "purposes"})
+        self._check_lawful(network, a.purposes)
         agreement = SharingAgreement(
             id=f"sa-{uuid.uuid4().hex[:10]}", network_id=network.id,
             grantee_kind=_kind(a.grantee_kind), grantee=a.grantee, radius_km=a.radius_km,
@@ -104,11 +105,38 @@ class Sharing:
             expires_at=a.expires_at, note=a.note,
         )  # fmt: skip
         self._store.save_agreement(agreement)
+        after = agreement_out(agreement, agreement.created_at)
         self._audit(
             "sharing_change", user,
-            {"action": "add", **agreement_out(agreement, agreement.created_at)}, [network.id],
+            {"action": "add", **after, "before": None, "after": after}, [network.id],
         )  # fmt: skip
         return agreement
+
+    def _check_lawful(self, network: Network, purposes: Sequence[str]) -> None:
+        """422 naming ``purposes`` for any purpose the owner's state law or the owner's own
+        policy prohibits, and for prohibited classes (never selectable by a search)."""
+        owner = next(a for a in self._store.agencies() if a.id == network.agency_id)
+        law = jurisdiction(owner.state)
+        policy = self._store.agency_policies().get(owner.id)
+        forbidden_by_policy = policy.prohibited_purposes if policy is not None else frozenset()
+        vocabulary = load_purposes()
+        bad = []
+        for name in purposes:
+            p = vocabulary.get(name)
+            names = {name} if p is None else {name, p.purpose_class}
+            if (
+                names & PROHIBITED_CLASSES
+                or (p is not None and (not p.selectable or law.prohibition(p) is not None))
+                or any(n in law.prohibited_rules for n in names)
+                or names & forbidden_by_policy
+            ):
+                bad.append(name)
+        if bad:
+            raise ValidationError(
+                f"purposes: {', '.join(bad)} is prohibited on {owner.name}'s data "
+                f"({owner.state} law or the agency's policy)",
+                {"field": "purposes", "prohibited": bad},
+            )
 
     def revoke_agreement(self, user: User, network_id: str, agreement_id: str) -> None:
         self.owned_network(user, network_id, admin=True)
@@ -122,10 +150,13 @@ class Sharing:
         )
         if found is None:
             raise NotFoundError(f"no agreement {agreement_id} on {network_id}")
-        revoked = replace(found, revoked_at=self._clock())
+        now = self._clock()
+        revoked = replace(found, revoked_at=now)
         self._store.save_agreement(revoked)
+        after = agreement_out(revoked, now)
         self._audit(
-            "sharing_change", user, {"action": "revoke", **agreement_out(revoked, self._clock())},
+            "sharing_change", user,
+            {"action": "revoke", **after, "before": agreement_out(found, now), "after": after},
             [network_id],
         )  # fmt: skip
 
@@ -133,25 +164,9 @@ class Sharing:
         self, user: User, state: str, kind: str, signed_at: datetime,
         expires_at: datetime | None, document_ref: str,
     ) -> Declaration:  # fmt: skip
-        if user.role != "admin":
-            raise ForbiddenError("only an admin files declarations for their agency")
-        if state not in US_STATES:
-            raise ValidationError(f"state: {state!r} is not a state code", {"field": "state"})
-        if kind not in ("written_declaration", "judicial_warrant_policy"):
-            raise ValidationError(
-                "kind: written_declaration or judicial_warrant_policy", {"field": "kind"}
-            )
-        declaration = Declaration(
-            f"dec-{uuid.uuid4().hex[:10]}", user.agency_id, state, _decl(kind), signed_at,
-            expires_at, document_ref,
-        )  # fmt: skip
-        self._store.save_declaration(declaration)
-        self._audit(
-            "sharing_change", user,
-            {"action": "declaration", "id": declaration.id, "state": state, "kind": kind,
-             "signed_at": signed_at.isoformat(), "document_ref": document_ref},
-        )  # fmt: skip
-        return declaration
+        """File a pending declaration (``sharing.declarations``): it counts for an owner only
+        once that owner's admin accepts it."""
+        return self.declarations.file(user, state, kind, signed_at, expires_at, document_ref)
 
     def set_policy(
         self, user: User, require_specific: bool, prohibited: tuple[str, ...],
@@ -184,6 +199,7 @@ class Sharing:
             "config_change", user,
             {"action": "agency_policy", **policy_values(policy),
              "previous_policy": None if before is None else policy_values(before)},
+            [n.id for n in self._store.networks() if n.agency_id == user.agency_id],
         )  # fmt: skip
         return policy
 
@@ -247,10 +263,6 @@ def policy_values(policy: AgencyPolicy) -> dict[str, Any]:
         "prohibited_purposes": sorted(policy.prohibited_purposes),
         "protected_activity": policy.protected_activity,
     }
-
-
-def _decl(kind: str) -> DeclarationKind:
-    return "judicial_warrant_policy" if kind == "judicial_warrant_policy" else "written_declaration"
 
 
 def agreement_out(a: SharingAgreement, now: datetime) -> dict[str, Any]:

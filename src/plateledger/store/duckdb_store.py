@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -151,8 +151,13 @@ class DuckDBStore(PolicyTables, Purges):
         return registry.user_for_token_hash(self._cur(), token_hash, writer.naive(now))
 
     # --- writes --------------------------------------------------------------------------
-    def append(self, table: pa.Table, *, target: str = "reads_hot") -> AppendResult:
-        """Durably append one batch (a single transaction). Returns the ids assigned."""
+    def append(
+        self, table: pa.Table, *, target: str = "reads_hot",
+        before_commit: Callable[[int, int], object] | None = None,
+    ) -> AppendResult:  # fmt: skip
+        """Durably append one batch (a single transaction). Returns the ids assigned.
+        ``before_commit(first, last)`` runs inside the transaction (an audit append): if it
+        raises, nothing is stored."""
         if table.num_rows == 0:
             return AppendResult(0, 0, -1)
         cur = self._cur()
@@ -163,6 +168,8 @@ class DuckDBStore(PolicyTables, Purges):
             try:
                 writer.insert_batch(cur, table, first, target)
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'next_read_id'", [str(last + 1)])
+                if before_commit is not None:
+                    before_commit(first, last)
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")

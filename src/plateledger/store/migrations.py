@@ -235,6 +235,48 @@ def _crop_owners(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _owner_decisions(con: duckdb.DuckDBPyConnection) -> None:
+    # Held searches are decided by whoever raised each hold (search/hold_parts.py): one part per
+    # deciding agency (the owner for its law, sharing and policy; the searcher for its own
+    # policy, state law and ceilings); an approval is used once (`used_at`). Existing holds
+    # become one part of the searcher's agency with no rules, so an old approval resumes nothing.
+    # Declarations take effect for an owner agency only once its admin accepts them; existing
+    # ones start pending for every owner.
+    con.execute(
+        """
+        CREATE TABLE hold_parts (
+            search_id VARCHAR NOT NULL, agency_id VARCHAR NOT NULL, networks VARCHAR[] NOT NULL,
+            rules VARCHAR[] NOT NULL, evidence_json VARCHAR NOT NULL, status VARCHAR NOT NULL,
+            decided_by VARCHAR, decided_at TIMESTAMP, note VARCHAR,
+            PRIMARY KEY (search_id, agency_id));
+        INSERT INTO hold_parts SELECT search_id, agency_id, held_networks, [], '[]', status,
+            decided_by, decided_at, note FROM search_holds;
+        ALTER TABLE search_holds ADD COLUMN used_at TIMESTAMP;
+        CREATE TABLE declaration_decisions (
+            declaration_id VARCHAR NOT NULL, owner_agency VARCHAR NOT NULL,
+            status VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
+            note VARCHAR NOT NULL, PRIMARY KEY (declaration_id, owner_agency));
+        ALTER TABLE declarations ADD COLUMN filed_by VARCHAR;
+        ALTER TABLE declarations ADD COLUMN filed_at TIMESTAMP;
+        """
+    )
+
+
+def _purged_alerts_holds_webhooks(con: duckdb.DuckDBPyConnection) -> None:
+    # A purge redacts the alerts of the reads it deleted (their time becomes NULL); a legal hold
+    # has an expiry (review) date, NULL for holds placed before; an agency admin may allow
+    # webhooks to named private address ranges (CIDR).
+    con.execute(
+        """
+        ALTER TABLE hotlist_hits ALTER COLUMN read_ts DROP NOT NULL;
+        ALTER TABLE legal_holds ADD COLUMN expires_at TIMESTAMP;
+        CREATE TABLE webhook_private_networks (
+            agency_id VARCHAR PRIMARY KEY, networks VARCHAR[] NOT NULL,
+            set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL);
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -252,6 +294,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0008_assist_requests", _assist_requests),
     Migration("0009_agency_policy_protected_activity", _protected_activity),
     Migration("0010_crop_owners", _crop_owners),
+    Migration("0011_owner_decisions", _owner_decisions),
+    Migration("0014_purged_alerts_holds_webhooks", _purged_alerts_holds_webhooks),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -58,24 +58,54 @@ class PolicyTables:
     def agency_policies(self) -> dict[AgencyId, AgencyPolicy]:
         return dict(self._policies)
 
+    def decide_declaration(
+        self, declaration_id: str, owner: str, status: str, by: str, at: datetime, note: str
+    ) -> str | None:
+        with self._write_lock:
+            before = policy_tables.decide_declaration(
+                self._cur(), declaration_id, owner, status, by, at, note
+            )
+            self._load_policy_tables()
+        return before
+
     def save_hold(self, row: Sequence[Any]) -> None:
         policy_tables.save_hold(self._cur(), row)
+
+    def save_hold_part(self, row: Sequence[Any]) -> None:
+        policy_tables.save_hold_part(self._cur(), row)
 
     def hold(self, search_id: str) -> tuple[Any, ...] | None:
         return policy_tables.load_hold(self._cur(), search_id)
 
+    def hold_parts(self, search_id: str) -> list[tuple[Any, ...]]:
+        return policy_tables.load_hold_parts(self._cur(), search_id)
+
     def pending_holds(self, agency_id: str, limit: int) -> list[str]:
         return policy_tables.pending_holds(self._cur(), agency_id, limit)
 
-    def decide_hold(self, search_id: str, status: str, by: str, at: datetime, note: str) -> bool:
-        return policy_tables.decide_hold(self._cur(), search_id, status, by, at, note)
+    def decide_hold_part(
+        self, search_id: str, agency_id: str, status: str, by: str, at: datetime, note: str
+    ) -> bool:
+        with self._write_lock:
+            return policy_tables.decide_hold_part(
+                self._cur(), search_id, agency_id, status, by, at, note
+            )
+
+    def use_hold(self, search_id: str, at: datetime) -> bool:
+        with self._write_lock:
+            return policy_tables.use_hold(self._cur(), search_id, at)
 
     # --- legal holds and purge receipts ---
-    def add_legal_hold(self, case_number: str, read_ids: Sequence[int], by: str, note: str) -> int:
-        rows = [(case_number, int(r), by, note) for r in read_ids]
+    def add_legal_hold(
+        self, case_number: str, read_ids: Sequence[int], by: str, note: str,
+        expires_at: datetime | None = None,
+    ) -> int:  # fmt: skip
+        until = expires_at.astimezone(UTC).replace(tzinfo=None) if expires_at else None
+        rows = [(case_number, int(r), by, note, until) for r in read_ids]
         self._cur().executemany(
-            "INSERT OR IGNORE INTO legal_holds VALUES (?, ?, ?, now(), ?)", rows
-        )
+            "INSERT OR IGNORE INTO legal_holds (case_number, read_id, created_by, created_at, "
+            "note, expires_at) VALUES (?, ?, ?, now(), ?, ?)", rows,
+        )  # fmt: skip
         return len(rows)
 
     def legal_hold_ids(self, case_number: str) -> list[int]:

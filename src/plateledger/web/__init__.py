@@ -18,6 +18,7 @@ from plateledger.web import (
     routes_admin,
     routes_admin_sharing,
     routes_admin_users,
+    routes_admin_webhooks,
     routes_alerts,
     routes_audit,
     routes_auth,
@@ -54,7 +55,13 @@ def ui_app(platform: Platform) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_search, routes_holds, routes_alerts):
         app.include_router(module.router)
-    for module in (routes_admin, routes_admin_sharing, routes_admin_users, routes_audit):
+    for module in (
+        routes_admin,
+        routes_admin_sharing,
+        routes_admin_users,
+        routes_admin_webhooks,
+        routes_audit,
+    ):
         app.include_router(module.router)
     return app
 

@@ -17,6 +17,7 @@ from plateledger.accounts.tokens import Principal
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
+from plateledger.store.accounts import TokenRecord
 from plateledger.web.session import CSRF_COOKIE, SESSION_COOKIE, Signer, new_nonce
 
 UI_PREFIX = "/ui"
@@ -76,15 +77,30 @@ def signer_of(request: Request) -> Signer:
 
 
 def signed_in_principal(request: Request) -> Principal | None:
-    """The session's user and permissions, if the cookie is valid and its token still live
-    (API token or password session token: revoking either ends the session)."""
+    """The session's user and permissions, if the cookie is valid and its session token still
+    live (sign-out revokes it) — and, for a sign-in with an API token, that token too."""
     session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    who = platform_of(request).tokens.principal_for_hash(session.token_hash)
+    tokens = platform_of(request).tokens
+    who = tokens.principal_for_hash(session.token_hash)
     if who is None or who.user is None or who.user.id != session.user_id:
         return None
+    if session.parent_hash is not None:
+        parent = tokens.principal_for_hash(session.parent_hash)
+        if parent is None or parent.user is None or parent.user.id != session.user_id:
+            return None
     return who
+
+
+def session_issuer(request: Request) -> TokenRecord | None:
+    """The API token a UI session was signed in with: its scopes and expiry bound the tokens the
+    session issues. None for a password sign-in (a fresh proof of the password)."""
+    session = signer_of(request).read_session(request.cookies.get(SESSION_COOKIE))
+    if session is None or session.parent_hash is None:
+        return None
+    parent = platform_of(request).tokens.principal_for_hash(session.parent_hash)
+    return parent.token if parent is not None else None
 
 
 def signed_in_user(request: Request) -> User | None:

@@ -8,6 +8,7 @@ things only; every change goes through the platform operation the API and CLI us
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +37,7 @@ SECTIONS = (
     ("access", "Who can search our data"),
     ("users", "Users and tokens"),
     ("hotlists", "Hotlists"),
+    ("webhooks", "Webhooks"),
 )
 
 
@@ -168,10 +170,35 @@ async def place_hold(request: Request) -> Response:
         await run_in_threadpool(
             platform_of(request).legal_holds.place, user,
             form.get("case_number")[:100], ids, form.get("note")[:2000],
+            _review_date(form.get("expires_on")),
         )  # fmt: skip
         return done("retention", "hold")
 
     return await form_or_error(request, user, change, _retention_page)
+
+
+@router.post("/legal-holds/release")
+async def release_hold(request: Request) -> Response:
+    user = require_user(request)
+
+    async def change(form: Form) -> Response:
+        await run_in_threadpool(
+            platform_of(request).legal_holds.release, user,
+            form.get("case_number")[:100], form.get("note")[:2000],
+        )  # fmt: skip
+        return done("retention", "hold released")
+
+    return await form_or_error(request, user, change, _retention_page)
+
+
+def _review_date(text: str) -> datetime:
+    """A hold's review date (``YYYY-MM-DD``) as the end of that day, UTC."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("expires_at: give the review date as YYYY-MM-DD",
+                              {"field": "expires_at"}) from None  # fmt: skip
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
 def _hotlists_page(

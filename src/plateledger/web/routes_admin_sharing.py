@@ -38,6 +38,7 @@ def _sharing_page(request: Request, user: User, status: int = 200, error: str = 
         declarations=declarations, now=now, grantee_kinds=GRANTEE_KINDS,
         purposes=list(load_purposes().values()), states=US_STATES,
         declaration_kinds=DECLARATION_KINDS,
+        received=platform.sharing.declarations.received(user),
         agencies=sorted(platform.store.agencies(), key=lambda a: a.id),
         policy=platform.store.agency_policies().get(user.agency_id), classes=PURPOSE_CLASSES,
     )  # fmt: skip
@@ -120,6 +121,26 @@ async def declare(request: Request) -> Response:
             signed, time_field(form, "expires_at"), ref,
         )  # fmt: skip
         return done("sharing", "declaration")
+
+    return await form_or_error(request, user, change, _sharing_page)
+
+
+@router.post("/declarations/{declaration_id}/decide")
+async def decide_declaration(request: Request, declaration_id: str) -> Response:
+    """An owner's admin accepts or rejects a declaration filed for its state."""
+    user = require_user(request)
+
+    async def change(form: Form) -> Response:
+        decision, note = form.get("decision"), form.get("note")
+        if decision not in ("accept", "reject"):
+            raise ValidationError("decision: accept or reject", {"field": "decision"})
+        if not 1 <= len(note) <= 2000:
+            raise ValidationError("note: 1 to 2000 characters", {"field": "note"})
+        await run_in_threadpool(
+            platform_of(request).sharing.declarations.decide, user, declaration_id,
+            decision == "accept", note,
+        )  # fmt: skip
+        return done("sharing", f"declaration {decision}ed")
 
     return await form_or_error(request, user, change, _sharing_page)
 

@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.accounts.agency_users import now_naive
+from plateledger.accounts.manage import manageable_roles
 from plateledger.accounts.roles import role_table
-from plateledger.domain.types import ROLES, User
+from plateledger.domain.types import User
 from plateledger.errors import ValidationError
-from plateledger.web.common import Form, platform_of, require_user
+from plateledger.web.common import Form, platform_of, require_user, session_issuer
 from plateledger.web.routes_admin import admin_page, done, form_or_error, int_field
 
 router = APIRouter(prefix="/admin")
@@ -27,7 +28,7 @@ def _users_page(
     return admin_page(
         request, user, "admin_users.html", status, rows=rows, error=error,
         now=now_naive(), scopes=role_table().scopes,
-        roles=[r for r in ROLES if r != "auditor"], **extra,
+        roles=list(manageable_roles(user)), **extra,
     )  # fmt: skip
 
 
@@ -44,7 +45,7 @@ async def issue(request: Request) -> Response:
         days = int_field(form, "expires_days", optional=True)
         secret, record = await run_in_threadpool(
             platform_of(request).agency_users.issue_token, user, form.get("user_id"),
-            form.get("label"), days, form.all("scopes"),
+            form.get("label"), days, form.all("scopes"), session_issuer(request),
         )  # fmt: skip
         # Shown once, in this response only: never in a URL, a redirect or a log.
         return _users_page(request, user, issued=record, secret=secret)

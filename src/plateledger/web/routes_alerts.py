@@ -77,9 +77,13 @@ async def alerts_stream(request: Request) -> StreamingResponse:
     """Server-sent events for this page: the id of each new alert of the user's agency (the
     card itself is fetched, server-rendered, from ``/alerts/{id}/card``)."""
     user = require_user(request)
-    broker = platform_of(request).hotlists.engine.broker
-    frames = sse_stream(broker, user.agency_id, request.is_disconnected, _frame,
-                        b"retry: 3000\n: connected\n\n")  # fmt: skip
+    hotlists = platform_of(request).hotlists
+
+    async def audited(message: dict[str, Any]) -> None:  # each alert audited before it is sent
+        await run_in_threadpool(hotlists.webhooks.sse_sent, user, message)
+
+    frames = sse_stream(hotlists.engine.broker, user.agency_id, request.is_disconnected, _frame,
+                        b"retry: 3000\n: connected\n\n", audited)  # fmt: skip
     headers = {"X-Accel-Buffering": "no"}
     return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 

@@ -1,7 +1,8 @@
 """Signed session cookies and CSRF tokens for the web UI.
 
-The session cookie holds the user id and the SHA-256 hash of the API token used to sign in —
-never the token itself — signed with HMAC-SHA256 under a per-data-directory secret
+The session cookie holds the user id and the SHA-256 hash of the session token made at sign-in
+(and, for a sign-in with an API token, that token's hash too) — never a token itself —
+signed with HMAC-SHA256 under a per-data-directory secret
 (``<data>/ui-secret``, mode 0600, created on first use). Every POST form carries a CSRF token
 bound to a random per-browser nonce (its own cookie) and to the signed-in user.
 """
@@ -47,8 +48,9 @@ def load_secret(data_dir: Path) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Session:
     user_id: str
-    token_hash: str
+    token_hash: str  # the session token's (kind ``session``: sign-out revokes it)
     issued_at: int
+    parent_hash: str | None = None  # the API token signed in with, if any: must stay live
 
 
 class Signer:
@@ -60,8 +62,9 @@ class Signer:
         return _b64(digest.digest())
 
     # --- sessions ---------------------------------------------------------------------------
-    def session_cookie(self, user_id: str, token_hash: str) -> str:
-        body = orjson.dumps({"u": user_id, "t": token_hash, "i": int(time.time())})
+    def session_cookie(self, user_id: str, token_hash: str, parent_hash: str | None = None) -> str:
+        fields = {"u": user_id, "t": token_hash, "i": int(time.time())}
+        body = orjson.dumps(fields | ({"p": parent_hash} if parent_hash else {}))
         payload = _b64(body)
         return f"{payload}.{self._mac('session', payload.encode())}"
 
@@ -73,7 +76,8 @@ class Signer:
             return None
         try:
             data = orjson.loads(_unb64(payload))
-            session = Session(str(data["u"]), str(data["t"]), int(data["i"]))
+            parent = str(data["p"]) if "p" in data else None
+            session = Session(str(data["u"]), str(data["t"]), int(data["i"]), parent)
         except (ValueError, KeyError, TypeError):
             return None
         if not 0 <= time.time() - session.issued_at <= SESSION_MAX_AGE_S:
