@@ -194,13 +194,13 @@ class Sharing:
             user.agency_id, require_specific, frozenset(prohibited),
             "hold" if protected_activity == "hold" else "deny",
         )  # fmt: skip
-        self._store.save_agency_policy(policy)
-        self._audit(
+        self._audit(  # write-ahead: a change that cannot be audited is not made
             "config_change", user,
             {"action": "agency_policy", **policy_values(policy),
              "previous_policy": None if before is None else policy_values(before)},
             [n.id for n in self._store.networks() if n.agency_id == user.agency_id],
         )  # fmt: skip
+        self._store.save_agency_policy(policy)
         return policy
 
     def access(self, user: User, network_id: str) -> dict[str, Any]:
