@@ -7,7 +7,7 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier \
+.PHONY: oversight-screenshots oversight-verify install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier \
 	browser spark-up spark-down bench-national fuzz
 
 $(STAMP): pyproject.toml
@@ -76,3 +76,9 @@ eval-classifier: $(STAMP)
 
 clean:
 	rm -rf $(VENV) plateledger-data .pytest_cache .mypy_cache .ruff_cache
+
+oversight-screenshots:  ## regenerate the report screenshots in docs/img (skips without ../shared)
+	$(BIN)/python scripts/oversight_screenshots.py
+
+oversight-verify:  ## recompute docs/oversight.md figures with independent DuckDB SQL
+	$(BIN)/python scripts/oversight_verify.py

@@ -84,14 +84,15 @@ def test_a_hotlist_is_no_side_door(demo: Any, agency: str) -> None:
         "share_with": ["*"]})  # fmt: skip
     assert made.status_code in (200, 201), made.text
     entries = f"/api/v1/hotlists/{made.json()['id']}/entries"
-    for bad in (
-        {"plate": "ICE4455", "reason": ICE_REASON, "case_number": "24-0113", "expires_at": _in(30)},
-        {"plate": "ICE4456", "reason": "I.C.E-warrant", "case_number": "24-0114", "expires_at": _in(30)},
-        {"plate": "ICE4457", "reason": "stolen car", "case_number": "x", "expires_at": _in(30)},
-        {"plate": "ICE4458", "reason": "", "case_number": "24-0115", "expires_at": _in(30)},
-        {"plate": "ICE4459", "reason": "stolen car", "case_number": "24-0116",
-         "expires_at": "9999-01-01T00:00:00Z"},
-    ):  # fmt: skip
+    month = _in(30)
+    for plate, reason, case, expires in (
+        ("ICE4455", ICE_REASON, "24-0113", month),
+        ("ICE4456", "I.C.E-warrant", "24-0114", month),
+        ("ICE4457", "stolen car", "x", month),
+        ("ICE4458", "", "24-0115", month),
+        ("ICE4459", "stolen car", "24-0116", "9999-01-01T00:00:00Z"),
+    ):
+        bad = {"plate": plate, "reason": reason, "case_number": case, "expires_at": expires}
         got = client.post(entries, json=bad, headers=admin)
         assert got.status_code in (403, 422), (bad, got.status_code, got.text)
 

@@ -120,6 +120,14 @@ def flags_of(entry: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _stopped(entry: dict[str, Any]) -> bool:
+    """A denied or held search is flagged by policy even when its decisions carry no flag."""
+    return entry.get("outcome") in ("denied", "held") or entry.get("event_type") in (
+        "denial",
+        "hold",
+    )
+
+
 def _matches(row: Row, f: Filters) -> bool:
     e = row.entry
     if not f.access_events and e.get("event_type") in ACCESS_EVENTS:
@@ -130,7 +138,7 @@ def _matches(row: Row, f: Filters) -> bool:
         return False
     if f.purpose_class and row.purpose_class != f.purpose_class:
         return False
-    if f.flagged and not row.flags:
+    if f.flagged and not (row.flags or _stopped(e)):
         return False
     return not f.denied or e.get("outcome") == "denied" or e.get("event_type") == "denial"
 

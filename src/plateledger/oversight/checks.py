@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from plateledger.oversight.agencies import FEDERAL_KINDS, registry
 from plateledger.oversight.config import Config
 from plateledger.policy.classifier import classify
 
@@ -36,6 +37,9 @@ class CheckResult:
     count: int
     rows: tuple[tuple[int, str], ...]  # (row_id, evidence)
     groups: tuple[tuple[str, int], ...] = ()  # (group label, searches) for the volume tables
+    distinct_reasons: int | None = None  # reason checks: distinct reasons behind ``count`` rows
+    table_columns: tuple[str, ...] = ()  # an analysis table (streaks, case numbers, hotlist
+    table: tuple[tuple[str, ...], ...] = ()  # entries...): column names and rows as text
 
 
 Check = Callable[[duckdb.DuckDBPyConnection, Config], CheckResult]
@@ -82,24 +86,48 @@ def _result(
     threshold: str,
     sql: str,
     params: list[object] | None = None,
+    *,
+    reasons: bool = False,
 ) -> CheckResult:
     rows = tuple((int(str(r[0])), str(r[1] or "")) for r in q(con, sql, params))
-    return CheckResult(name, title, definition, threshold, len(rows), rows)
+    distinct = None
+    if reasons:
+        found = q(
+            con,
+            "SELECT count(DISTINCT reason) FROM searches WHERE list_contains(?::BIGINT[], row_id)",
+            [[r for r, _ in rows]],
+        )
+        distinct = int(str(found[0][0]))
+    return CheckResult(
+        name, title, definition, threshold, len(rows), rows, distinct_reasons=distinct
+    )
 
 
 def prohibited(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
-    return _result(
+    res = _result(
         con,
         "prohibited_purpose",
         "Reasons naming a prohibited purpose",
         "The policy classifier matched a prohibited class (immigration enforcement, protest, "
         "health care, personal use, ...) in the reason; evidence gives the matched spans. A match "
-        "is a lead for review, not proof.",
+        "is a lead for review, not proof. Own-log rows are split by outcome: blocked (denied) "
+        "by plateledger, held for approval, or let through.",
         "any match (block or review)",
         "SELECT s.row_id, c.reason_class || ' (' || c.action || '): ' || c.evidence "
         "FROM searches s JOIN reason_classes c USING (reason) "
         "WHERE c.reason_class NOT IN ('vague', 'specific') ORDER BY s.row_id",
+        reasons=True,
     )
+    outcomes = q(
+        con,
+        "SELECT CASE WHEN s.outcome = 'denied' THEN 'blocked (denied)' "
+        "WHEN s.outcome = 'held' THEN 'held for approval' WHEN s.origin = 'own' THEN 'let through' "
+        "ELSE 'imported (outcome not recorded)' END, count(*) "
+        "FROM searches s JOIN reason_classes c USING (reason) "
+        "WHERE c.reason_class NOT IN ('vague', 'specific') GROUP BY 1 ORDER BY 2 DESC, 1",
+    )
+    groups = tuple((f"outcome: {k}", int(str(n))) for k, n in outcomes)
+    return replace(res, groups=groups)
 
 
 def vague(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
@@ -115,6 +143,7 @@ def vague(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
         "WHERE c.reason_class = 'vague' AND NOT regexp_full_match(lower(s.reason), ?) "
         "ORDER BY s.row_id",
         [cfg.case_only_pattern],
+        reasons=True,
     )
 
 
@@ -138,12 +167,14 @@ def case_only(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
         con,
         "case_number_only",
         "Reasons that are only a case or code number",
-        "The whole reason is a case number or penal-code citation (e.g. '24-01234', '211pc') "
-        "with no words: the purpose cannot be read from the log alone.",
+        "The whole reason is a case number or penal-code citation (e.g. '24-01234', '211pc', "
+        "'10851(a) vc') with no other word ('24-13441 arson' names an offense and is not "
+        "counted): the purpose cannot be read from the log alone.",
         f"reason matches {cfg.case_only_pattern}",
         "SELECT row_id, 'number only' FROM searches WHERE regexp_full_match(lower(reason), ?) "
         "ORDER BY row_id",
         [cfg.case_only_pattern],
+        reasons=True,
     )
 
 
@@ -158,6 +189,7 @@ def protest_health(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
         "any match of those classes",
         "SELECT s.row_id, c.evidence FROM searches s JOIN reason_classes c USING (reason) "
         f"WHERE list_has_any(c.classes, [{classes}]) ORDER BY s.row_id",
+        reasons=True,
     )
 
 
@@ -166,13 +198,16 @@ def national(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
         con,
         "national_scope",
         "National-scope searches",
-        "The search covered at least the threshold number of networks (Flock's national "
-        "lookup reaches thousands), or its filters say 'national'.",
-        f">= {cfg.national_min_networks} networks",
-        "SELECT row_id, coalesce(network_count::VARCHAR || ' networks', 'national filter') "
-        "FROM searches WHERE network_count >= ? OR lower(filters) LIKE '%national%' "
-        "ORDER BY row_id",
-        [cfg.national_min_networks],
+        "The search covered at least the threshold number of networks or of cameras (Flock's "
+        "national lookup reaches thousands; portal exports give cameraCount), or its filters "
+        "say 'national'.",
+        f">= {cfg.national_min_networks} networks or >= {cfg.national_min_cameras} cameras",
+        "SELECT row_id, concat_ws('; ', CASE WHEN network_count >= ? THEN network_count || "
+        "' networks' END, CASE WHEN camera_count >= ? THEN camera_count || ' cameras' END, "
+        "CASE WHEN lower(filters) LIKE '%national%' THEN 'national filter' END) "
+        "FROM searches WHERE network_count >= ? OR camera_count >= ? "
+        "OR lower(filters) LIKE '%national%' ORDER BY row_id",
+        [cfg.national_min_networks, cfg.national_min_cameras] * 2,
     )
 
 
@@ -193,8 +228,30 @@ def _state(agency: str) -> str | None:
     return codes[-1] if codes else None
 
 
+def _home(con: duckdb.DuckDBPyConnection, scope: str, states: dict[str, str | None]) -> str | None:
+    tally: dict[str, int] = {}
+    for agency, n in q(con, f"SELECT agency, count(*) FROM searches WHERE {scope} GROUP BY 1"):
+        st = states.get(str(agency))
+        if st:
+            tally[st] = tally.get(st, 0) + int(str(n))
+    return max(tally, key=lambda k: tally[k]) if tally else None
+
+
+def _why(
+    name: str, state: str | None, kind: str | None, home: str | None, federal: re.Pattern[str]
+) -> str | None:
+    if kind in FEDERAL_KINDS or (kind is None and federal.search(name)):
+        return f"federal agency ({kind})" if kind else "federal agency"
+    if kind == "private":
+        return "private organisation"
+    if home and state and state != home:
+        return f"out of state ({state}, network in {home})"
+    return None
+
+
 def outside(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
     scope = "layout NOT LIKE 'portal-%'"  # a portal lists its own agency's searches only
+    known = registry(con)  # own log: agency ids, with kind and state from the registry
     agencies = [
         str(a)
         for (a,) in q(
@@ -202,39 +259,29 @@ def outside(con: duckdb.DuckDBPyConnection, cfg: Config) -> CheckResult:
         )
     ]
     federal = re.compile("|".join(rf"\b{re.escape(t)}\b" for t in cfg.federal_terms))
-    states = {a: _state(a) for a in agencies}
-    home = cfg.home_state
-    if home is None:
-        counts = q(con, f"SELECT agency, count(*) FROM searches WHERE {scope} GROUP BY 1")
-        tally: dict[str, int] = {}
-        for agency, n in counts:
-            st = states.get(str(agency))
-            if st:
-                tally[st] = tally.get(st, 0) + int(str(n))
-        home = max(tally, key=lambda k: tally[k]) if tally else None
-    why: dict[str, str] = {}
-    for a in agencies:
-        if federal.search(a):
-            why[a] = "federal agency"
-        elif home and states[a] and states[a] != home:
-            why[a] = f"out of state ({states[a]}, network in {home})"
+    states = {a: known[a][0] if a in known else _state(a) for a in agencies}
+    home = cfg.home_state or _home(con, scope, states)
+    why = {a: _why(a, states[a], known.get(a, (None, None))[1], home, federal) for a in agencies}
     rows: list[tuple[int, str]] = []
     for row_id, agency, behalf in q(
         con, f"SELECT row_id, agency, on_behalf_of FROM searches WHERE {scope} ORDER BY row_id"
     ):
-        reason = why.get(str(agency)) or (
-            "on behalf of a federal agency" if behalf and federal.search(str(behalf)) else None
-        )
+        reason = why.get(str(agency))
+        if reason is None and behalf:
+            kind = known.get(str(behalf), (None, None))[1]
+            if kind in FEDERAL_KINDS or (kind is None and federal.search(str(behalf))):
+                reason = "on behalf of a federal agency"
         if reason:
             rows.append((int(str(row_id)), reason))
     return CheckResult(
         "outside_searches",
-        "Out-of-state and federal searches",
-        "The searching organisation is federal (name matches a federal term) or its name carries "
-        "another state's code than the network's home state; own-log searches made on behalf "
-        "of a federal agency count too. Portal exports are left out: they list only the "
-        "publishing agency's own searches.",
-        f"home state {home or 'unknown'}; federal terms from config",
+        "Out-of-state, federal and private searches",
+        "The searching organisation is federal or private, or in another state than the "
+        "network's home state. Kind and state come from plateledger's registry where the agency "
+        "is known there (own log: agency ids); otherwise a federal term or a state code in the "
+        "name. Own-log searches made on behalf of a federal agency count too. Portal exports "
+        "are left out: they list only the publishing agency's own searches.",
+        f"home state {home or 'unknown'}; registry kinds; federal terms from config",
         len(rows),
         tuple(rows),
     )

@@ -21,6 +21,9 @@ from plateledger.oversight.checks import (
     q,
     vague,
 )
+from plateledger.oversight.checks_hotlists import hotlist_governance
+from plateledger.oversight.checks_reasons import repeated_case, split, top_reasons
+from plateledger.oversight.checks_time import off_shift, streaks, time_profile
 from plateledger.oversight.config import Config
 
 
@@ -149,6 +152,13 @@ CHECKS: tuple[Check, ...] = (
     after_hotlist_removal,
     denied_held,
     volume,
+    streaks,
+    off_shift,
+    time_profile,
+    top_reasons,
+    repeated_case,
+    split,
+    hotlist_governance,
 )
 
 

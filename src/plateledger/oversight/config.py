@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import yaml
 
 from plateledger.errors import ValidationError
+
+_SPAN = re.compile(r"([01]?\d|2[0-4]):[0-5]\d-([01]?\d|2[0-4]):[0-5]\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,13 @@ class Config:
     home_state: str | None
     federal_terms: tuple[str, ...]
     case_only_pattern: str
+    national_min_cameras: int = 1000
+    streak_min_days: int = 7
+    shifts: tuple[tuple[str, str], ...] = ()  # (name, "HH:MM-HH:MM") local time
+    user_shifts: tuple[tuple[str, str], ...] = ()  # (user, shift name)
+    case_repeat_min_searches: int = 20
+    top_reasons: int = 25
+    hotlist_max_days: int = 365
 
 
 def load(path: Path | None = None) -> Config:
@@ -46,4 +56,21 @@ def load(path: Path | None = None) -> Config:
             f"oversight config: unknown setting {unknown[0]}", {"field": unknown[0]}
         )
     doc["federal_terms"] = tuple(str(t) for t in doc["federal_terms"])
+    for key in ("shifts", "user_shifts"):
+        doc[key] = _pairs(doc.get(key), key)
     return Config(**doc)
+
+
+def _pairs(value: object, key: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ValidationError(f"oversight config: {key} must be a mapping", {"field": key})
+    pairs = tuple((str(k), str(v)) for k, v in value.items())
+    if key == "shifts":
+        for name, span in pairs:
+            if not _SPAN.fullmatch(span):
+                raise ValidationError(
+                    f"oversight config: shift {name}: {span!r} is not HH:MM-HH:MM", {"field": key}
+                )
+    return pairs

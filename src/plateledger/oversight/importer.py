@@ -8,17 +8,21 @@ Own audit entries come from JSONL files or a plateledger data directory (``own_l
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import yaml
 
-from plateledger.oversight import readers
+from plateledger.errors import ValidationError
+from plateledger.oversight import readers, sharing_lists
 from plateledger.oversight.layouts import (
     Mapping,
     UnknownLayoutError,
@@ -30,6 +34,7 @@ from plateledger.oversight.layouts import (
 )
 from plateledger.oversight.model import EVENT_COLUMNS, SEARCH_COLUMNS, Batch, finish
 from plateledger.oversight.own_log import entry_row
+from plateledger.oversight.sheets import HEAD_ROWS, Plan, agency_from_name, classify
 from plateledger.oversight.values import clean, parse_int, parse_time, time_frame
 
 log = logging.getLogger(__name__)
@@ -46,12 +51,28 @@ class FileStats:
 
 
 @dataclass(frozen=True, slots=True)
+class SheetNote:
+    """One file or sheet in the import summary: its kind, rows imported, the agency its rows
+    are attributed to and where that name came from (a column, --agency, the file name)."""
+
+    source: str
+    kind: str
+    rows: int
+    agency: str | None
+    agency_from: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImportStats:
     files: tuple[FileStats, ...]
     unknown: tuple[str, ...]  # files found in a directory whose layout is unknown (messages)
     rows: int
     duplicates: int
     events: int
+    sheets: tuple[SheetNote, ...] = ()
+    sharing: int = 0
+    timezone: str = "UTC"
 
 
 def expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
@@ -78,20 +99,33 @@ def import_paths(
     columns: dict[str, str] | None = None,
     own_entries: Iterable[dict[str, Any]] = (),
     progress: Callable[[str, int], None] | None = None,
+    agency: str | None = None,
+    tz: str | None = None,
 ) -> ImportStats:
+    """Every file, every sheet: classified (``sheets.classify``), searches and events imported,
+    sharing lists into ``sharing``, other sheets noted and skipped. ``agency`` names the agency
+    of rows without an agency column; ``tz`` is the zone of times that name none."""
     searches = Batch(con, "raw_searches", SEARCH_COLUMNS)
     events = Batch(con, "events", EVENT_COLUMNS)
+    ctx = _Context(columns, searches, events, zone(tz), con)
     stats: list[FileStats] = []
     unknown: list[str] = []
+    notes: list[SheetNote] = []
     for path, named in expand(paths):
         report = None if progress is None else _bind(progress, path.name)
-        for source, rows, agency in _tables(path, report):
-            try:
-                stats.append(_import_table(source, rows, agency, columns, searches, events))
-            except UnknownLayoutError as exc:
-                if named:
-                    raise
-                unknown.append(exc.message)
+        for source, rows, found in _tables(path, report):
+            name, origin = _agency_of(path, agency, found)
+            head = list(itertools.islice(rows, HEAD_ROWS))
+            plan = classify(head, source, columns)
+            body = itertools.chain(head[plan.header_row :], rows)
+            if plan.kind == "unknown" and named and ":" not in source and plan.error:
+                raise plan.error
+            if plan.kind == "unknown":
+                unknown.append(plan.note)
+            if plan.mapping is not None and "agency" in plan.mapping.index:
+                origin = "agency column (else " + origin + ")"
+            n, name, origin = _read(plan, source, body, (name, origin), ctx, stats)
+            notes.append(SheetNote(source, plan.kind, n, name, origin, plan.note))
     own = 0
     for n, entry in enumerate(own_entries):
         row = entry_row(entry, n)
@@ -103,7 +137,78 @@ def import_paths(
     searches.flush()
     events.flush()
     read, dups = finish(con)
-    return ImportStats(tuple(stats), tuple(unknown), read, dups, events.rows)
+    return ImportStats(
+        tuple(stats),
+        tuple(unknown),
+        read,
+        dups,
+        events.rows,
+        tuple(notes),
+        ctx.sharing,
+        tz or "UTC",
+    )
+
+
+@dataclass(slots=True)
+class _Context:
+    columns: dict[str, str] | None
+    searches: Batch
+    events: Batch
+    local: tzinfo | None
+    con: duckdb.DuckDBPyConnection
+    sharing: int = 0
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The IANA zone named by ``--tz`` (None: times without a zone are UTC)."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"unknown time zone {name!r} (an IANA name such as America/Los_Angeles)",
+            {"field": "tz"},
+        ) from None
+
+
+def _agency_of(path: Path, given: str | None, found: str | None) -> tuple[str | None, str]:
+    if given:
+        return given, "--agency"
+    if found:
+        return found, "portal snapshot"
+    inferred = agency_from_name(path.stem)
+    return inferred, "file name" if inferred else "none found (use --agency)"
+
+
+def _read(
+    plan: Plan,
+    source: str,
+    body: Iterator[list[str]],
+    named: tuple[str | None, str],
+    ctx: _Context,
+    stats: list[FileStats],
+) -> tuple[int, str | None, str]:
+    """Import one classified table; returns the rows taken from it and its agency."""
+    agency, origin = named
+    if plan.kind in ("searches", "events"):
+        fs = _import_table(source, body, agency, ctx.columns, ctx.searches, ctx.events,
+                           first_line=plan.header_row + 1, local=ctx.local)  # fmt: skip
+        stats.append(fs)
+        return fs.rows, agency, origin
+    if plan.kind == "sharing" and plan.sharing is not None:
+        next(body, None)  # the header row
+        given = None if origin == "file name" else agency  # the list names it better
+        rows, found = sharing_lists.rows(body, plan.sharing, source, given, fallback=agency)
+        if rows:
+            ctx.con.executemany("INSERT INTO sharing VALUES (?, ?, ?, ?, ?, ?)", rows)
+        ctx.sharing += len(rows)
+        if given is None and found != agency:
+            origin = "Networks I'm Sharing column"
+        return len(rows), found, origin
+    for _ in body:  # drain the sheet (a streamed XLSX reader reads on)
+        pass
+    return 0, agency, origin
 
 
 def _bind(progress: Callable[[str, int], None], name: str) -> readers.Progress:
@@ -141,11 +246,14 @@ def _import_table(
     columns: dict[str, str] | None,
     searches: Batch,
     events: Batch,
+    *,
+    first_line: int = 1,
+    local: tzinfo | None = None,
 ) -> FileStats:
     mapping: Mapping | None = None
     header_key: list[str] = []
     n = skipped = 0
-    for line, cells in enumerate(rows, start=1):
+    for line, cells in enumerate(rows, start=first_line):
         if not any(c.strip() for c in cells):
             continue
         if mapping is None:
@@ -160,10 +268,10 @@ def _import_table(
         ):
             continue  # a header row repeated mid-file
         if mapping.layout.kind == "event":
-            events.add(_event(cells, mapping, source, line))
+            events.add(_event(cells, mapping, source, line, local))
             n += 1
             continue
-        row = _search(cells, mapping, source, line, agency)
+        row = _search(cells, mapping, source, line, agency, local)
         if row is None:
             skipped += 1
         else:
@@ -191,17 +299,27 @@ def _get(cells: list[str], m: Mapping, name: str) -> str | None:
 
 
 def _search(
-    cells: list[str], m: Mapping, source: str, line: int, agency: str | None
+    cells: list[str],
+    m: Mapping,
+    source: str,
+    line: int,
+    agency: str | None,
+    local: tzinfo | None = None,
 ) -> dict[str, Any] | None:
     g = _get
     raw_at = g(cells, m, "at")
     date = clean(g(cells, m, "date"))
     if date and raw_at and parse_time(raw_at) is None:
         raw_at = f"{date.split('T')[0]}{' ' if '-' in date else ', '}{raw_at}"
-    at = parse_time(raw_at)
+    at = parse_time(raw_at, local)
     if at is None:
         return None
     start, end = time_frame(g(cells, m, "time_frame"))
+    if "frame_start" in m.index:
+        start, end = (
+            parse_time(g(cells, m, "frame_start"), local),
+            parse_time(g(cells, m, "frame_end"), local),
+        )
     plate = clean(g(cells, m, "plate"))
     return {
         "source": source,
@@ -228,17 +346,19 @@ def _search(
     }
 
 
-def _event(cells: list[str], m: Mapping, source: str, line: int) -> dict[str, Any]:
+def _event(
+    cells: list[str], m: Mapping, source: str, line: int, local: tzinfo | None = None
+) -> dict[str, Any]:
     details = _get(cells, m, "entity_details") or ""
     plate = _PLATE.search(details)
     return {
         "source": source,
         "source_row": line,
-        "at_utc": parse_time(_get(cells, m, "at")),
+        "at_utc": parse_time(_get(cells, m, "at"), local),
         "user_id": clean(_get(cells, m, "user")),
         "agency": None,
         "action": (clean(_get(cells, m, "event_type")) or "").lower(),
         "entity_type": clean(_get(cells, m, "entity_type")),
         "plate": plate.group(1).upper() if plate else None,
-        "details": None,
+        "details": clean(details),
     }

@@ -30,6 +30,8 @@ ALIASES: dict[str, str] = {
     "agency slug": "agency_slug", "agency_slug": "agency_slug", "first archived": "ignored",
     "first_archived": "ignored", "timestamp": "at", "event type": "event_type",
     "entity type": "entity_type", "entity details": "entity_details", "event id": "event_id",
+    "date/time": "at", "date time": "at", "datetime": "at", "date and time": "at",
+    "search reason": "reason", "time frame start": "frame_start", "time frame end": "frame_end",
 }
 # fmt: on
 
@@ -39,6 +41,7 @@ class Layout:
     name: str
     fields: tuple[str, ...]
     kind: str = "search"  # "search" or "event"
+    required: frozenset[str] = frozenset()  # needed although usually optional
 
 
 # fmt: off
@@ -68,6 +71,10 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("portal-rows", ("agency_slug", "agency", "ignored", "search_id", "user", "at",
                           "network_count", "camera_count", "reason", "case_number",
                           "offense_type")),
+    Layout("flock-split-frame", ("search_id", "agency", "network_count", "camera_count",
+                                "frame_start", "frame_end", "reason", "at", "search_type",
+                                "moderation")),
+    Layout("reason-time", ("reason", "at"), required=frozenset({"reason"})),
     Layout("event-log", ("at", "user", "event_type", "entity_type", "entity_details"),
                         kind="event"),
 )
@@ -111,7 +118,10 @@ def field_of(cell: str) -> str | None:
 
 def is_header(cells: Sequence[str]) -> bool:
     mapped = [f for f in (field_of(c) for c in cells) if f]
-    return len(mapped) >= 3 and len(mapped) * 2 >= len([c for c in cells if c.strip()])
+    filled = len([c for c in cells if c.strip()])
+    if len(mapped) == 2 == filled:  # a two-column sheet: reason and date/time
+        return True
+    return len(mapped) >= 3 and len(mapped) * 2 >= filled
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +140,11 @@ def detect(cells: Sequence[str], source: str) -> Mapping:
         if f and f not in index:
             index[f] = i
     have = set(index)
-    fits = [lay for lay in LAYOUTS if {f for f in lay.fields if f not in OPTIONAL} <= have]
+    fits = [
+        lay
+        for lay in LAYOUTS
+        if {f for f in lay.fields if f not in OPTIONAL} | lay.required <= have
+    ]
     if fits and "at" in have:
         best = max(fits, key=lambda lay: (len(set(lay.fields) & have), -len(lay.fields)))
         return Mapping(best, index)

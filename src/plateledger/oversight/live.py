@@ -16,8 +16,9 @@ import orjson
 
 from plateledger.audit.log import AuditLog
 from plateledger.audit.views import organization_audit
-from plateledger.domain.types import AgencyId, User
+from plateledger.domain.types import Agency, AgencyId, User
 from plateledger.errors import NotFoundError
+from plateledger.oversight.agencies import add_agencies
 from plateledger.oversight.browse import Directory, check_role
 from plateledger.oversight.checks import CheckResult
 from plateledger.oversight.checks_patterns import run_all
@@ -71,12 +72,23 @@ def own_log_checks(
     con = connect()
     try:
         import_paths(con, [], own_entries=entries())
+        add_agencies(con, _known(con, store))
         results = run_all(con, load())
         count = con.execute("SELECT count(*) FROM searches").fetchone()
         views = tuple(CheckView(r, _rows(con, r, indexes)) for r in results)
     finally:
         con.close()
     return OversightView(agency, int(count[0]) if count else 0, views)
+
+
+def _known(con: Any, store: Directory) -> list[Agency]:
+    """The registry entries of the agencies the imported rows name (searcher, on behalf of)."""
+    ids = con.execute(
+        "SELECT DISTINCT a FROM (SELECT agency AS a FROM searches UNION ALL "
+        "SELECT on_behalf_of FROM searches) WHERE a IS NOT NULL"
+    ).fetchall()
+    found = (store.agency(AgencyId(str(a))) for (a,) in ids)
+    return [a for a in found if a is not None]
 
 
 def _scope(audit_log: AuditLog, agency: str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -51,6 +51,11 @@ _ARROW = {
     "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
 }
 BATCH_ROWS = 50_000
+# One row per (agency, partner) of a sharing list: portal snapshots and workbook sharing sheets.
+SHARING_DDL = (
+    "CREATE TABLE IF NOT EXISTS sharing (source TEXT, agency TEXT, direction TEXT, "
+    "partner TEXT, partner_state TEXT, partner_kind TEXT)"
+)
 
 
 def connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
@@ -60,6 +65,7 @@ def connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
     for table, cols in (("raw_searches", SEARCH_COLUMNS), ("events", EVENT_COLUMNS)):
         body = ", ".join(f'"{n}" {t}' for n, t in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})").fetchall()
+    con.execute(SHARING_DDL).fetchall()
     return con
 
 

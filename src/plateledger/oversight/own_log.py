@@ -56,7 +56,7 @@ def entry_row(entry: dict[str, Any], n: int) -> dict[str, Any] | None:
             "action": _text(subject.get("action") or entry.get("outcome")),
             "entity_type": kind,
             "plate": (_text(plate) or "").upper() or None,
-            "details": None,
+            "details": _text(subject.get("details")),
         }
     if kind not in SEARCH_TYPES:
         return None

@@ -18,12 +18,18 @@ import orjson
 import pyarrow as pa
 
 from plateledger.domain.csv_cells import FORMULA_STARTS
+from plateledger.domain.types import Agency
+from plateledger.oversight.agencies import add_agencies
+from plateledger.oversight.asks import questions
 from plateledger.oversight.checks import CheckResult, q
 from plateledger.oversight.checks_patterns import run_all
 from plateledger.oversight.config import Config
-from plateledger.oversight.importer import ImportStats, import_paths
+from plateledger.oversight.importer import ImportStats, expand, import_paths
 from plateledger.oversight.model import connect
+from plateledger.oversight.portal_sharing import import_portal_sharing
 from plateledger.oversight.report_html import render
+from plateledger.oversight.report_sharing import write_sharing
+from plateledger.oversight.sharing_checks import Flag, beyond_law, beyond_law_flags
 from plateledger.oversight.summary import Summary
 
 MAX_AGENCY_FILES = 100
@@ -44,12 +50,28 @@ def build(
     own_entries: Iterable[dict[str, Any]] = (),
     progress: Callable[[str, int], None] | None = None,
     database: str = ":memory:",
+    agencies: Iterable[Agency] = (),
+    agency: str | None = None,
+    tz: str | None = None,
 ) -> tuple[Summary, list[CheckResult], ImportStats]:
+    paths = list(paths)
     con = connect(database)
-    stats = import_paths(con, paths, columns=columns, own_entries=own_entries, progress=progress)
+    stats = import_paths(
+        con,
+        paths,
+        columns=columns,
+        own_entries=own_entries,
+        progress=progress,
+        agency=agency,
+        tz=tz,
+    )
+    add_agencies(con, agencies)  # the registry of a plateledger data directory, when given
     results = run_all(con, cfg)
+    import_portal_sharing(con, [p for p, _ in expand(paths)], cfg.federal_terms)
+    flags = beyond_law_flags(con)
+    results.append(beyond_law(con, flags))
     summary = _summary(con, stats, results)
-    write(con, out, summary, results, stats)
+    write(con, out, summary, results, stats, flags=flags)
     con.close()
     return summary, results, stats
 
@@ -79,6 +101,7 @@ def _summary(
         len(flagged),
         n[4],
         n[5],
+        timezone=stats.timezone,
     )
 
 
@@ -88,6 +111,8 @@ def write(
     summary: Summary,
     results: list[CheckResult],
     stats: ImportStats,
+    *,
+    flags: list[Flag] | None = None,
 ) -> None:
     rows_dir = out / "rows"
     rows_dir.mkdir(parents=True, exist_ok=True)
@@ -150,14 +175,24 @@ def write(
     months = [
         (str(m), int(str(n)))
         for m, n in q(
-            con, "SELECT strftime(at_utc, '%Y-%m'), count(*) FROM searches GROUP BY 1 ORDER BY 1"
+            con,
+            "WITH m AS (SELECT date_trunc('month', timezone(?, at_utc)) AS m FROM searches), "
+            "r AS (SELECT unnest(generate_series(min(m), max(m), INTERVAL 1 MONTH)) AS m FROM m) "
+            "SELECT strftime(r.m, '%Y-%m'), count(m.m) FROM r LEFT JOIN m USING (m) "
+            "GROUP BY 1 ORDER BY 1",
+            [summary.timezone],
         )
     ]
-    preview = {r.name: _preview(con, r) for r in results}
+    preview = {r.name: _preview(con, r, summary.timezone) for r in results}
     doc = {
         "summary": asdict(summary),
         "imports": [asdict(f) for f in stats.files],
         "unknown_layouts": list(stats.unknown),
+        "import": {
+            "timezone": stats.timezone,
+            "sharing_rows": stats.sharing,
+            "sheets": [asdict(s) for s in stats.sheets],
+        },
         "checks": [
             {
                 "name": r.name,
@@ -177,18 +212,23 @@ def write(
         "months": months,
     }
     (out / "report.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
-    html = render(summary, results, stats, agencies, agency_files, months, preview)
+    sharing_html, board = write_sharing(con, out, flags or [])
+    asks = questions(results, board, summary.nothing_published)
+    html = render(summary, results, stats, agencies, agency_files, months, preview,
+                  extra=sharing_html, asks=asks)  # fmt: skip
     (out / "report.html").write_text(html, encoding="utf-8")
 
 
-def _preview(con: duckdb.DuckDBPyConnection, res: CheckResult) -> list[tuple[Any, ...]]:
+def _preview(
+    con: duckdb.DuckDBPyConnection, res: CheckResult, tz: str = "UTC"
+) -> list[tuple[Any, ...]]:
     return list(
         q(
             con,
-            "SELECT row_id, strftime(at_utc, '%Y-%m-%d %H:%M'), agency, user_id, "
+            "SELECT row_id, strftime(timezone(?, at_utc), '%Y-%m-%d %H:%M'), agency, user_id, "
             "reason, case_number, f.evidence FROM flags f JOIN searches USING (row_id) "
             "WHERE f.check_name = ? ORDER BY row_id LIMIT 50",
-            [res.name],
+            [tz, res.name],
         )
     )
 

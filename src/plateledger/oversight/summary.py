@@ -18,3 +18,4 @@ class Summary:
     flagged_rows: int
     with_user: int
     with_plate: int
+    timezone: str = "UTC"  # the zone the report shows times in (--tz), stored times are UTC

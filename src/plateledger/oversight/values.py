@@ -4,7 +4,7 @@ times, ISO times with ``Z``, two-line time frames, counts with thousands separat
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 MARKERS = frozenset({"***", "redacted", "[redacted]", "n/a", "null", "none"})
 _FLOCK = re.compile(
@@ -23,13 +23,24 @@ def clean(cell: str | None) -> str | None:
     return text
 
 
-def parse_time(cell: object) -> datetime | None:
-    """A UTC datetime from the encodings seen in exports; None if empty or unreadable."""
+_ZONED = re.compile(r"(?:Z|UTC|GMT|[+-]\d\d:?\d\d)\s*$", re.I)
+
+
+def parse_time(cell: object, local: tzinfo | None = None) -> datetime | None:
+    """A UTC datetime from the encodings seen in exports; None if empty or unreadable.
+    ``local``: the zone of times that name none (``Z``, ``UTC`` or an offset win)."""
     if isinstance(cell, datetime):
-        return cell.astimezone(UTC) if cell.tzinfo else cell.replace(tzinfo=UTC)
+        return (cell if cell.tzinfo else cell.replace(tzinfo=local or UTC)).astimezone(UTC)
     text = clean(None if cell is None else str(cell))
     if text is None:
         return None
+    at = _parse_text(text)
+    if at is None or local is None or _ZONED.search(text):
+        return at
+    return at.replace(tzinfo=local).astimezone(UTC)
+
+
+def _parse_text(text: str) -> datetime | None:
     m = _ISO.match(text)
     if m:
         y, mo, d, h, mi, s, frac = m.groups()
