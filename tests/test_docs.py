@@ -61,3 +61,20 @@ def test_every_cli_command_takes_data() -> None:
         if "--data" not in [o for p in cmd.params for o in getattr(p, "opts", [])]
     ]
     assert missing == []
+
+
+def test_license_file_is_the_agpl_the_package_declares() -> None:
+    """The package declares AGPL-3.0-or-later: the repository carries the licence's full text,
+    byte for byte as the FSF publishes it (agpl-3.0.txt)."""
+    import hashlib
+    import tomllib
+
+    root = DOCS.parent
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert pyproject["project"]["license"] == "AGPL-3.0-or-later"
+    text = (root / "LICENSE").read_bytes()
+    assert text.startswith(b"                    GNU AFFERO GENERAL PUBLIC LICENSE\n")
+    assert b"13. Remote Network Interaction; Use with the GNU General Public License." in text
+    assert hashlib.sha256(text).hexdigest() == (
+        "0d96a4ff68ad6d4b6f1f30f713b18d5184912ba8dd389f86aa7710db079abcb0"
+    )

@@ -120,3 +120,53 @@ def test_lawful_search_with_a_drawn_box_shows_results_on_the_map(
     expect(page.get_by_role("heading", name=f"Timeline of {plate}")).to_be_visible()
     expect(page.locator("#timeline-map .map-point").first).to_be_visible()
     shot(page, "timeline-map", doc=True)
+
+
+def test_clicking_a_camera_on_the_map_selects_it_and_preview_lands_on_the_preview(
+    page: Page, server: DemoServer, sign_in: Callable[[Page, str], None]
+) -> None:
+    """The hint says a click on the map toggles the camera: the svg captures the pointer, so
+    the click must be resolved to the point that was pressed, not to pointerup's target."""
+    sign_in(page, server.user(CHICAGO, "officer"))
+    page.goto("/ui/search")
+    place_map = page.locator("#place-map")
+    place_map.scroll_into_view_if_needed()
+    expect(place_map.locator(".map-point").first).to_be_attached()
+    # A point that is on top at its own centre (points can overlap), and where that is.
+    found = page.evaluate(
+        """() => {
+            for (const el of document.querySelectorAll("#place-map .map-point")) {
+                const r = el.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                if (document.elementFromPoint(x, y) === el) {
+                    return [x, y, el.getAttribute("data-cameras")];
+                }
+            }
+            return null;
+        }"""
+    )
+    assert found, "no camera point can be clicked on the search map"
+    x, y, ids = float(found[0]), float(found[1]), str(found[2]).split()
+    point = place_map.locator(f'.map-point[data-cameras="{found[2]}"]')
+    selected = "els => els.filter(o => o.selected).map(o => o.value)"
+    assert page.locator("#camera option").evaluate_all(selected) == []
+
+    page.mouse.click(x, y)
+    assert sorted(page.locator("#camera option").evaluate_all(selected)) == sorted(ids)
+    expect(point).to_have_class(re.compile(r"\bchosen\b"))
+    expect(place_map.locator("rect.map-box")).to_have_attribute("visibility", "hidden")
+
+    page.mouse.click(x, y)  # a second click toggles it off again
+    assert page.locator("#camera option").evaluate_all(selected) == []
+    expect(point).not_to_have_class(re.compile(r"\bchosen\b"))
+
+    page.mouse.click(x, y)
+    page.get_by_label("Purpose", exact=True).select_option("stolen_vehicle")
+    page.get_by_label("Case number", exact=True).fill("MAP-24-2232")
+    page.get_by_label("Reason", exact=True).fill(REASON)
+    page.get_by_label("Plate", exact=True).fill(chicago_plate(server))
+    page.get_by_role("button", name="Preview policy").click()
+    heading = page.get_by_role("heading", name="Policy preview")
+    expect(heading).to_be_in_viewport()  # not 1,700 px below the top of the page
+    assert page.url.endswith("/ui/search#preview")
+    assert sorted(page.locator("#camera option").evaluate_all(selected)) == sorted(ids)

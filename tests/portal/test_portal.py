@@ -21,6 +21,7 @@ from plateledger.app.platform import Platform
 from plateledger.audit.checkpoint import Verifier, open_note
 from plateledger.cli import portal_cmd
 from plateledger.portal.html import render
+from web.ui_client import sign_in
 
 API = "/api/v1"
 LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()
@@ -144,6 +145,28 @@ def test_public_endpoints_need_no_token(client: TestClient, platform: Platform) 
     assert body.json()["agency_id"] == "il-test-pd"
     assert client.get("/portal/no-such-agency").status_code == 404
     assert client.get("/portal/no-such-agency.json").status_code == 404
+
+
+def test_index_lists_every_agency_and_the_top_bar_links_to_it(
+    client: TestClient, platform: Platform
+) -> None:
+    """``/portal/`` was a raw 404 behind the UI's "Transparency portal" link, for every role."""
+    index = client.get("/portal/")
+    assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in index.headers["content-security-policy"]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', index.text)
+    pages = {name: href for href, name in links if name != "JSON"}
+    assert pages == {a.name: a.id for a in platform.store.agencies()}
+    assert {"Test PD (IL)", "Test PD (TX)"} <= set(pages)
+    for href, _ in links:  # relative links: each agency's page and JSON, all public
+        assert client.get(f"/portal/{href}").status_code == 200, href
+    assert not re.search(r"<script|(?:src|href)=\"(?:[a-z]+:)?//", index.text, re.IGNORECASE)
+    bare = client.get("/portal", follow_redirects=False)
+    assert bare.status_code in {307, 308} and bare.headers["location"].endswith("/portal/")
+    for user in ("il-officer", "il-supervisor", "il-admin", "tx-auditor"):
+        home = sign_in(client, platform, user)
+        assert '<a href="/portal/">Transparency portal</a>' in home.text, user
+        assert client.get("/portal/").status_code == 200
 
 
 def test_cli_export(tmp_path: Path) -> None:

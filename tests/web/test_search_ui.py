@@ -88,6 +88,20 @@ def test_form_is_labelled_and_offers_a_box_a_slider_and_a_camera_map(
     assert client.get("/ui/static/search-map.js").status_code == 200
 
 
+def test_preview_keeps_the_viewport_at_the_preview(client: TestClient, platform: Platform) -> None:
+    """Preview posts to ``/ui/search#preview`` and the page it returns has that anchor, so the
+    browser lands on the preview (1,700 px down the page), not at the top of the form."""
+    page = signed_in(client, platform)
+    button = re.search(r'<button[^>]*value="preview"[^>]*>', page.text)
+    assert button and 'formaction="/ui/search#preview"' in button.group(0)
+    assert 'id="preview"' not in page.text  # nothing to land on before a preview
+    shown = run(client, "preview", **CHICAGO_BOX)
+    assert shown.status_code == 200
+    assert re.search(r'<section id="preview"[^>]*>\s*<h2[^>]*>Policy preview</h2>', shown.text)
+    run_button = re.search(r'<button[^>]*value="run"[^>]*>', shown.text)
+    assert run_button and "formaction" not in run_button.group(0)  # results open at the top
+
+
 def test_a_drawn_box_limits_the_search_and_the_map_zooms_to_the_hits(
     client: TestClient, platform: Platform
 ) -> None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from plateledger import __version__
 from plateledger.api import (
+    docs,
     errors,
     routes_accounts,
     routes_assists,
@@ -26,7 +27,7 @@ from plateledger.api import (
 from plateledger.api.limits import Limits, LimitsMiddleware
 from plateledger.app.platform import Platform
 from plateledger.backup.requests import BackupRequests
-from plateledger.web import UI_PREFIX, root_redirect, ui_app
+from plateledger.web import UI_PREFIX, favicon, root_redirect, ui_app
 
 API_PREFIX = "/api/v1"
 PORTAL_PREFIX = "/portal"
@@ -57,6 +58,8 @@ def create_app(
         description="ALPR network API: reads, search, timelines. Bearer tokens on every "
         "endpoint except /api/v1/health.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served offline by `docs.install`, not from a CDN
+        redoc_url=None,
     )
     app.state.platform = platform
     errors.install(app)
@@ -76,4 +79,6 @@ def create_app(
     # The web UI: a sub-app too (its pages are not API routes); `/` leads to it.
     app.mount(UI_PREFIX, ui_app(platform))
     app.add_route("/", root_redirect, include_in_schema=False)
+    app.add_route("/favicon.ico", favicon, include_in_schema=False)
+    docs.install(app)
     return app

@@ -1,4 +1,5 @@
-"""The public transparency portal: `GET /portal/{agency_id}` (HTML) and `.json`. No login.
+"""The public transparency portal: `GET /portal/` (the index of agencies), `GET
+/portal/{agency_id}` (HTML) and `.json`. No login.
 
 Mounted as its own small app at ``/portal`` (outside ``/api/v1``: it is a public page, not part
 of the token-protected API), sharing the platform and the error format of the main app.
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from plateledger.api import errors
 from plateledger.api.auth import PlatformDep
 from plateledger.app.platform import Platform
-from plateledger.portal.html import render
+from plateledger.portal.html import render, render_index
 
 router = APIRouter(tags=["portal"])
 
@@ -23,6 +24,11 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "Cache-Control": "public, max-age=300",
 }
+
+
+@router.get("/", response_class=HTMLResponse, summary="Transparency portals (public)")
+def portal_index(platform: PlatformDep) -> HTMLResponse:
+    return HTMLResponse(render_index(platform.portal.agencies()), headers=PAGE_HEADERS)
 
 
 @router.get("/{agency_id}.json", summary="Transparency portal figures (public)")

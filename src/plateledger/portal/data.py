@@ -144,6 +144,10 @@ class Portal:
         self._policy_state = policy_state  # where networks and agencies are (radius sharing)
         self._clock = clock
 
+    def agencies(self) -> tuple[Agency, ...]:
+        """Every agency in the registry publishes a portal: the index lists them by state."""
+        return tuple(sorted(self._store.agencies(), key=lambda a: (a.state, a.name, a.id)))
+
     def data(self, agency_id: str, now: datetime | None = None) -> PortalData:
         store = self._store
         agency = store.agency(AgencyId(agency_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from plateledger.domain.types import Agency
 from plateledger.oversight.portal_figures import Counts
 from plateledger.portal.data import PortalData
 
@@ -51,6 +52,37 @@ def _list(items: Iterable[str]) -> str:
 
 def _stat(label: str, value: int) -> str:
     return f'<li>{_e(label)}: <span class="big">{value:,}</span></li>'
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head>"
+        f"<body><main>{body}</main></body></html>\n"
+    )
+
+
+def render_index(agencies: Sequence[Agency]) -> str:
+    """The list of every agency's portal (``/portal/``), with relative links to each page and
+    its JSON, so the index works wherever the portal is mounted."""
+    rows = "".join(
+        f'<tr><td><a href="{_e(a.id)}">{_e(a.name)}</a></td><td>{_e(a.state)}</td>'
+        f'<td>{_e(a.kind)}</td><td><a href="{_e(a.id)}.json">JSON</a></td></tr>'
+        for a in agencies
+    )
+    table = (
+        '<table><caption>Agencies publishing a portal</caption><tr><th scope="col">Agency</th>'
+        '<th scope="col">State</th><th scope="col">Kind</th><th scope="col">Figures</th></tr>'
+        f"{rows}</table>"
+        if rows else "<p>No agency is registered yet.</p>"
+    )  # fmt: skip
+    return _page("ALPR transparency portals", (
+        "<h1>ALPR transparency portals</h1><p>Each agency on this network publishes what its "
+        "cameras collect, how long reads are kept, who may search them and why, and the last 30 "
+        "days of searches, denials and holds, computed from the signed audit log. No sign-in is "
+        f"needed.</p>{table}"
+    ))  # fmt: skip
 
 
 def render(d: PortalData) -> str:
@@ -133,12 +165,7 @@ def render(d: PortalData) -> str:
         "export --profile records-request</code>) covering this tree size and verify it with "
         "<code>plateledger audit verify BUNDLE</code>.</p>",
     ]  # fmt: skip
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(d.name)}: ALPR transparency portal</title><style>{CSS}</style></head>"
-        f"<body><main>{''.join(parts)}</main></body></html>\n"
-    )
+    return _page(f"{d.name}: ALPR transparency portal", "".join(parts))
 
 
 MEANING = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plateledger.app.platform import Platform
@@ -29,7 +29,7 @@ from plateledger.web.common import HERE, SECURITY_HEADERS, UI_PREFIX, SignInRequ
 from plateledger.web.common import signed_in_user as _signed_in_user
 from plateledger.web.session import Signer, load_secret
 
-__all__ = ["UI_PREFIX", "root_redirect", "ui_app"]
+__all__ = ["UI_PREFIX", "favicon", "root_redirect", "ui_app"]
 
 
 def ui_app(platform: Platform) -> FastAPI:
@@ -70,4 +70,11 @@ async def root_redirect(_: Request) -> Response:
     """``/`` → the UI (a plain Starlette route: not part of the API)."""
     response = RedirectResponse(f"{UI_PREFIX}/", 307)
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def favicon(_: Request) -> Response:
+    """``/favicon.ico``: the UI's SVG icon, for pages that do not link one (portal, API docs)."""
+    response = FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+    response.headers.update({**SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"})
     return response

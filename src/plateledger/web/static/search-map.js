@@ -69,10 +69,14 @@
 
   var start = null;
   var moved = false;
+  // The pointer is captured by the svg, so pointerup's target is the svg itself: remember the
+  // point that was pressed, and toggle it when the pointer is released without a drag.
+  var pressed = null;
   svg.addEventListener("pointerdown", function (event) {
     if (event.button !== 0) { return; }
     start = toSvg(event);
     moved = false;
+    pressed = event.target;
     svg.setPointerCapture(event.pointerId);
     event.preventDefault();
   });
@@ -87,7 +91,8 @@
     var p = toSvg(event);
     var from = start;
     start = null;
-    if (!moved) { toggleCamera(event.target); return; }
+    if (!moved) { toggleCamera(pressed); pressed = null; return; }
+    pressed = null;
     fields.north.value = latOf(Math.min(from.y, p.y)).toFixed(4);
     fields.south.value = latOf(Math.max(from.y, p.y)).toFixed(4);
     fields.west.value = lonOf(Math.min(from.x, p.x)).toFixed(4);
@@ -97,7 +102,8 @@
 
   var cameras = document.getElementById("camera");
   function idsOf(el) {
-    var ids = el && el.getAttribute && el.getAttribute("data-cameras");
+    var point = el && el.closest ? el.closest("[data-cameras]") : null;
+    var ids = point && point.getAttribute("data-cameras");
     return ids ? ids.split(" ") : [];
   }
   function toggleCamera(target) {
