@@ -213,3 +213,20 @@ def test_report_shows_times_in_the_zone_and_the_import_summary(tmp_path: Path) -
     assert doc["months"][0] == ["2025-01", 1]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert f"Searches per month ({LA})" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-03-01T10:00:00+02:00", "2026-03-01T08:00:00+00:00"),
+        ("2026-03-01 10:00:00-0500", "2026-03-01T15:00:00+00:00"),
+        ("2026-03-01T10:00:00.5+05:30", "2026-03-01T04:30:00.500000+00:00"),
+        ("2026-03-01T10:00:00Z", "2026-03-01T10:00:00+00:00"),
+        ("3/1/2026, 10:00:00 AM UTC", "2026-03-01T10:00:00+00:00"),
+    ],
+)
+def test_a_time_that_names_its_offset_is_converted_whatever_tz(text: str, utc: str) -> None:
+    """An explicit offset wins over --tz, and is applied (10:00+02:00 is 08:00 UTC)."""
+    for local in (None, ZoneInfo("America/Los_Angeles")):
+        got = parse_time(text, local)
+        assert got is not None and got.isoformat() == utc, (text, local)

@@ -4,7 +4,7 @@ times, ISO times with ``Z``, two-line time frames, counts with thousands separat
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 MARKERS = frozenset({"***", "redacted", "[redacted]", "n/a", "null", "none"})
 _FLOCK = re.compile(
@@ -23,6 +23,7 @@ def clean(cell: str | None) -> str | None:
     return text
 
 
+_OFFSET = re.compile(r"\d\d(?::\d\d(?:\.\d+)?)?\s*([+-])(\d\d):?(\d\d)\s*$")
 _ZONED = re.compile(r"(?:Z|UTC|GMT|[+-]\d\d:?\d\d)\s*$", re.I)
 
 
@@ -35,7 +36,14 @@ def parse_time(cell: object, local: tzinfo | None = None) -> datetime | None:
     if text is None:
         return None
     at = _parse_text(text)
-    if at is None or local is None or _ZONED.search(text):
+    if at is None:
+        return None
+    offset = _OFFSET.search(text)
+    if offset:  # the time names its own offset: 10:00+02:00 is 08:00 UTC
+        sign, hours, minutes = offset.groups()
+        shift = timedelta(hours=int(hours), minutes=int(minutes))
+        return at - shift if sign == "+" else at + shift
+    if local is None or _ZONED.search(text):
         return at
     return at.replace(tzinfo=local).astimezone(UTC)
 
