@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+def field_problems(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic's errors as ``{"field": "query.near.lat", "message": ...}``: the field names the
+    API (and the UI, which checks its forms with the same models) reports."""
+    return [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+        for e in errors
+    ]
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -78,10 +88,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
-            for e in exc.errors()
-        ]
+        problems = field_problems(exc.errors())
         fields = ", ".join(p["field"] for p in problems)
         return JSONResponse(error_body("invalid", f"invalid request: {fields}", problems), 422)
 

@@ -11,37 +11,21 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from plateledger.api.auth import CurrentUser, Investigator, PlatformDep
-from plateledger.api.schemas import SearchIn, Strict, held_timeline, search_result, timeline_out
-from plateledger.domain.types import AgencyId, CameraId
+from plateledger.api.schemas import (
+    SearchIn,
+    Strict,
+    held_timeline,
+    query_of,
+    search_result,
+    timeline_out,
+)
+from plateledger.domain.types import AgencyId
 from plateledger.errors import ForbiddenError
 from plateledger.search.read_quota import MAX_DAILY_READS
 from plateledger.search.timeline import timeline
-from plateledger.search.types import HeldSearch, Near, Purpose, SearchQuery, SearchRequest
-from plateledger.store.base import BBox
+from plateledger.search.types import HeldSearch, Purpose, SearchRequest
 
 router = APIRouter(tags=["search"])
-
-
-def _query(body: SearchIn) -> SearchQuery:
-    q = body.query
-    return SearchQuery(
-        plate=q.plate,
-        mode=q.mode,
-        max_distance=q.max_distance,
-        time_from=q.time_from,
-        time_to=q.time_to,
-        cameras=tuple(CameraId(c) for c in q.cameras),
-        bbox=BBox(q.bbox.min_lat, q.bbox.min_lon, q.bbox.max_lat, q.bbox.max_lon)
-        if q.bbox
-        else None,
-        near=Near(q.near.lat, q.near.lon, q.near.radius_km) if q.near else None,
-        plate_state=q.plate_state,
-        color=q.color,
-        vehicle_type=q.vehicle_type,
-        make=q.make,
-        limit=q.limit,
-        offset=q.offset,
-    )
 
 
 @router.post(
@@ -61,7 +45,7 @@ async def post_search(
         body.purpose, body.case_number, body.reason,
         AgencyId(body.on_behalf_of) if body.on_behalf_of else None,
     )  # fmt: skip
-    request = SearchRequest(user, _query(body), purpose)
+    request = SearchRequest(user, query_of(body.query), purpose)
     return search_result(await run_in_threadpool(platform.search.search, request))
 
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+import pydantic
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.errors import error_body
-from plateledger.domain.types import Read
+from plateledger.api.errors import error_body, field_problems
+from plateledger.domain.types import CameraId, Read
+from plateledger.errors import ValidationError
 from plateledger.policy.base import Decision
-from plateledger.search.types import HeldSearch, Hit, SearchResponse, Timeline
+from plateledger.search.types import (
+    HeldSearch,
+    Hit,
+    Near,
+    SearchQuery,
+    SearchResponse,
+    Timeline,
+)
+from plateledger.search.validate import MAX_PLATE_INPUT, MAX_RADIUS_KM
+from plateledger.store.base import BBox
 
 
 class Strict(BaseModel):
@@ -28,11 +40,13 @@ class BBoxIn(Strict):
 class NearIn(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    radius_km: float = Field(gt=0, le=500)
+    radius_km: float = Field(gt=0, le=MAX_RADIUS_KM)
 
 
 class QueryIn(Strict):
-    plate: str | None = Field(None, max_length=32, description="plate, pattern or fuzzy target")
+    plate: str | None = Field(
+        None, max_length=MAX_PLATE_INPUT, description="plate, pattern or fuzzy target"
+    )
     mode: Literal["exact", "wildcard", "fuzzy"] = "exact"
     max_distance: int = Field(1, ge=0, le=2, description="fuzzy: non-confusable edits allowed")
     time_from: datetime | None = None
@@ -54,6 +68,33 @@ class SearchIn(Strict):
     case_number: str = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=1, max_length=2000)
     on_behalf_of: str | None = Field(None, max_length=100, description="agency id")
+
+
+def checked_search(data: Mapping[str, Any]) -> SearchIn:
+    """``data`` (a search as the API takes it) checked by the API's model, or refused with a
+    :class:`ValidationError` naming the fields as the API's 422 does (``query.near.lat``)."""
+    try:
+        return SearchIn.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = field_problems(exc.errors())
+        first = problems[0]
+        raise ValidationError(
+            f"{first['field']}: {first['message']}",
+            {"field": first["field"], "problems": problems},
+        ) from None
+
+
+def query_of(q: QueryIn) -> SearchQuery:
+    """The domain query of a checked request body."""
+    return SearchQuery(
+        plate=q.plate, mode=q.mode, max_distance=q.max_distance, time_from=q.time_from,
+        time_to=q.time_to, cameras=tuple(CameraId(c) for c in q.cameras),
+        bbox=BBox(q.bbox.min_lat, q.bbox.min_lon, q.bbox.max_lat, q.bbox.max_lon)
+        if q.bbox else None,
+        near=Near(q.near.lat, q.near.lon, q.near.radius_km) if q.near else None,
+        plate_state=q.plate_state, color=q.color, vehicle_type=q.vehicle_type, make=q.make,
+        limit=q.limit, offset=q.offset,
+    )  # fmt: skip
 
 
 def decision_out(d: Decision) -> dict[str, Any]:

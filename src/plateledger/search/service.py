@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -192,9 +192,8 @@ class SearchService:
         """Run ``request`` through policy and the log, then the lookups; a held request comes
         back as :class:`HeldSearch` (nothing read)."""
         started = time.perf_counter()
-        query = validate_query(request.query)
-        if query.plate is not None and query.mode == "exact":
-            query = replace(query, plate=canonicalize(query.plate))
+        query = validate_query(request.query)  # exact plates canonical, patterns normalised
+        filters = resolve_filters(query, self.store.cameras())  # refused here: nothing logged
         approval = request.approval
         if approval is not None and query_to_dict(query) != dict(approval.query):
             raise ForbiddenError(
@@ -213,7 +212,6 @@ class SearchService:
         )  # fmt: skip
         if isinstance(auth, HeldSearch):
             return auth
-        filters = resolve_filters(query, self.store.cameras())
         authorised_at = time.perf_counter()
         hits, has_more, total, matched = self._run(query, filters, auth.scope, matcher)
         done = time.perf_counter()

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
-from plateledger.domain.plates import strip_separators
+from plateledger.domain.plates import canonicalize, strip_separators
 from plateledger.domain.types import Camera
 from plateledger.errors import ValidationError
 from plateledger.search.geo import cameras_in_bbox, cameras_near, circle_bbox
@@ -18,6 +18,9 @@ PURPOSE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 #: Literal plate characters (A-Z, 0-9, after normalisation) a wildcard or fuzzy pattern needs:
 #: fewer would match a large share of every plate ever read (see docs/search.md).
 MIN_PATTERN_LITERALS = 3
+#: The longest plate, pattern or fuzzy target a query may give, as typed (the API's schema bound).
+MAX_PLATE_INPUT = 32
+MAX_RADIUS_KM = 500
 
 
 def validate_purpose(purpose: Purpose) -> None:
@@ -37,14 +40,14 @@ def validate_purpose(purpose: Purpose) -> None:
 
 
 def validate_query(query: SearchQuery) -> SearchQuery:
+    """Refuse a query naming the field at fault (the API's names: ``query.near.lat``), and
+    return it with its plate normalised as it is searched. Everything a query can be refused
+    for before it runs is checked here, so a refused query is never logged as a search."""
     if query.mode not in ("exact", "wildcard", "fuzzy"):
         raise ValidationError(f"query.mode: unknown mode {query.mode!r}", {"field": "query.mode"})
-    if query.plate is not None and not query.plate.strip():
-        raise ValidationError("query.plate: empty", {"field": "query.plate"})
-    if query.mode in ("wildcard", "fuzzy") and query.plate is not None:
-        query = replace(
-            query, plate=_check_pattern(query.plate, wildcards=query.mode == "wildcard")
-        )
+    if query.plate is not None:
+        query = replace(query, plate=_check_plate(query.plate, query.mode))
+    _check_area(query)
     if query.mode == "fuzzy" and not 0 <= query.max_distance <= 2:
         raise ValidationError(
             "query.max_distance: must be 0, 1 or 2", {"field": "query.max_distance"}
@@ -65,6 +68,45 @@ def validate_query(query: SearchQuery) -> SearchQuery:
             {"field": "query.plate"},
         )
     return query
+
+
+def _check_plate(plate: str, mode: str) -> str:
+    if not plate.strip():
+        raise ValidationError("query.plate: empty", {"field": "query.plate"})
+    if len(plate) > MAX_PLATE_INPUT:
+        raise ValidationError(
+            f"query.plate: at most {MAX_PLATE_INPUT} characters", {"field": "query.plate"}
+        )
+    if mode != "exact":
+        return _check_pattern(plate, wildcards=mode == "wildcard")
+    try:
+        return canonicalize(plate)
+    except ValidationError as exc:  # the plate's own fault, under the query's field name
+        raise ValidationError(f"query.{exc.message}", {"field": "query.plate"}) from None
+
+
+def _check_area(query: SearchQuery) -> None:
+    """Coordinates in range, a radius in (0, 500] km: the bounds of the API's schema."""
+    points: list[tuple[str, float, float]] = []
+    if query.near is not None:
+        near = query.near
+        points += [("query.near.lat", near.lat, 90), ("query.near.lon", near.lon, 180)]
+        if not 0 < near.radius_km <= MAX_RADIUS_KM:
+            raise ValidationError(
+                f"query.near.radius_km: must be in (0, {MAX_RADIUS_KM}]",
+                {"field": "query.near.radius_km"},
+            )
+    if query.bbox is not None:
+        b = query.bbox
+        points += [
+            ("query.bbox.min_lat", b.min_lat, 90), ("query.bbox.min_lon", b.min_lon, 180),
+            ("query.bbox.max_lat", b.max_lat, 90), ("query.bbox.max_lon", b.max_lon, 180),
+        ]  # fmt: skip
+    for field, value, bound in points:
+        if not -bound <= value <= bound:  # also refuses NaN
+            raise ValidationError(
+                f"{field}: must be between -{bound} and {bound}", {"field": field}
+            )
 
 
 def _check_pattern(pattern: str, *, wildcards: bool) -> str:
@@ -105,10 +147,6 @@ def resolve_filters(query: SearchQuery, cameras: Sequence[Camera]) -> ReadFilter
     bbox = query.bbox
     if query.near is not None:
         near = query.near
-        if near.radius_km <= 0 or near.radius_km > 500:
-            raise ValidationError(
-                "query.near.radius_km: must be in (0, 500]", {"field": "query.near.radius_km"}
-            )
         area = cameras_near(cameras, near.lat, near.lon, near.radius_km)
         camera_set = area if camera_set is None else camera_set & area
         bbox = circle_bbox(near.lat, near.lon, near.radius_km)

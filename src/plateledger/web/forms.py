@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from plateledger.api.schemas import checked_search, query_of
 from plateledger.app.platform import Platform
-from plateledger.domain.types import CameraId, User
+from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.base import AccessRequest, Decision
 from plateledger.policy.purposes import purpose as purpose_code
-from plateledger.search.types import Near, Purpose, SearchQuery
-from plateledger.search.validate import validate_purpose, validate_query
+from plateledger.search.types import Purpose, SearchQuery
+from plateledger.search.validate import resolve_filters, validate_purpose, validate_query
 from plateledger.store.base import BBox
 from plateledger.web.common import Form, number_field, time_field
 
@@ -28,33 +29,40 @@ class Preview:
 
 
 def parse_search(form: Form) -> tuple[SearchQuery, Purpose]:
+    """The form's search, checked as the API checks a search: the form's own fields first (a
+    number that is not one), then the API's request model (``api.schemas.SearchIn``), then the
+    search path's ``validate_query``. A refused field is named as the API names it."""
     mode = form.get("mode", "exact")
     if mode not in MODES:
         raise ValidationError(f"mode: unknown mode {mode!r}", {"field": "mode"})
     near = None
     if form.opt("near_lat") or form.opt("near_lon"):
-        near = Near(
-            number_field(form, "near_lat"), number_field(form, "near_lon"),
-            number_field(form, "near_radius_km", "5"),
-        )  # fmt: skip
-    query = SearchQuery(
-        plate=form.opt("plate"),
-        mode=mode,  # type: ignore[arg-type]  # checked against MODES above
-        max_distance=_int(form, "max_distance", "1"),
-        time_from=time_field(form, "time_from"),
-        time_to=time_field(form, "time_to"),
-        cameras=tuple(CameraId(c) for c in form.all("camera")),
-        near=near,
-        bbox=parse_bbox(form),
-        plate_state=form.opt("plate_state"),
-        color=form.opt("color"),
-        vehicle_type=form.opt("vehicle_type"),
-        make=form.opt("make"),
-        limit=min(_int(form, "limit", str(PAGE_SIZE)), 500),
-        offset=_int(form, "offset", "0"),
-    )
-    validate_query(query)
-    return query, parse_purpose(form)
+        near = {"lat": number_field(form, "near_lat"), "lon": number_field(form, "near_lon"),
+                "radius_km": number_field(form, "near_radius_km", "5")}  # fmt: skip
+    box = parse_bbox(form)
+    query = {
+        "plate": form.opt("plate"), "mode": mode,
+        "max_distance": _int(form, "max_distance", "1"),
+        "time_from": time_field(form, "time_from"), "time_to": time_field(form, "time_to"),
+        "cameras": form.all("camera"), "near": near,
+        "bbox": asdict(box) if box is not None else None,
+        "plate_state": form.opt("plate_state"), "color": form.opt("color"),
+        "vehicle_type": form.opt("vehicle_type"), "make": form.opt("make"),
+        "limit": min(_int(form, "limit", str(PAGE_SIZE)), 500),
+        "offset": _int(form, "offset", "0"),
+    }  # fmt: skip
+    body = checked_search({"query": query, "purpose": form.get("purpose"),
+                           "case_number": form.get("case_number"),
+                           "reason": form.get("reason")})  # fmt: skip
+    checked = query_of(body.query)
+    validate_query(checked)
+    return checked, parse_purpose(form)
+
+
+def form_control(field: str) -> str:
+    """The form control a refused field belongs to: ``query.near.lat`` → ``near_lat``."""
+    name = field.removeprefix("query.").replace(".", "_")
+    return "camera" if name == "cameras" else name
 
 
 def parse_bbox(form: Form) -> BBox | None:
@@ -92,7 +100,10 @@ def parse_purpose(form: Form) -> Purpose:
 
 
 def preview(platform: Platform, user: User, query: SearchQuery, purpose: Purpose) -> Preview:
-    """What policy would decide for each network, without logging or running anything."""
+    """What policy would decide for each network, without logging or running anything. The
+    query's cameras and area are resolved first, as a run resolves them (unknown cameras are
+    refused here, not after the preview)."""
+    resolve_filters(query, platform.store.cameras())
     agencies = {a.id: a for a in platform.store.agencies()}
     own = agencies.get(user.agency_id)
     if own is None:

@@ -18,6 +18,7 @@ from plateledger.web.common import Form, checked_form, platform_of, render, requ
 from plateledger.web.forms import (
     PAGE_SIZE,
     carried_fields,
+    form_control,
     parse_bbox,
     parse_purpose,
     parse_search,
@@ -102,18 +103,28 @@ async def search(request: Request) -> HTMLResponse:
     user = require_user(request)
     form = await checked_form(request, user)
     platform = platform_of(request)
-    try:
+    try:  # the API's checks, before the preview and again before the run (nothing logged)
         query, purpose = parse_search(form)
+        if form.get("action") != "run":
+            shown = await run_in_threadpool(preview, platform, user, query, purpose)
+            return _form_page(request, user, form, preview=shown)
+        asked = SearchRequest(user, query, purpose)
+        response = await run_in_threadpool(platform.search.search, asked)
     except ValidationError as exc:
-        return _form_page(request, user, form, 422, error=exc.message)
-    if form.get("action") != "run":
-        shown = await run_in_threadpool(preview, platform, user, query, purpose)
-        return _form_page(request, user, form, preview=shown)
-    response = await run_in_threadpool(platform.search.search, SearchRequest(user, query, purpose))
+        return _refused(request, user, form, exc)
     if isinstance(response, HeldSearch):
         return held_page(request, user, response)
     log.info("ui search %s by %s: %d hits", response.search_id, user.id, len(response.hits))
     return results_page(request, user, response, purpose, form, query.offset, query.limit)
+
+
+def _refused(request: Request, user: User, form: Form, exc: ValidationError) -> HTMLResponse:
+    """The form again (422), everything typed kept, the refused field marked with the message
+    (the field named as the API names it)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    field = details.get("field") or next(iter(details.get("missing") or []), None)
+    control = form_control(str(field)) if field else None
+    return _form_page(request, user, form, 422, error=exc.message, error_field=control)
 
 
 def held_page(request: Request, user: User, held: HeldSearch) -> HTMLResponse:
