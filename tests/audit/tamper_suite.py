@@ -117,6 +117,13 @@ def _held(cosigned: dict[int, str], size: int) -> list[str]:
     return [line] if line else []
 
 
+def _edit_entry(bundle: Path) -> None:
+    """One word of entry 3 changed: "stolen car" becomes "stolen cat"."""
+    lines = _lines(bundle / "entries.jsonl")
+    lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
+    _write(bundle / "entries.jsonl", lines)
+
+
 def _lines(path: Path) -> list[bytes]:
     return path.read_bytes().splitlines()
 
@@ -156,9 +163,7 @@ def _open(world: World) -> str:
 def edit_entry(profile: str) -> Attack:
     def attack(world: World) -> str:
         bundle = _export(world, profile)
-        lines = _lines(bundle / "entries.jsonl")
-        lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
-        _write(bundle / "entries.jsonl", lines)
+        _edit_entry(bundle)
         return _verify(bundle, world)
 
     return attack
@@ -196,9 +201,7 @@ def relabel(profile: str, to: str) -> Attack:
         manifest = orjson.loads((bundle / "manifest.json").read_bytes())
         manifest["profile"] = to
         (bundle / "manifest.json").write_bytes(orjson.dumps(manifest))
-        lines = _lines(bundle / "entries.jsonl")
-        lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
-        _write(bundle / "entries.jsonl", lines)
+        _edit_entry(bundle)
         return _verify(bundle, world)
 
     return attack
@@ -212,9 +215,7 @@ def restate(profile: str, to: str) -> Attack:
         (bundle / "manifest.json").unlink()
         statement = (bundle / "bundle.txt").read_text()
         (bundle / "bundle.txt").write_text(statement.replace(f"profile {profile}", f"profile {to}"))
-        lines = _lines(bundle / "entries.jsonl")
-        lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
-        _write(bundle / "entries.jsonl", lines)
+        _edit_entry(bundle)
         return _verify(bundle, world)
 
     return attack
@@ -226,9 +227,7 @@ def unlabelled(profile: str) -> Attack:
     def attack(world: World) -> str:
         bundle = _export(world, profile)
         (bundle / "manifest.json").unlink()
-        lines = _lines(bundle / "entries.jsonl")
-        lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
-        _write(bundle / "entries.jsonl", lines)
+        _edit_entry(bundle)
         return _verify(bundle, world)
 
     return attack
@@ -245,9 +244,7 @@ def sidecar(profile: str) -> Attack:
         finally:
             audit.close()
         (bundle / "leaf_hashes.txt").write_text("\n".join(leaves) + "\n")
-        lines = _lines(bundle / "entries.jsonl")
-        lines[3] = lines[3].replace(b"stolen car", b"stolen cat")
-        _write(bundle / "entries.jsonl", lines)
+        _edit_entry(bundle)
         return _verify(bundle, world)
 
     return attack

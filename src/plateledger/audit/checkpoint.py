@@ -155,6 +155,34 @@ class Verifier:
         return True
 
 
+def read_key_file(path: Path, type_byte: bytes, what: str) -> tuple[str, str, bytes]:
+    """(name, hex key id, 32-byte seed) of a ``PRIVATE+KEY+<name>+<hex id>+<base64(type ||
+    seed)>`` file (golang.org/x/mod/sumdb/note signer-key form); ValueError naming ``path``."""
+    parts = Path(path).read_text(encoding="ascii").strip().split("+", 4)
+    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        raise ValueError(f"{path}: not a PRIVATE+KEY {what} key")
+    raw = _b64decode(parts[4])
+    if len(raw) != 33 or raw[:1] != type_byte:
+        raise ValueError(f"{path}: not an Ed25519 {what} key (type 0x{type_byte.hex()})")
+    return parts[2], parts[3], raw[1:]
+
+
+def write_key_file(path: Path, name: str, key_id: bytes, typed_seed: bytes) -> None:
+    """Write a signer-key file with mode 0o600, atomically (temporary file, fsync, rename)."""
+    path = Path(path)
+    encoded = base64.b64encode(typed_seed).decode()
+    text = f"PRIVATE+KEY+{name}+{key_id.hex()}+{encoded}\n"
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True)
 class Signer:
     """An Ed25519 note signing key named ``name`` (by convention the log origin)."""
@@ -177,32 +205,15 @@ class Signer:
     @classmethod
     def load(cls, path: Path) -> Signer:
         """Read a ``PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`` file."""
-        parts = Path(path).read_text(encoding="ascii").strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise ValueError(f"{path}: not a PRIVATE+KEY note signer key")
-        raw = _b64decode(parts[4])
-        if len(raw) != 33 or raw[:1] != ED25519_TYPE:
-            raise ValueError(f"{path}: not an Ed25519 signer key")
-        signer = cls.from_seed(parts[2], raw[1:])
-        if signer.key_id.hex() != parts[3]:
-            raise ValueError(f"{path}: key id {parts[3]} does not match the key")
+        name, hex_id, seed = read_key_file(path, ED25519_TYPE, "note signer")
+        signer = cls.from_seed(name, seed)
+        if signer.key_id.hex() != hex_id:
+            raise ValueError(f"{path}: key id {hex_id} does not match the key")
         return signer
 
     def save(self, path: Path) -> None:
         """Write the key file with mode 0o600, atomically (temporary file, fsync, rename)."""
-        path = Path(path)
-        seed = self.key.private_bytes_raw()
-        encoded = base64.b64encode(ED25519_TYPE + seed).decode()
-        text = f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{encoded}\n"
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, text.encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        write_key_file(path, self.name, self.key_id, ED25519_TYPE + self.key.private_bytes_raw())
 
     @property
     def public_key(self) -> bytes:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 import struct
 from collections.abc import Iterable
@@ -40,7 +39,9 @@ from plateledger.audit.checkpoint import (
     Checkpoint,
     Verifier,
     open_note,
+    read_key_file,
     split_note,
+    write_key_file,
 )
 from plateledger.audit.merkle import VerificationError
 
@@ -162,31 +163,16 @@ class WitnessSigner:
     @classmethod
     def load(cls, path: Path) -> WitnessSigner:
         """Read a ``PRIVATE+KEY+<name>+<hex id>+<base64(0x04 || seed)>`` file."""
-        parts = Path(path).read_text(encoding="ascii").strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise ValueError(f"{path}: not a PRIVATE+KEY witness key")
-        raw = _b64decode(parts[4])
-        if len(raw) != 33 or raw[:1] != COSIGNATURE_TYPE:
-            raise ValueError(f"{path}: not an Ed25519 cosignature (type 0x04) key")
-        signer = cls.from_seed(parts[2], raw[1:])
-        if signer.key_id.hex() != parts[3]:
-            raise ValueError(f"{path}: key id {parts[3]} does not match the key")
+        name, hex_id, seed = read_key_file(path, COSIGNATURE_TYPE, "witness cosignature")
+        signer = cls.from_seed(name, seed)
+        if signer.key_id.hex() != hex_id:
+            raise ValueError(f"{path}: key id {hex_id} does not match the key")
         return signer
 
     def save(self, path: Path) -> None:
         """Write the key file with mode 0o600, atomically (temporary file, fsync, rename)."""
-        path = Path(path)
-        encoded = base64.b64encode(COSIGNATURE_TYPE + self.key.private_bytes_raw()).decode()
-        text = f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{encoded}\n"
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, text.encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        typed_seed = COSIGNATURE_TYPE + self.key.private_bytes_raw()
+        write_key_file(path, self.name, self.key_id, typed_seed)
 
     @property
     def public_key(self) -> bytes:
