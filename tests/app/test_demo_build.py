@@ -9,7 +9,10 @@ import pytest
 
 from plateledger.app.demo_build import build_demo
 from plateledger.app.platform import Platform
-from plateledger.errors import ConflictError
+from plateledger.demo import build_network, planted_convoys
+from plateledger.errors import ConflictError, NotFoundError
+from plateledger.retention.tables import crop_owners
+from plateledger.store.crops import image_kind, read_crop, sha_of_ref
 
 READS = 60_000
 
@@ -87,5 +90,82 @@ def test_the_seeded_declarations_are_accepted_by_every_illinois_owner(built: Pat
         seeded = {d.agency_id: d for d in store.declarations() if d.state == "IL"}
         assert set(seeded) == {"tx-dps", "tx-houston-pd"}
         assert all(d.accepted_by == il_owners for d in seeded.values())
+    finally:
+        platform.close()
+
+
+def _crop_rows(platform: Platform, plates: list[str]) -> list[tuple[str, str | None, str]]:
+    """(plate, crop_ref, owner agency) of every read of ``plates``."""
+    rows = platform.store.execute(
+        "SELECT r.plate, r.crop_ref, n.agency_id FROM reads r JOIN networks n "
+        "ON n.key = r.network_key WHERE list_contains(?::VARCHAR[], r.plate)",
+        [plates],
+    )
+    return [(str(p), c, str(a)) for p, c, a in rows]
+
+
+def test_featured_plates_have_stored_pictures_bound_to_their_owners(built: Path) -> None:
+    """Every read of a hotlisted or convoy plate names a stored JPEG (a few framings per plate),
+    recorded as stored by the agency owning that read, as ingest with crop_b64 records it."""
+    lists = orjson.loads((built / "demo-hotlists.json").read_bytes())
+    listed = [str(p) for h in lists for p in h["plates"]]
+    convoys = [p for g in planted_convoys(build_network(3), 3) for p in g]
+    assert len(listed) >= 60 and len(convoys) == 10
+    platform = Platform(built)
+    try:
+        rows = _crop_rows(platform, listed + convoys)
+        assert {p for p, _, _ in rows} >= set(listed)
+        refs = {ref for _, ref, _ in rows}
+        assert all(ref is not None and sha_of_ref(ref) for ref in refs)
+        owners = crop_owners(platform.store, [str(r) for r in refs])
+        for _, ref, agency in rows:
+            assert agency in owners[str(ref)]
+        for ref in list(refs)[:20]:
+            found = read_crop(built, str(ref))
+            assert found is not None and found[1] == "image/jpeg"
+            assert image_kind(found[0]) == "jpg"
+        per_plate = {p: {r for q, r, _ in rows if q == p} for p in listed}
+        assert max(len(v) for v in per_plate.values()) == 3  # framings, not one image repeated
+    finally:
+        platform.close()
+
+
+def test_pictures_are_served_to_the_owner_and_the_rest_keep_demo_refs(built: Path) -> None:
+    platform = Platform(built)
+    try:
+        store = platform.store
+        ref, owner = store.execute(
+            "SELECT r.crop_ref, n.agency_id FROM reads r JOIN networks n ON n.key = r.network_key "
+            "WHERE r.crop_ref LIKE 'sha256:%' ORDER BY r.read_id LIMIT 1"
+        )[0]
+        users = store.users()
+        mine = next(u for u in users if u.agency_id == owner and u.role == "officer")
+        other = next(u for u in users if u.agency_id != owner and u.role == "officer")
+        data, media = platform.crops.crop_for(mine, str(sha_of_ref(str(ref))))
+        assert media == "image/jpeg" and image_kind(data) == "jpg"
+        with pytest.raises(NotFoundError):
+            platform.crops.crop_for(other, str(sha_of_ref(str(ref))))
+        assert str(ref) in platform.crops.data_uris([(str(ref), owner)])
+        kinds = dict(store.execute(
+            "SELECT CASE WHEN crop_ref LIKE 'sha256:%' THEN 'image' WHEN crop_ref LIKE 'demo://%' "
+            "THEN 'demo' ELSE 'none' END, count(*) FROM reads GROUP BY 1"
+        ))  # fmt: skip
+        assert 1_000 < kinds["image"] < READS // 2 and kinds["demo"] > 0  # chosen plates only
+    finally:
+        platform.close()
+
+
+def test_the_documented_example_searches_land_on_pictures(built: Path) -> None:
+    """docs/search.md searches `*123` and `AB?12*`: their first plates have pictures."""
+    platform = Platform(built)
+    try:
+        for pattern in ("%123", "AB_12%"):
+            rows = platform.store.execute(
+                "SELECT plate, bool_and(crop_ref LIKE 'sha256:%') FROM reads WHERE plate LIKE ? "
+                "GROUP BY plate ORDER BY plate LIMIT 20",
+                [pattern],
+            )
+            assert rows or pattern != "%123"  # a small demo may have no AB?12* plate at all
+            assert all(has for _, has in rows), pattern
     finally:
         platform.close()

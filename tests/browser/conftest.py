@@ -133,8 +133,9 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     data = work / "data"
     port = free_port()
     log_path = work / "server.log"
+    # --no-live: no traffic player, so the shared server stays deterministic for every test
     cmd = [_plateledger_command(), "demo", "--data", str(data), "--reads", str(DEMO_READS),
-           "--port", str(port)]  # fmt: skip
+           "--port", str(port), "--no-live"]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     # cwd is the temp dir so the demo never picks up ../shared (tests must not depend on it).
     with log_path.open("wb") as log:

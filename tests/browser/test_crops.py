@@ -53,7 +53,7 @@ def test_a_read_sent_with_a_crop_shows_its_image_in_the_results(
     page.get_by_role("button", name="Run search").click()
 
     expect(page.get_by_role("heading", name="Results")).to_be_visible()
-    row = page.locator("table.results tbody tr").filter(has_text=PLATE)
+    row = page.locator("#hits li.card").filter(has_text=PLATE)
     expect(row).to_have_count(1)
     image = row.locator("img.crop")
     expect(image).to_be_visible()

@@ -156,8 +156,9 @@ class World:
 
     def hold(self, agency: str, approved: bool = False) -> str:
         officer = self.user(agency, "officer")
+        # a case number of its own: the same search again would resume a live approval
         request = SearchRequest(officer, SearchQuery(plate="ABC123"),
-                                Purpose("stolen_vehicle", "24-9", "inv"))  # fmt: skip
+                                Purpose("stolen_vehicle", f"24-{self.n()}", "inv"))  # fmt: skip
         held = self.platform.search.search(request)
         if not isinstance(held, HeldSearch):
             raise AssertionError(f"a vague search of {agency} was not held")
@@ -245,6 +246,27 @@ def _retire_camera(w: World, role: str, a: str) -> Req:
 
 def _resume(w: World, role: str, a: str) -> Req:
     return Req("POST", _v1(f"/searches/{w.hold(a, approved=True)}/resume"))
+
+
+def _hold_read(w: World, a: str) -> int:
+    """A fresh read of agency ``a``: its id."""
+    plate = f"LH{w.n():04d}"
+    w.platform.intake.ingest_records([{"camera_id": CAM[a], "plate": plate, "confidence": 0.9,
+                                       "ts": datetime.now(UTC).isoformat()}])  # fmt: skip
+    return int(w.platform.store.execute("SELECT read_id FROM reads_hot WHERE plate = ?",
+                                        [plate])[0][0])  # fmt: skip
+
+
+def _ask_hold(w: World, role: str, a: str) -> Req:
+    body = {"case_number": "24-777", "note": "matrix", "read_ids": [_hold_read(w, a)]}
+    return Req("POST", _v1("/legal-hold-requests"), json=body)
+
+
+def _hold_request(w: World, a: str) -> str:
+    """A pending legal-hold request of agency ``a``'s officer."""
+    officer = w.user(a, "officer")
+    asked = w.platform.legal_hold_requests.request(officer, "24-777", [_hold_read(w, a)], "m")
+    return asked.id
 
 
 def _my_password(w: World, role: str, a: str) -> Req:
@@ -371,6 +393,7 @@ BUILDERS: dict[str, Builder] = {
     "GET /api/v1/audit/checkpoints/{size}": _witness_route("size"),
     "GET /api/v1/agencies": _fixed("GET", "/agencies"),
     "GET /api/v1/cameras": _fixed("GET", "/cameras"),
+    "GET /api/v1/stats": _fixed("GET", "/stats"),
     "POST /api/v1/cameras": _new_camera,
     "PATCH /api/v1/cameras/{camera_id}": _retire_camera,
     "POST /api/v1/reads": lambda w, r, a: Req("POST", _v1("/reads"), json=[
@@ -385,6 +408,14 @@ BUILDERS: dict[str, Builder] = {
     "POST /api/v1/searches/{search_id}/reject": lambda w, r, a: Req(
         "POST", _v1(f"/searches/{w.hold(a)}/reject"), json={"note": "no"}),
     "POST /api/v1/searches/{search_id}/resume": _resume,
+    "GET /api/v1/holds/mine": _fixed("GET", "/holds/mine"),
+    "POST /api/v1/legal-hold-requests": _ask_hold,
+    "GET /api/v1/legal-hold-requests": _fixed("GET", "/legal-hold-requests"),
+    "POST /api/v1/legal-hold-requests/{request_id}/place": lambda w, r, a: Req(
+        "POST", _v1(f"/legal-hold-requests/{_hold_request(w, a)}/place"),
+        json={"expires_at": future(90)}),
+    "POST /api/v1/legal-hold-requests/{request_id}/decline": lambda w, r, a: Req(
+        "POST", _v1(f"/legal-hold-requests/{_hold_request(w, a)}/decline"), json={"note": "no"}),
     "POST /api/v1/networks/{network_id}/sharing": lambda w, r, a: Req(
         "POST", _v1(f"/networks/{NET[a]}/sharing"), json=AGREEMENT),
     "GET /api/v1/networks/{network_id}/sharing": lambda w, r, a: Req(

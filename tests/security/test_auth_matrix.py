@@ -81,6 +81,8 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/audit/checkpoints/{size}": PUBLIC,
     "GET /api/v1/agencies": ANY_STAFF,
     "GET /api/v1/cameras": ANY_STAFF,
+    # counts and sizes of the whole store, no plates: admins and cross-agency auditors
+    "GET /api/v1/stats": rule(everywhere("admin", "auditor")),
     # another agency's network: 422 naming network_id; another agency's camera: 404
     "POST /api/v1/cameras": rule(own("admin"), deny=(403, 422)),
     "PATCH /api/v1/cameras/{camera_id}": ADMIN_OWN,
@@ -93,6 +95,12 @@ TABLE: dict[str, Rule] = {
     "POST /api/v1/searches/{search_id}/approve": rule(own("supervisor")),
     "POST /api/v1/searches/{search_id}/reject": rule(own("supervisor")),
     "POST /api/v1/searches/{search_id}/resume": rule(own("officer")),  # the searcher only
+    "GET /api/v1/holds/mine": INVESTIGATORS,  # one's own requests only
+    # another agency's read: 422 naming the read (only its owner's admin may hold it)
+    "POST /api/v1/legal-hold-requests": rule(own("officer", "supervisor"), deny=(403, 422)),
+    "GET /api/v1/legal-hold-requests": ADMIN,  # the admin's own agency's requests
+    "POST /api/v1/legal-hold-requests/{request_id}/place": ADMIN_OWN,
+    "POST /api/v1/legal-hold-requests/{request_id}/decline": ADMIN_OWN,
     "POST /api/v1/networks/{network_id}/sharing": ADMIN_OWN,
     "GET /api/v1/networks/{network_id}/sharing": OWN_STAFF,
     "DELETE /api/v1/networks/{network_id}/sharing/{agreement_id}": ADMIN_OWN,

@@ -61,7 +61,7 @@ def test_results_embed_the_crop_and_keep_the_placeholder(client: TestClient) -> 
             "csrf_token": csrf(form.text)}  # fmt: skip
     page = client.post("/ui/search", data=data)
     assert page.status_code == 200, page.text
-    table = page.text.split("<caption>Matching reads</caption>")[1].split("</table>")[0]
+    table = page.text.split('<ol class="cards"')[1].split("</ol>")[0]  # the result cards
     assert images(table) == [("image/png", CROP)]
     assert table.count("no image") == 1  # the read sent without a crop
     assert 'alt="Evidence crop of read' in table
@@ -74,7 +74,7 @@ def test_timeline_embeds_the_crop_of_each_sighting(client: TestClient) -> None:
     token = csrf(client.get("/ui/search").text)
     page = client.post("/ui/timeline", data={"plate": "IMG123", **WHY, "csrf_token": token})
     assert page.status_code == 200, page.text
-    sightings = page.text.split("<caption>Sightings in order</caption>")[1].split("</table>")[0]
+    sightings = page.text.split(">Sightings in order</h2>")[1].split("</section>")[0]
     assert images(sightings) == [("image/png", CROP)]
     assert sightings.count("no image") == 1
 

@@ -47,9 +47,8 @@ def run(client: TestClient, action: str = "run", **fields: str) -> Response:
 
 
 def owners(page: Response) -> set[str]:
-    """The owner agencies of the result rows (not of the policy tables below them)."""
-    table = page.text.split("<caption>Matching reads</caption>")[1].split("</table>")[0]
-    return set(re.findall(r"<td>(Test PD \([A-Z]{2}\))</td>", table))
+    """The owner agencies of the result cards (not of the policy tables below them)."""
+    return set(re.findall(r'<dd class="owner">([^<]+)</dd>', page.text))
 
 
 def view_of(page: Response) -> tuple[float, ...]:

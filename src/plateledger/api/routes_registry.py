@@ -100,3 +100,11 @@ async def set_camera_state(
         platform.registry.set_camera_active, user, camera_id, body.active
     )
     return _camera_json(camera)
+
+
+@router.get("/stats", tags=["registry"], summary="Counts and sizes of the store")
+async def store_stats(user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    """What `plateledger stats` prints: reads, days, bytes on disk, reads per network. Counts
+    only, never a plate (permission store.stats: agency admins and auditors)."""
+    stats = await run_in_threadpool(platform.store.stats)
+    return stats.as_json()

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from plateledger.accounts.tokens import new_token
+from plateledger.app.demo_crops import attach_crops
 from plateledger.app.demo_hotlists import seed_hotlists
 from plateledger.app.demo_sharing import share_demo
 from plateledger.app.platform import Platform
@@ -26,6 +27,7 @@ from plateledger.demo import (
     build_network,
     builtin_profile,
     generate_reads,
+    planted_convoys,
     profile_from_seattle,
 )
 from plateledger.domain.types import OPERATOR
@@ -96,7 +98,10 @@ def build_demo(
     profile, source = hour_profile(shared_data)
     tables = generate_reads(network, n_reads, seed=seed, profile=profile)
     store.bulk_load(_with_progress((normalise(t) for t in tables), progress))
-    seed_hotlists(platform, list(network.users))
+    lists = seed_hotlists(platform, list(network.users))
+    featured = [p for h in lists for p in h["plates"]]
+    featured += [p for group in planted_convoys(network, seed) for p in group]
+    attach_crops(store, platform.data_dir, featured, n_reads)
     store.set_meta(META_KEY, str(n_reads))
     platform.dictionary.reload()
     return _summary(network, n_reads, cred_path, creds, False, source)

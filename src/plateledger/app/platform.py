@@ -35,6 +35,7 @@ from plateledger.policy.state import policy_state
 from plateledger.portal.data import Portal
 from plateledger.registry.service import Registry
 from plateledger.retention.crops import Crops
+from plateledger.retention.hold_requests import LegalHoldRequests
 from plateledger.retention.legal_holds import LegalHolds
 from plateledger.retention.purge import Retention
 from plateledger.retention.settings import RetentionSettings
@@ -131,6 +132,11 @@ class Platform:
         )
         self.retention_settings = RetentionSettings(store=self.store, audit=self.log_event)
         self.legal_holds = LegalHolds(store=self.store, audit=self.log_event)
+        #: Officers' requests for legal holds on reads picked from results; admins decide.
+        self.legal_hold_requests = LegalHoldRequests(
+            store=self.store, audit=self.log_event, holds=self.legal_holds,
+            searched=self.holds.searched_networks,
+        )  # fmt: skip
         self.backups = Backups(
             store=self.store, audit=self.log_event, audit_log=self.audit, data_dir=self.data_dir
         )

@@ -306,13 +306,18 @@ class Export(AuditSubject):
 @dataclass(frozen=True, slots=True)
 class LegalHold(AuditSubject):
     """An agency placed or released a legal hold (named reads kept past retention for a
-    case), or a hold lapsed at its expiry date (user `system`).
+    case), or a hold lapsed at its expiry date (user `system`); or an officer asked the
+    agency's admin for one on reads picked from search results, or the admin declined such a
+    request.
 
-    action: `place`, `release` or `lapse`.
+    action: `request` (an officer asks), `place`, `decline` (the admin refuses a request),
+      `release` or `lapse`.
     case_number: the case the reads are kept for.
-    read_ids: the reads held or released (of the agency's own networks).
-    note: why the reads must be kept, or why the hold is released.
+    read_ids: the reads held, requested or released (of the agency's own networks).
+    note: why the reads must be kept, or why the hold is released or the request declined.
     expires_at: when the hold lapses unless placed again (RFC 3339; `place`).
+    request_id: the officer's legal-hold request (`request`, `decline`, and `place` when
+      placed from a request).
     """
 
     event_type: ClassVar[str] = "legal_hold"
@@ -321,6 +326,7 @@ class LegalHold(AuditSubject):
     read_ids: Sequence[int]
     note: str
     expires_at: str | None = None
+    request_id: str | None = None
 
 
 @register

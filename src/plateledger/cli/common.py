@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -17,7 +18,7 @@ from rich.console import Console
 
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
-from plateledger.errors import ForbiddenError, PlateledgerError
+from plateledger.errors import DataDirInUseError, ForbiddenError, PlateledgerError
 
 DEFAULT_DATA = Path("plateledger-data")
 console = Console(stderr=True)
@@ -46,13 +47,25 @@ def setup_logging() -> None:
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
     """Print plateledger errors as one clear line (exit 2) instead of a traceback."""
+    return _friendly(func, remote=False)
 
+
+def friendly_remote(func: Callable[P, R]) -> Callable[P, R]:
+    """:func:`friendly` for a command that can also ask a server (``--url``): a data directory
+    in use says so."""
+    return _friendly(func, remote=True)
+
+
+def _friendly(func: Callable[P, R], *, remote: bool) -> Callable[P, R]:
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except DataDirInUseError as exc:
+            eprint(in_use_line(exc, remote=remote))
+            raise typer.Exit(2) from None
         except PlateledgerError as exc:
-            eprint(f"error ({exc.code}): {exc.message}")
+            eprint(error_line(exc))
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -65,6 +78,53 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(3) from None
 
     return wrapper
+
+
+def error_line(exc: PlateledgerError) -> str:
+    """``error (code): message``, with each network's decision when policy refused them all."""
+    line = f"error ({exc.code}): {exc.message}"
+    if isinstance(exc.details, Mapping) and exc.details.get("networks_excluded"):
+        line += f": {network_reasons(exc.details['networks_excluded'])}"
+    return line
+
+
+def network_reasons(excluded: Any) -> str:
+    """Per-network decisions on one line: ``il-net (il-pd) deny: explanation [rule ids]``."""
+    parts = []
+    for d in excluded if isinstance(excluded, Sequence) else ():
+        if isinstance(d, Mapping):
+            rules = ", ".join(str(r) for r in d.get("rule_ids") or ())
+            parts.append(f"{d.get('network')} ({d.get('owner_agency')}) {d.get('decision')}: "
+                         f"{d.get('explanation')}" + (f" [{rules}]" if rules else ""))  # fmt: skip
+    return "; ".join(parts)
+
+
+def in_use_line(exc: DataDirInUseError, *, remote: bool) -> str:
+    """The data directory is held by another process (a server: one process owns it)."""
+    pid = holder_pid(exc)
+    path = exc.details.get("path") if isinstance(exc.details, Mapping) else None
+    where = Path(path).parent if path else "the data directory"
+    line = (
+        f"error ({exc.code}): {where} is in use by a running server or another plateledger "
+        f"process{f' (pid {pid})' if pid else ''}; stop it first"
+    )
+    if remote:
+        line += (
+            ", or ask that server: add --url http://127.0.0.1:8000 (its address) with your "
+            "token in PLATELEDGER_TOKEN or --token-file"
+        )
+    return line
+
+
+def holder_pid(exc: BaseException) -> int | None:
+    """The pid of the process holding the lock, where the cause names it (DuckDB does)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        found = re.search(r"\(PID (\d+)\)", str(cause))
+        if found:
+            return int(found.group(1))
+        cause = cause.__cause__
+    return None
 
 
 @contextmanager

@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TimeElapsedColumn
 
-from plateledger.cli.common import DataOpt, console, eprint, friendly, open_platform, print_json
+from plateledger.cli.common import (
+    DataOpt,
+    console,
+    eprint,
+    friendly,
+    friendly_remote,
+    open_platform,
+    print_json,
+)
+from plateledger.cli.remote import Held, RemoteError, TokenFileOpt, TokenOpt, UrlOpt, server
 from plateledger.errors import ValidationError
 
 FilesArg = Annotated[list[Path], typer.Argument(help="CSV, NDJSON or Parquet files (.gz ok).")]
@@ -82,24 +91,23 @@ def purge(
         )
 
 
-@friendly
-def stats(data: DataOpt = Path("plateledger-data")) -> None:
-    """Counts and sizes of the store."""
+@friendly_remote
+def stats(
+    data: DataOpt = Path("plateledger-data"),
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    token_file: TokenFileOpt = None,
+) -> None:
+    """Counts and sizes of the store. With --url, through a running server's API (a token
+    with the store.stats permission: agency admins and auditors)."""
+    if url is not None:
+        answer = server(url, token, token_file).get("/stats", {})
+        if isinstance(answer, Held):  # never: GET /stats is not a search
+            raise RemoteError("unexpected_answer", "the server answered 202 to GET /stats")
+        print_json(answer)
+        return
     with open_platform(data) as platform:
-        s = platform.store.stats()
-        print_json(
-            {
-                "reads": s.reads,
-                "hot_reads": s.hot_reads,
-                "distinct_plates": s.distinct_plates,
-                "days": s.days,
-                "bytes_on_disk": s.bytes_on_disk,
-                "bytes_per_read": round(s.bytes_on_disk / s.reads, 1) if s.reads else None,
-                "min_ts": s.min_ts.isoformat() if s.min_ts else None,
-                "max_ts": s.max_ts.isoformat() if s.max_ts else None,
-                "per_network": dict(s.per_network),
-            }
-        )
+        print_json(platform.store.stats().as_json())
 
 
 @friendly

@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from plateledger.api.app import create_app
 from plateledger.app.demo_build import DemoSummary, build_demo
 from plateledger.app.platform import Platform
+from plateledger.app.traffic_player import PlayerSettings, TrafficPlayer
+from plateledger.app.traffic_script import prepare_script
 from plateledger.cli.common import DataOpt, console, eprint, friendly, open_platform
 
 DEFAULT_SHARED = Path("..") / "shared" / "data"
@@ -30,6 +32,21 @@ def demo(
         Path | None,
         typer.Option(help="Folder with reads/seattle-pd-2021-10.csv.gz for the hour-of-day shape."),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--no-live",
+            help="While serving, post live reads (with hotlisted plates, so alerts arrive) "
+            "through the ingest API.",
+        ),
+    ] = True,
+    live_rate: Annotated[
+        float, typer.Option(help="Live reads per second (on average).", min=0.1, max=50.0)
+    ] = 2.0,
+    live_first_hit: Annotated[
+        float,
+        typer.Option(help="Seconds before the first hotlisted pass.", min=0.0),
+    ] = 20.0,
 ) -> None:
     """Build (or reuse) a realistic synthetic network and serve its API on 127.0.0.1."""
     shared = (
@@ -51,9 +68,29 @@ def demo(
             )  # fmt: skip
         _print_summary(summary)
         if serve_:
-            _serve(platform, port)
+            settings = PlayerSettings(rate=live_rate, first_hit_s=live_first_hit)
+            _serve(platform, port, player=settings if live else None, seed=seed)
     finally:
         platform.close()
+
+
+def _player(
+    platform: Platform, base: str, seed: int, settings: PlayerSettings, server: uvicorn.Server
+) -> TrafficPlayer:
+    """Start the live traffic (it waits for the server to answer, and stops when the server
+    begins to shut down) and say what it does."""
+    script = prepare_script(platform, seed=seed)
+    player = TrafficPlayer(base, script, settings, lambda: bool(server.should_exit))
+    owners = script.hit_order()
+    console.print(
+        f"live traffic: posting about {settings.rate:g} reads/s (time now, with evidence crops) "
+        "through POST /api/v1/reads; a hotlisted plate passes a camera of "
+        f"{owners[0] if owners else '-'} {settings.first_hit_s:g} s after start, then one every "
+        f"{settings.hit_every_s:g} s ({', '.join(dict.fromkeys(owners)) or 'no lists'}); "
+        "--no-live turns it off"
+    )
+    player.start()
+    return player
 
 
 @friendly
@@ -67,13 +104,28 @@ def serve(
         _serve(platform, port, host)
 
 
-def _serve(platform: Platform, port: int, host: str = "127.0.0.1") -> None:
+def _serve(
+    platform: Platform,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    player: PlayerSettings | None = None,
+    seed: int = 7,
+) -> None:
+    """Serve until Ctrl-C or SIGTERM; with ``player`` settings, the demo's live traffic too."""
     base = f"http://{host}:{port}"
+    config = uvicorn.Config(create_app(platform), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    live = _player(platform, base, seed, player, server) if player is not None else None
     console.print(
         f"serving on {base}  (sign in at {base}/ui/ with a user id and password, or a token, "
         f"from above; API docs {base}/docs)"
     )
-    uvicorn.run(create_app(platform), host=host, port=port, log_level="warning")
+    try:
+        server.run()
+    finally:
+        if live is not None:
+            live.stop()
 
 
 def _print_summary(s: DemoSummary) -> None:

@@ -26,6 +26,7 @@ from plateledger.cli import (
     witness_cmd,
 )
 from plateledger.cli.common import setup_logging
+from plateledger.cli.help_text import unwrap_app
 
 app = typer.Typer(
     name="plateledger",
@@ -67,6 +68,9 @@ app.add_typer(roles_cmd.app, name="roles")
 @app.callback()
 def _main() -> None:
     setup_logging()
+
+
+unwrap_app(app)  # help paragraphs on one line each: the terminal wraps them, at its width
 
 
 if __name__ == "__main__":

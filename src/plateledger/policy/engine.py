@@ -29,6 +29,7 @@ from plateledger.policy.jurisdictions import jurisdiction, requester_type
 from plateledger.policy.on_behalf import narrowest
 from plateledger.policy.purposes import Purpose, load_purposes, purpose
 from plateledger.policy.retention import effective_window
+from plateledger.policy.wording import clause, counted, sentence, sentences
 
 LatLon = tuple[float, float]
 
@@ -163,10 +164,7 @@ class PurposePolicy:
             window = _WIN if templated else _window(cutoff_days)
             explanation = _allow_text(ctx, owner, deciding, window)
         else:
-            explanation = v.sentence(deciding[0].explanation)
-            if len(deciding) > 1:
-                more = len(deciding) - 1
-                explanation += f" {more} more rule{'s' if more > 1 else ''} also apply."
+            explanation = _deny_or_hold_text(deciding)
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
         flags = run.flags if worst == "allow" else ()
         cited = worst != "allow" and any(x.cites_reason for x in deciding)
@@ -372,11 +370,18 @@ def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], window:
     how = "own agency" if ctx.requester.id == owner.id else next(
         (x.explanation for x in allowed if x.rule_id.startswith("sharing.")), "shared"
     )  # fmt: skip
-    return f"{how}; {window} are searched for {ctx.purpose.label}"
+    return sentence(f"{clause(how)}; {window} are searched for {ctx.purpose.label}")
 
 
 def _window(days: int | None) -> str:
-    return f"reads of the last {days} days" if days is not None else "all retained reads"
+    return f"reads of the last {counted(days, 'day')}" if days is not None else "all retained reads"
+
+
+def _deny_or_hold_text(deciding: list[v.Verdict]) -> str:
+    """The first deciding rule's explanation, and how many more rules decide the same."""
+    more = len(deciding) - 1
+    also = f"{counted(more, 'more rule')} also {'applies' if more == 1 else 'apply'}"
+    return sentences(deciding[0].explanation, also if more else "")
 
 
 def _flags(ctx: v.Context) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from plateledger.domain.types import Agency
 from plateledger.policy.jurisdictions import jurisdiction
 from plateledger.policy.purposes import Purpose
 from plateledger.policy.verdicts import Context, Verdict
+from plateledger.policy.wording import join_words, sentences
 
 RULE = "floor.protected_activity"
 
@@ -59,11 +60,12 @@ def _relaxed(ctx: Context, owner: Agency, activity: Purpose) -> bool:
 
 
 def _deny_text(ctx: Context, activity: Purpose) -> str:
-    return (
+    why = (
         f"The reason '{ctx.classification.reason}' makes {activity.label.lower()} the subject "
         f"of the search: protected activity is never searched, on any network, whatever the "
-        f"state's law. {ctx.reading.note}"
-    ).rstrip()
+        f"state's law"
+    )
+    return sentences(why, ctx.reading.note)
 
 
 def _hold_text(ctx: Context, owner: Agency, activity: Purpose) -> str:
@@ -79,6 +81,6 @@ def _hold_text(ctx: Context, owner: Agency, activity: Purpose) -> str:
         names = dict.fromkeys((owner.name, ctx.searcher.name, ctx.requester.name))
         why = (
             f"The reason '{reason}' makes {label} the subject of the search; the policies of "
-            f"{' and '.join(names)} relax the protected-activity floor to a supervisor's review."
+            f"{join_words(names)} relax the protected-activity floor to a supervisor's review."
         )
-    return f"{why} {ctx.reading.note}".rstrip()
+    return sentences(why, ctx.reading.note)

@@ -16,6 +16,7 @@ from datetime import datetime
 from plateledger.domain.types import Agency
 from plateledger.policy.base import Decision
 from plateledger.policy.verdicts import SEVERITY
+from plateledger.policy.wording import clause, sentence, sentences
 
 
 def narrowest(own: Decision, theirs: Decision, searcher: Agency, behalf: Agency) -> Decision:
@@ -26,7 +27,10 @@ def narrowest(own: Decision, theirs: Decision, searcher: Agency, behalf: Agency)
     deciding = [d for d in (own, theirs) if d.decision == worst]
     rules = tuple(dict.fromkeys(r for d in deciding for r in d.rule_ids))
     if worst == "allow":
-        text = f"{own.explanation}; on behalf of {behalf.name}, which may also search it for itself"
+        text = sentence(
+            f"{clause(own.explanation)}; on behalf of {behalf.name}, which may also search it "
+            "for itself"
+        )
         flags = tuple(dict.fromkeys((*own.flags, *theirs.flags)))
     else:
         parts = []
@@ -34,7 +38,7 @@ def narrowest(own: Decision, theirs: Decision, searcher: Agency, behalf: Agency)
             parts.append(f"As {searcher.name}: {own.explanation}")
         if theirs.decision == worst:
             parts.append(f"As {behalf.name} (searched on its behalf): {theirs.explanation}")
-        text = " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)
+        text = sentences(*parts)
         flags = ()
     cutoff = _later(own.retention_cutoff, theirs.retention_cutoff)
     evidence = (

@@ -17,6 +17,7 @@ from plateledger.policy.classifier import Classification
 from plateledger.policy.evidence import NOTHING, Reading
 from plateledger.policy.jurisdiction_model import Jurisdiction, RequesterType, Rule
 from plateledger.policy.purposes import Purpose
+from plateledger.policy.wording import clause, join_words, sentence, sentences
 
 SEVERITY: Mapping[Outcome, int] = {"allow": 0, "hold": 1, "deny": 2}
 CRIMINAL_CLASSES = frozenset({"criminal", "hotlist", "person_safety", "emergency", "legal_process"})
@@ -49,23 +50,20 @@ class Context:
 
 
 def _because(ctx: Context) -> str:
+    """Why the reason counts as a prohibited purpose (empty when it does not)."""
     if not ctx.prohibited:
         return ""
-    classes = ", ".join(p.code for p in ctx.prohibited)
-    note = f" {ctx.reading.note}" if ctx.reading.note else ""
-    return f" The reason '{ctx.classification.reason}' was classified {classes}.{note}"
+    classes = join_words(p.code for p in ctx.prohibited)
+    reason = ctx.classification.reason
+    return sentences(f"The reason '{reason}' was classified as {classes}", ctx.reading.note)
 
 
 def may_be(ctx: Context, rule_id: str, text: str, codes: set[str]) -> Verdict:
     """Weak evidence of a forbidden purpose: held for a supervisor, the words shown."""
-    suspected = ", ".join(p.code for p in ctx.reading.possible if p.code in codes)
-    return Verdict(
-        "hold",
-        rule_id,
-        f"{sentence(text)} The reason '{ctx.classification.reason}' may be {suspected}, so a "
-        f"supervisor must review it. {ctx.reading.note}".rstrip(),
-        cites_reason=True,
-    )
+    suspected = join_words(p.code for p in ctx.reading.possible if p.code in codes)
+    reason = ctx.classification.reason
+    why = f"The reason '{reason}' may be {suspected}, so a supervisor must review it"
+    return Verdict("hold", rule_id, sentences(text, why, ctx.reading.note), cites_reason=True)
 
 
 def _suspected(ctx: Context, forbidden: frozenset[str] | set[str]) -> set[str]:
@@ -75,21 +73,17 @@ def _suspected(ctx: Context, forbidden: frozenset[str] | set[str]) -> set[str]:
     return {p.code for p in ctx.reading.possible if {p.code, p.purpose_class} & forbidden}
 
 
-def sentence(text: str) -> str:
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def owner_law(ctx: Context, law: Jurisdiction) -> Iterator[Verdict]:
     """The data owner's state law on the purpose (selected, and as classified)."""
     for purpose in (ctx.purpose, *ctx.prohibited):
         rule = law.prohibition(purpose)
         if rule is not None:
             cites = purpose is not ctx.purpose
-            yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx), cites)
+            yield Verdict("deny", rule.id, sentences(rule.explanation, _because(ctx)), cites)
     if not law.permits(ctx.purpose) and law.permitted_rule is not None:
         rule = law.permitted_rule
-        yield Verdict("deny", rule.id, f"{rule.explanation} (purpose: {ctx.purpose.label})")
+        text = f"{clause(rule.explanation)} (purpose: {ctx.purpose.label})"
+        yield Verdict("deny", rule.id, sentence(text))
     for condition in law.purpose_conditions_for(ctx.purpose):
         rule = law.permitted_rule or law.retention_rule
         yield condition_verdict(ctx, condition, rule, law.code)
@@ -102,11 +96,11 @@ def sharing_law(ctx: Context, law: Jurisdiction, rtype: RequesterType) -> Iterat
     sharing = law.sharing[rtype]
     rule = sharing.rule
     if sharing.decision == "deny":
-        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx))
+        yield Verdict("deny", rule.id, sentences(rule.explanation, _because(ctx)))
         return
     purposes = {ctx.purpose.code, ctx.purpose.purpose_class, *(p.code for p in ctx.prohibited)}
     if purposes & sharing.prohibited_purposes:
-        yield Verdict("deny", rule.id, sentence(rule.explanation) + _because(ctx), True)
+        yield Verdict("deny", rule.id, sentences(rule.explanation, _because(ctx)), True)
     suspected = _suspected(ctx, sharing.prohibited_purposes)
     if suspected:
         yield may_be(ctx, rule.id, rule.explanation, suspected)
@@ -136,15 +130,17 @@ def condition_verdict(ctx: Context, condition: str, rule: Rule, state: str) -> V
         return _met_or_deny(ctx.one_to_one, rule, "only a request for one specific plate")
     if condition == "supervisor_approval":
         if ctx.approved_hold:
-            return Verdict("allow", rule.id, rule.explanation)
-        return Verdict("hold", rule.id, f"{rule.explanation} (needs supervisor approval)")
-    return Verdict("deny", rule.id, f"{rule.explanation} (condition {condition} not met)")
+            return Verdict("allow", rule.id, sentence(rule.explanation))
+        held = f"{clause(rule.explanation)} (needs supervisor approval)"
+        return Verdict("hold", rule.id, sentence(held))
+    unmet = f"{clause(rule.explanation)} (condition {condition} not met)"
+    return Verdict("deny", rule.id, sentence(unmet))
 
 
 def _met_or_deny(ok: bool, rule: Rule, why_not: str) -> Verdict:
     if ok:
-        return Verdict("allow", rule.id, rule.explanation)
-    return Verdict("deny", rule.id, f"{rule.explanation}; {why_not}")
+        return Verdict("allow", rule.id, sentence(rule.explanation))
+    return Verdict("deny", rule.id, sentence(f"{clause(rule.explanation)}; {why_not}"))
 
 
 def searcher_law(
@@ -155,18 +151,15 @@ def searcher_law(
     for rule in law.searcher_rules:
         if codes & rule.prohibited_purposes:
             yield Verdict(
-                "deny", rule.rule.id, sentence(rule.rule.explanation) + _because(ctx), True
+                "deny", rule.rule.id, sentences(rule.rule.explanation, _because(ctx)), True
             )
         suspected = _suspected(ctx, rule.prohibited_purposes)
         if suspected:
             yield may_be(ctx, rule.rule.id, rule.rule.explanation, suspected)
         if behalf_type is not None and behalf_type in rule.forbidden_on_behalf_of:
-            yield Verdict(
-                "deny",
-                rule.rule.id,
-                f"{rule.rule.explanation}; the search is on behalf of "
-                f"{(ctx.behalf or ctx.requester).name}",
-            )
+            behalf = (ctx.behalf or ctx.requester).name
+            text = f"{clause(rule.rule.explanation)}; the search is on behalf of {behalf}"
+            yield Verdict("deny", rule.rule.id, sentence(text))
 
 
 def agreement(
@@ -186,8 +179,10 @@ def agreement(
     return Verdict(
         "deny",
         f"sharing.{network.id}.none",
-        f"{owner.name} has not shared this network with {ctx.requester.name} for "
-        f"{ctx.purpose.label}",
+        sentence(
+            f"{owner.name} has not shared this network with {ctx.requester.name} for "
+            f"{ctx.purpose.label}"
+        ),
     )
 
 
@@ -215,17 +210,19 @@ def agency_policies(ctx: Context, owner: Agency) -> Iterator[Verdict]:
             yield Verdict(
                 "deny",
                 f"agency.{agency.id}.prohibited",
-                f"{agency.name}'s policy forbids this purpose.{_because(ctx)}",
+                sentences(f"{agency.name}'s policy forbids this purpose", _because(ctx)),
                 True,
             )
         suspected = _suspected(ctx, policy.prohibited_purposes)
         if suspected:
-            text = f"{agency.name}'s policy forbids {', '.join(sorted(suspected))}"
+            text = f"{agency.name}'s policy forbids {join_words(sorted(suspected))}"
             yield may_be(ctx, f"agency.{agency.id}.prohibited", text, suspected)
         if vague and policy.require_specific_reason and not ctx.approved_hold:
             yield Verdict(
                 "hold",
                 f"agency.{agency.id}.specific_reason",
-                f"{agency.name} ({whose}) requires a specific reason; "
-                f"'{ctx.classification.reason}' is vague, so a supervisor must approve",
+                sentence(
+                    f"{agency.name} ({whose}) requires a specific reason; "
+                    f"'{ctx.classification.reason}' is vague, so a supervisor must approve it"
+                ),
             )

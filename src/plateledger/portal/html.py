@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from plateledger.domain.types import Agency
+from plateledger.domain.when import human_stamp, iso_stamp
 from plateledger.oversight.portal_figures import Counts
 from plateledger.portal.data import PortalData
 
@@ -20,7 +21,8 @@ CSS = (
     "th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left;vertical-align:top}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}pre{white-space:pre-wrap;"
     "background:#f3f3f3;padding:.5rem;overflow-wrap:anywhere}.big{font-size:1.4rem;font-weight:"
-    "bold}a{color:#0645ad}"
+    "bold}a{color:#0645ad}body{overflow-wrap:break-word}code{overflow-wrap:anywhere}"
+    "@media (max-width:40rem){table{display:block;max-width:100%;overflow-x:auto}}"
 )
 
 
@@ -44,6 +46,11 @@ def _table(caption: str, head: Sequence[str], rows: Iterable[Sequence[object]]) 
 
 def _counts(caption: str, what: str, counts: Counts) -> str:
     return _table(caption, (what, "Count"), counts)
+
+
+def _time(value: str) -> str:
+    """``<time datetime="2026-12-07T14:03:00Z">7 Dec 2026, 14:03 UTC</time>``."""
+    return f'<time datetime="{_e(iso_stamp(value))}">{_e(human_stamp(value))}</time>'
 
 
 def _list(items: Iterable[str]) -> str:
@@ -92,7 +99,8 @@ def render(d: PortalData) -> str:
     parts = [
         f"<h1>{_e(d.name)}: ALPR transparency portal</h1>",
         f"<p>Agency <code>{_e(d.agency_id)}</code> ({_e(d.kind)}, {_e(d.state)}). Figures cover "
-        f"{_e(d.window_start)} to {_e(d.window_end)} (30 days).</p>",
+        f"{_time(d.window_start)} to {_time(d.window_end)} (30 days); published "
+        f"{_time(d.generated_at)}.</p>",
         "<h2 id='collected'>What is collected</h2>", _list(d.collected),
         "<p>Not collected:</p>", _list(d.not_collected),
         "<h2 id='cameras'>Cameras</h2>",

@@ -37,10 +37,11 @@ class LegalHolds:
 
     def place(
         self, user: User, case_number: str, read_ids: list[int], note: str,
-        expires_at: datetime | None = None,
+        expires_at: datetime | None = None, *, request_id: str | None = None,
     ) -> int:  # fmt: skip
         """Keep named reads of the agency's own networks past retention until ``expires_at``
-        (required, at most ``MAX_HOLD_DAYS`` ahead); the count held."""
+        (required, at most ``MAX_HOLD_DAYS`` ahead); the count held. ``request_id``: the
+        officer's request it answers (``retention.hold_requests``), named in the audit."""
         own_agency(self._store, user)
         check_case_number(case_number)
         until = self._expiry(expires_at)
@@ -59,7 +60,9 @@ class LegalHolds:
                 f"read_ids: no read of your agency's networks with id {shown}",
                 {"field": "read_ids"},
             )
-        event = LegalHoldEvent("place", case_number, sorted(found), note, until.isoformat())
+        event = LegalHoldEvent(
+            "place", case_number, sorted(found), note, until.isoformat(), request_id
+        )
         self._audit("legal_hold", user, event.subject(), nets)
         return self._store.add_legal_hold(case_number, sorted(found), user.id, note, until)
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from plateledger.policy.base import Decision
+from plateledger.policy.wording import sentences
 from plateledger.search.geo import EARTH_RADIUS_KM
 from plateledger.search.types import SearchQuery
 from plateledger.store.base import BBox
@@ -68,7 +69,7 @@ class BulkHold:
                 d,
                 decision="hold",
                 rule_ids=(*d.rule_ids, self.rule_id),
-                explanation=f"{d.explanation}; held: {self.explanation}",
+                explanation=sentences(d.explanation, f"Held: {self.explanation}"),
             )  # fmt: skip
             if d.decision in ("allow", "hold")
             else d

@@ -23,6 +23,7 @@ from typing import Any
 
 from plateledger.domain.types import Agency, AgencyId, NetworkId
 from plateledger.policy.base import Decision
+from plateledger.policy.wording import join_words
 from plateledger.search.on_behalf import ASSIST_RULE
 
 #: How long an approval may wait to be used (documented in docs/search.md).
@@ -122,7 +123,7 @@ class Approval:
         if d.network in self.withheld and d.decision != "deny":
             return replace(
                 d, decision="hold", rule_ids=(*d.rule_ids, NOT_APPROVED), flags=(),
-                explanation=f"held by {', '.join(d.rule_ids) or 'policy'}; not approved by the "
+                explanation=f"Held by {join_words(d.rule_ids) or 'policy'}; not approved by the "
                 f"supervisors who decide it ({self.search_id}).",
             )  # fmt: skip
         granted = self.granted.get(d.network)
@@ -131,7 +132,7 @@ class Approval:
         if d.decision == "hold" and granted is not None and set(d.rule_ids) <= granted:
             return replace(
                 d, decision="allow", rule_ids=(*d.rule_ids, f"hold.approved.{self.search_id}"),
-                explanation=f"held by {', '.join(d.rule_ids)}; approved ({self.search_id}).",
+                explanation=f"Held by {join_words(d.rule_ids)}; approved ({self.search_id}).",
             )  # fmt: skip
         return d
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import orjson
 
@@ -22,7 +22,8 @@ from plateledger.domain.clock import Clock, utc_now
 from plateledger.domain.types import AgencyId, NetworkId, User
 from plateledger.errors import ConflictError, ForbiddenError, NotFoundError
 from plateledger.policy.base import Decision
-from plateledger.search.hold_parts import HoldPart, approval_of
+from plateledger.search import hold_tables
+from plateledger.search.hold_parts import APPROVAL_LIFETIME, HoldPart, approval_of
 from plateledger.search.service import SearchLogEntry, SearchRecorder
 from plateledger.search.types import Purpose, SearchRequest, query_from_dict, query_to_dict
 from plateledger.store.read_query import naive_utc
@@ -38,6 +39,13 @@ class HoldTable(Protocol):
         self, search_id: str, agency_id: str, status: str, by: str, at: datetime, note: str
     ) -> bool: ...
     def use_hold(self, search_id: str, at: datetime) -> bool: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+#: Where a held search stands for its officer ("My requests"): waiting; approved (some part
+#: live, not yet resumed); denied (every part rejected); expired (approved, lapsed unused);
+#: used (resumed: the approval is spent)
+HoldState = Literal["pending", "approved", "denied", "expired", "used"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,21 @@ class Hold:
 
     def part_for(self, agency_id: str) -> HoldPart | None:
         return next((p for p in self.parts if p.agency_id == agency_id), None)
+
+    def state(self, at: datetime) -> HoldState:
+        """Where it stands at ``at`` for the officer who ran it."""
+        if self.used_at is not None:
+            return "used"
+        if any(p.live(at) for p in self.parts):
+            return "approved"
+        if any(p.status == "pending" for p in self.parts):
+            return "pending"
+        return "expired" if any(p.status == "approved" for p in self.parts) else "denied"
+
+    def same_request(self, query: Mapping[str, object], purpose: Purpose) -> bool:
+        """Whether ``query`` (``query_to_dict``) and ``purpose`` are exactly what was held."""
+        held = {k: v for k, v in self.query.items() if k != "approved_hold_of"}
+        return self.kind == "search" and held == dict(query) and self.purpose == purpose
 
     def to_dict(self, viewer: str | None = None) -> dict[str, Any]:
         """As the API shows it; ``viewer`` (an agency id): only that agency's part, unless it
@@ -133,6 +156,45 @@ class StoreHoldBook:
         """Searches with a part waiting for a supervisor of ``agency_id`` (the searcher's
         agency, or an owner whose rules held them), oldest first (at most ``limit``)."""
         return [self.get(i) for i in self._table.pending_holds(agency_id, limit)]
+
+    def now(self) -> datetime:
+        """The book's clock (a hold's state depends on when it is read)."""
+        return self._clock()
+
+    def mine(self, user: User, limit: int = 200) -> list[Hold]:
+        """The user's own held searches, newest first (at most ``limit``)."""
+        return [self.get(i) for i in hold_tables.holds_of_user(self._table, user.id, limit)]
+
+    def held_decisions(self, hold: Hold, viewer: str) -> list[dict[str, Any]]:
+        """The per-network decisions logged when ``hold`` was held (why it was held), as the
+        agency ``viewer`` may see them: all for the searcher's agency, else its own networks."""
+        logged = hold_tables.logged_search(self._table, hold.search_id)
+        decisions = logged[1] if logged else []
+        part = hold.part_for(viewer)
+        own = set(part.networks) if part else set()
+        return [d for d in decisions if viewer == hold.agency_id
+                or d.get("owner_agency") == viewer or d.get("network") in own]  # fmt: skip
+
+    def searched_networks(self, search_id: str) -> tuple[str, frozenset[str]] | None:
+        """``(user id, networks it read)`` of a logged search, or None if none is logged."""
+        logged = hold_tables.logged_search(self._table, search_id)
+        if logged is None:
+            return None
+        allowed = frozenset(str(d["network"]) for d in logged[1] if d.get("decision") == "allow")
+        return logged[0], allowed
+
+    def reusable(
+        self, user: User, query: Mapping[str, object], purpose: Purpose
+    ) -> SearchRequest | None:
+        """The same search submitted again while its approval is live and unused: resumed
+        (the approval spent, its time window pinned) instead of held anew; else None."""
+        now = self._clock()
+        for search_id in hold_tables.unused_approvals(self._table, user.id,
+                                                      now - APPROVAL_LIFETIME):  # fmt: skip
+            hold = self.get(search_id)
+            if hold.state(now) == "approved" and hold.same_request(query, purpose):
+                return self.resume(hold.search_id, user)
+        return None
 
     def decide(self, search_id: str, supervisor: User, approve: bool, note: str) -> Hold:
         """Decide the supervisor's agency's part of a hold: only the networks and rules that

@@ -79,6 +79,11 @@ class HoldBook(Protocol):
         parts: Sequence[HoldPart],
     ) -> None: ...
 
+    def reusable(
+        self, user: User, query: Mapping[str, object], purpose: Purpose
+    ) -> SearchRequest | None:
+        """The same search, approved and not yet resumed: its resume request, else None."""
+
 
 class SearchRecorder(Protocol):
     """Durable, write-ahead record of each search. Raises if the entry cannot be stored."""
@@ -202,6 +207,10 @@ class SearchService:
             )
         if request.approved_hold_of is not None and approval is None:
             raise ForbiddenError("resume a held search through its approval", {"field": "query"})
+        if approval is None and request.approved_hold_of is None and self.holds is not None:
+            again = self.holds.reusable(request.user, query_to_dict(query), request.purpose)
+            if again is not None:  # submitted again while approved: resumed, never held anew
+                return self.search(again)
         held_of = approval.search_id if approval is not None else None
         logged = {**query_to_dict(query), "approved_hold_of": held_of}
         matcher = executor.MemoMatcher(self._dictionary())  # one dictionary answer per request

@@ -110,6 +110,20 @@ class StoreStats:
     max_ts: datetime | None
     per_network: Mapping[NetworkId, int] = field(default_factory=dict)
 
+    def as_json(self) -> dict[str, object]:
+        """The figures as ``plateledger stats`` and ``GET /api/v1/stats`` print them."""
+        return {
+            "reads": self.reads,
+            "hot_reads": self.hot_reads,
+            "distinct_plates": self.distinct_plates,
+            "days": self.days,
+            "bytes_on_disk": self.bytes_on_disk,
+            "bytes_per_read": round(self.bytes_on_disk / self.reads, 1) if self.reads else None,
+            "min_ts": self.min_ts.isoformat() if self.min_ts else None,
+            "max_ts": self.max_ts.isoformat() if self.max_ts else None,
+            "per_network": dict(self.per_network),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Token:

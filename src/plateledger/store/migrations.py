@@ -277,6 +277,21 @@ def _purged_alerts_holds_webhooks(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _legal_hold_requests(con: duckdb.DuckDBPyConnection) -> None:
+    # An officer's request that the agency admin place a legal hold on reads picked from search
+    # results (retention/hold_requests.py): pending until the admin places or declines it.
+    con.execute(
+        """
+        CREATE TABLE legal_hold_requests (
+            id VARCHAR PRIMARY KEY, agency_id VARCHAR NOT NULL, requested_by VARCHAR NOT NULL,
+            requested_at TIMESTAMP NOT NULL, case_number VARCHAR NOT NULL,
+            read_ids UBIGINT[] NOT NULL, note VARCHAR NOT NULL, search_id VARCHAR,
+            status VARCHAR NOT NULL, decided_by VARCHAR, decided_at TIMESTAMP,
+            decision_note VARCHAR, expires_at TIMESTAMP)
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -296,6 +311,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0010_crop_owners", _crop_owners),
     Migration("0011_owner_decisions", _owner_decisions),
     Migration("0014_purged_alerts_holds_webhooks", _purged_alerts_holds_webhooks),
+    Migration("0015_legal_hold_requests", _legal_hold_requests),
 )
 
 

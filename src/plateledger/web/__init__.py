@@ -50,7 +50,13 @@ def ui_app(platform: Platform) -> FastAPI:
         if isinstance(exc, SignInRequired):
             return RedirectResponse(f"{UI_PREFIX}/signin", 303)
         user = _signed_in_user(request)
-        return render(request, "error.html", exc.status, user=user, message=exc.message)
+        details = exc.details if isinstance(exc.details, dict) else {}
+        excluded = details.get("networks_excluded") or []  # a search refused everywhere
+        names = {a.id: a.name for a in platform.store.agencies()} if excluded else {}
+        return render(
+            request, "error.html", exc.status, user=user, message=exc.message,
+            excluded=excluded, agency_names=names,
+        )  # fmt: skip
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (routes_auth, routes_search, routes_holds, routes_alerts):

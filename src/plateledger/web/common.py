@@ -16,6 +16,7 @@ from plateledger.accounts.permissions import UI_ROUTE_PERMISSIONS, ui_route_key
 from plateledger.accounts.tokens import Principal
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
+from plateledger.domain.when import human_stamp, iso_stamp
 from plateledger.errors import ForbiddenError, PlateledgerError, ValidationError
 from plateledger.store.accounts import TokenRecord
 from plateledger.web.session import CSRF_COOKIE, SESSION_COOKIE, Signer, new_nonce
@@ -39,6 +40,9 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Times as people read them, the zone named; the ISO form goes in <time datetime="…">.
+templates.filters["human_time"] = human_stamp
+templates.filters["iso_time"] = iso_stamp
 
 
 class SignInRequired(PlateledgerError):

@@ -27,6 +27,7 @@ MIN_SPAN_DEG = 0.2
 PAD = 0.12
 MAX_CITY_LABELS = 24
 MIN_STEP_PX = 1.5  # outline vertices closer than this to the last one drawn are skipped
+MAX_STOP_NUMBERS = 3  # a site's label lists this many of the path's stop numbers, then "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ class MapView:
     bounds: tuple[float, float, float, float]  # min_lat, min_lon, max_lat, max_lon shown
     projection: dict[str, float]  # for the box-drawing script: x = (lon-lon0)*kx, y = (lat0-lat)*ky
     summary: str
+    route: tuple[tuple[float, float], ...] = ()  # the path in time order, SVG coordinates
+    stops: tuple[Label, ...] = ()  # sequence numbers of the path's stops ("1, 4, 9…")
+    arrows: tuple[tuple[float, float, float], ...] = ()  # x, y, degrees: mid-leg directions
 
 
 @lru_cache(maxsize=1)
@@ -104,8 +108,10 @@ def sighting_map(
     width: int = WIDTH,
     height: int = HEIGHT,
     extent: tuple[float, float, float, float] | None = None,
+    route: Sequence[tuple[float, float]] = (),
 ) -> MapView:
-    """The map of ``places``, zoomed to their extent (or ``extent``), fitted to width x height."""
+    """The map of ``places``, zoomed to their extent (or ``extent``), fitted to width x height;
+    ``route`` (lat, lon pairs in time order) is drawn as a numbered path."""
     min_lat, min_lon, max_lat, max_lon = extent or extent_of(places)
     kx = math.cos(math.radians((min_lat + max_lat) / 2))
     scale = min(width / ((max_lon - min_lon) * kx), height / (max_lat - min_lat))
@@ -128,10 +134,44 @@ def sighting_map(
     summary = f"{len(places)} camera{'s' if len(places) != 1 else ''}"
     if total:
         summary += f", {total} read{'s' if total != 1 else ''}"
+    line, stops = _route(route, xy)
+    if line:
+        summary += f", a path of {len(line)} stop{'s' if len(line) != 1 else ''} in time order"
     return MapView(
         width, height, states, points, _cities(bounds, xy, width, height), bounds,
-        proj, summary,
+        proj, summary, line, stops, _arrows(line),
     )  # fmt: skip
+
+
+def _arrows(line: Sequence[tuple[float, float]]) -> tuple[tuple[float, float, float], ...]:
+    """An arrowhead halfway along each leg of the path, pointing the way it was travelled."""
+    out = []
+    for (x0, y0), (x1, y1) in zip(line, line[1:], strict=False):
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        out.append((round((x0 + x1) / 2, 1), round((y0 + y1) / 2, 1), round(angle, 1)))
+    return tuple(out)
+
+
+def _route(
+    route: Sequence[tuple[float, float]], xy: Any
+) -> tuple[tuple[tuple[float, float], ...], tuple[Label, ...]]:
+    """The path's vertices (a stop repeated in a row counts once) and, per site, the numbers
+    of the stops made there: at most MAX_STOP_NUMBERS of them, then an ellipsis."""
+    line: list[tuple[float, float]] = []
+    numbers: dict[tuple[float, float], list[int]] = {}
+    for lat, lon in route:
+        x, y = xy(lat, lon)
+        here = (round(x, 1), round(y, 1))
+        if line and line[-1] == here:
+            continue
+        line.append(here)
+        numbers.setdefault(here, []).append(len(line))
+    stops = tuple(
+        Label(x + 7, y + 14, ", ".join(map(str, ns[:MAX_STOP_NUMBERS]))
+              + ("…" if len(ns) > MAX_STOP_NUMBERS else ""))
+        for (x, y), ns in numbers.items()
+    )  # fmt: skip
+    return (tuple(line) if len(line) > 1 else ()), (stops if len(line) > 1 else ())
 
 
 def _points(places: Sequence[Place], xy: Any) -> tuple[Point, ...]:

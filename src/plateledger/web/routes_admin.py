@@ -137,6 +137,7 @@ def _retention_page(
         request, user, "admin_retention.html", status, error=error,
         view=platform.retention_settings.view(user),
         holds=platform.legal_holds.of_agency(user),
+        requests=platform.legal_hold_requests.pending(user),
     )  # fmt: skip
 
 
@@ -173,6 +174,26 @@ async def place_hold(request: Request) -> Response:
             _review_date(form.get("expires_on")),
         )  # fmt: skip
         return done("retention", "hold")
+
+    return await form_or_error(request, user, change, _retention_page)
+
+
+@router.post("/legal-hold-requests/{request_id}/decide")
+async def decide_hold_request(request: Request, request_id: str) -> Response:
+    """Place the hold an officer asked for (review date required) or decline it (note)."""
+    user = require_user(request)
+
+    async def change(form: Form) -> Response:
+        requests = platform_of(request).legal_hold_requests
+        decision, note = form.get("decision"), form.get("note")[:2000]
+        if decision == "place":
+            until = _review_date(form.get("expires_on"))
+            await run_in_threadpool(requests.place, user, request_id, until, note)
+        elif decision == "decline":
+            await run_in_threadpool(requests.decline, user, request_id, note)
+        else:
+            raise ValidationError("decision: place or decline", {"field": "decision"})
+        return done("retention", f"request {request_id} {decision}d")
 
     return await form_or_error(request, user, change, _retention_page)
 

@@ -14,7 +14,16 @@ from plateledger.errors import ValidationError
 from plateledger.policy.purposes import selectable_purposes
 from plateledger.search.timeline import timeline
 from plateledger.search.types import HeldSearch, Purpose, SearchRequest, SearchResponse, Timeline
-from plateledger.web.common import Form, checked_form, platform_of, render, require_user
+from plateledger.web.camera_picker import camera_groups
+from plateledger.web.common import (
+    Form,
+    checked_form,
+    platform_of,
+    render,
+    require_user,
+    signed_in_principal,
+)
+from plateledger.web.facets import card_keys, facets
 from plateledger.web.forms import (
     PAGE_SIZE,
     carried_fields,
@@ -25,26 +34,32 @@ from plateledger.web.forms import (
     preview,
 )
 from plateledger.web.map import MapView, Place, camera_places, extent_of, sighting_map
+from plateledger.web.timeline_strip import by_day, time_strip
+from plateledger.web.when import human_day, human_time, iso_time
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 
 def _names(request: Request) -> dict[str, Any]:
+    """Agency and camera names, and the time formats, every page of this module uses."""
     store = platform_of(request).store
     return {
         "agency_names": {a.id: a.name for a in store.agencies()},
         "camera_names": {c.id: c.name for c in store.cameras()},
-    }
+        "human_time": human_time, "human_day": human_day, "iso_time": iso_time,
+    }  # fmt: skip
 
 
 def _form_page(
     request: Request, user: User, form: Form | None, status: int = 200, **extra: Any
 ) -> HTMLResponse:
+    store = platform_of(request).store
     cameras = sorted(platform_of(request).registry.visible_cameras(user), key=lambda c: c.id)
+    groups = camera_groups(cameras, store.networks(), store.agencies(), user.agency_id)
     return render(
         request, "search.html", status, user=user, purposes=selectable_purposes(),
-        cameras=cameras, values=form.values() if form else {},
+        cameras=cameras, camera_groups=groups, values=form.values() if form else {},
         chosen_cameras=set(form.all("camera")) if form else set(),
         place_map=_place_map(request, user, cameras, form), **_names(request), **extra,
     )  # fmt: skip
@@ -88,8 +103,13 @@ def _hits_map(request: Request, response: SearchResponse) -> MapView:
 
 
 def _timeline_map(request: Request, t: Timeline) -> MapView:
+    """The cameras that saw the plate, and the path through its sightings in time order."""
     cameras = platform_of(request).store.cameras()
-    return sighting_map(camera_places([(c.camera_id, c.count) for c in t.per_camera], cameras))
+    where = {c.id: (c.lat, c.lon) for c in cameras}
+    route = [where[s.camera_id] for s in sorted(t.sightings, key=lambda s: s.start)
+             if s.camera_id in where]  # fmt: skip
+    places = camera_places([(c.camera_id, c.count) for c in t.per_camera], cameras)
+    return sighting_map(places, route=route)
 
 
 @router.get("/search")
@@ -140,16 +160,21 @@ def results_page(
     request: Request, user: User, response: SearchResponse, purpose: Purpose,
     form: Form | None = None, offset: int = 0, page_size: int = PAGE_SIZE,
 ) -> HTMLResponse:  # fmt: skip
-    """The results page (table, map, paging when ``form`` holds the query to page through).
-    Stored evidence crops of the reads shown are embedded (``data:`` URIs)."""
+    """The results page: a card per read (evidence crop first), the total and the facets of this
+    page, the map, and paging when ``form`` holds the query to page through. Stored evidence
+    crops of the reads shown are embedded (``data:`` URIs). Officers who may search may also
+    pick reads for a legal hold (``hold_pick``)."""
     crops = platform_of(request).crops.data_uris(
         (h.read.crop_ref, h.read.owner_agency) for h in response.hits
     )
+    names = _names(request)
+    who = signed_in_principal(request)
     return render(
         request, "results.html", user=user, response=response, purpose=purpose,
         carried=carried_fields(form) if form is not None else None, offset=offset,
         page_size=page_size, hits_map=_hits_map(request, response), crops=crops,
-        **_names(request),
+        facets=facets(response.hits, names["agency_names"], names["camera_names"]),
+        card_keys=card_keys, hold_pick=who is not None and who.can("search.run"), **names,
     )  # fmt: skip
 
 
@@ -164,10 +189,12 @@ async def plate_timeline(request: Request) -> HTMLResponse:
     result = await run_in_threadpool(timeline, platform_of(request).search, user, plate, purpose)
     if isinstance(result, HeldSearch):
         return held_page(request, user, result)
+    names = _names(request)
     return render(
         request, "timeline.html", user=user, t=result, purpose=purpose,
         timeline_map=_timeline_map(request, result), crops=_sighting_crops(request, result),
-        **_names(request),
+        strip=time_strip(result.sightings, names["camera_names"]),
+        days=by_day(result.sightings), **names,
     )  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 /* plateledger search form: shows the fuzzy distance, draws a search box by dragging on the
- * map (filling the four numeric fields, which also work without this script) and toggles a
- * camera in the list when its point is clicked. Same-origin, no dependencies. */
+ * map (filling the four numeric fields, which also work without this script), toggles a
+ * camera in the list when its point is clicked, and narrows the camera list to what is typed
+ * in the filter box (name, id or agency; chosen cameras stay chosen). Same-origin, no
+ * dependencies. */
 (function () {
   "use strict";
   var SVG_NS = "http://www.w3.org/2000/svg";
@@ -129,4 +131,38 @@
     cameras.addEventListener("change", markChosen);
     markChosen();
   }
+})();
+
+(function () {
+  "use strict";
+  var box = document.getElementById("camera-filter-box");
+  var filter = document.getElementById("camera-filter");
+  var cameras = document.getElementById("camera");
+  var count = document.getElementById("camera-filter-count");
+  if (!box || !filter || !cameras) { return; }
+  box.hidden = false;
+  var groups = Array.prototype.slice.call(cameras.querySelectorAll("optgroup"));
+
+  function narrow() {
+    var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    var total = 0;
+    groups.forEach(function (group) {
+      var agency = (group.label + " " + group.getAttribute("data-agency")).toLowerCase();
+      var any = false;
+      Array.prototype.forEach.call(group.querySelectorAll("option"), function (o) {
+        var text = agency + " " + o.textContent.toLowerCase();
+        var keep = o.selected || words.every(function (w) { return text.indexOf(w) >= 0; });
+        o.hidden = !keep;
+        total += 1;
+        if (keep) { shown += 1; any = true; }
+      });
+      group.hidden = !any;
+    });
+    if (count) { count.textContent = words.length ? shown + " of " + total + " cameras shown" : ""; }
+  }
+  filter.addEventListener("input", narrow);
+  filter.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); }  // filtering, not submitting
+  });
 })();
