@@ -186,3 +186,12 @@ def test_cli_unreachable_url_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app(), ["recognize", "http://127.0.0.1:9/snap.jpg"])
     assert result.exit_code == 2
     assert "unreachable" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_huge_header_snapshot_is_a_failed_frame_not_a_crash() -> None:
+    from image_kinds import png_header_only
+
+    for camera in _serve([png_header_only(60000, 60000)], per_connection=1):
+        options = StreamOptions(interval_s=0.0, max_failures=2)
+        with pytest.raises(SourceUnavailable, match=r"no frame after 2 attempts"):
+            list(iter_url_frames(camera.url + "/snap.jpg", options, sleep=lambda _: None))

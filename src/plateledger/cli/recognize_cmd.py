@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,74 +12,14 @@ import typer
 
 from plateledger.cli.common import DEFAULT_DATA, DataOpt, eprint, friendly
 from plateledger.errors import PlateledgerError, ValidationError
-from plateledger.recognize.base import Recognition
+from plateledger.recognize.batch import Line, iso, iter_file_lines, sighting_line
+from plateledger.recognize.read_model import FileError, ReadModelError
 
 if TYPE_CHECKING:
     from plateledger.recognize.pipeline import Recognizer
-    from plateledger.recognize.tracker import Sighting
+    from plateledger.recognize.uplink import Uplink
 
 Emit = Callable[[dict[str, Any]], None]
-
-
-def read_to_json(read: Recognition, ts: str, camera: str | None) -> dict[str, Any]:
-    """One NDJSON object for one read (``plate`` is null when nothing legible was found)."""
-    plate = read.plate
-    x, y, w, h = read.detection.bbox
-    return {
-        "source": read.source,
-        "frame": read.frame,
-        "camera_id": camera,
-        "ts": ts,
-        "plate": plate.text if plate else None,
-        "engine": "plateledger-recognize yolov8n+pp-ocrv6",
-        "plate_state": plate.state if plate else None,
-        "state_confidence": plate.state_confidence if plate else None,
-        "confidence": plate.confidence if plate else None,
-        "char_confidences": list(plate.char_confidences) if plate else [],
-        "candidates": [
-            {"plate": c.plate, "confidence": c.confidence}
-            for c in (plate.candidates if plate else ())
-        ],
-        "detection_confidence": round(read.detection.confidence, 4),
-        "bbox": [x, y, w, h],
-        "vehicle": {
-            "color": read.colour.name if read.colour else None,
-            "color_confidence": read.colour.confidence if read.colour else None,
-        },
-    } | ({"crop_b64": base64.b64encode(read.crop).decode()} if read.crop else {})
-
-
-def sighting_to_json(
-    sighting: Sighting, offset: float, ts: str, camera: str | None
-) -> dict[str, Any]:
-    """A tracked vehicle (video or camera): its consensus read at its best frame."""
-    read = dataclasses.replace(sighting.best, plate=sighting.plate)
-    obj = read_to_json(read, ts, camera)
-    obj |= {"offset_s": round(offset, 3), "reads": sighting.reads}
-    obj["frames"] = [sighting.first_frame, sighting.last_frame]
-    return obj
-
-
-def _iso(stamp: datetime) -> str:
-    return stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _file_ts(path: Path) -> str:
-    return _iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
-
-
-def _run_file(recognizer: Recognizer, path: Path, every: int, emit: Emit, show_all: bool) -> None:
-    from plateledger.recognize.video import is_video, video_sightings
-
-    if is_video(path):  # the camera id is set by ``emit``
-        for sighting, offset in video_sightings(recognizer, path, every):
-            emit(sighting_to_json(sighting, offset, _file_ts(path), None))
-        return
-    reads = recognizer.recognize_file(path)
-    ts = _file_ts(path)
-    for read in reads:
-        if read.plate is not None or show_all:
-            emit(read_to_json(read, ts, None))
 
 
 def _run_url(recognizer: Recognizer, url: str, options: Any, emit: Emit) -> None:
@@ -91,7 +29,38 @@ def _run_url(recognizer: Recognizer, url: str, options: Any, emit: Emit) -> None
     started = datetime.now(UTC)
     frames = iter_url_frames(url, options)
     for sighting, offset in frame_sightings(recognizer, frames, redact(url), emit_settled=True):
-        emit(sighting_to_json(sighting, offset, _iso(started + timedelta(seconds=offset)), None))
+        emit(sighting_line(sighting, offset, iso(started + timedelta(seconds=offset)), None))
+
+
+def _file_results(
+    recognizer: Recognizer | None,
+    paths: list[Path],
+    jobs: int,
+    options: dict[str, Any],
+    every: int,
+    show_all: bool,
+    emit: Emit,
+) -> Iterator[list[Line] | FileError]:
+    """Each file's lines (already emitted here when read in this process) or its error; in
+    ``jobs`` worker processes when there is no ``recognizer`` here."""
+    from plateledger.recognize.batch import read_files
+
+    if not paths:
+        return
+    if recognizer is None:
+        for _, result in read_files(
+            paths, jobs=jobs, options=options, every=every, show_all=show_all
+        ):
+            yield result
+        return
+    for path in paths:
+        try:  # emitted as they come: a long video prints each sighting when it is settled
+            for line in iter_file_lines(recognizer, path, every=every, show_all=show_all):
+                emit(line)
+        except PlateledgerError as exc:
+            yield FileError.from_error(str(path), exc)
+            continue
+        yield []
 
 
 @friendly
@@ -107,7 +76,12 @@ def recognize_cmd(
         str | None, typer.Option("--camera", help="Camera id to put on every read.")
     ] = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print NDJSON, one read a line.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print NDJSON: one read, or one file that could not be read, a line "
+            "(schema: docs/recognition.md, JSON output).",
+        ),
     ] = False,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also print detected plates that could not be read.")
@@ -115,7 +89,16 @@ def recognize_cmd(
     imgsz: Annotated[
         int, typer.Option("--imgsz", help="Detector input size (multiple of 32).")
     ] = 960,
-    threads: Annotated[int, typer.Option("--threads", help="Inference threads.")] = 1,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="Inference threads.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Files: worker processes reading files side by side (each with --threads "
+            "inference threads; output in file order). One per core is fastest.",
+        ),
+    ] = 1,
     int8: Annotated[
         bool,
         typer.Option(
@@ -174,7 +157,7 @@ def recognize_cmd(
     del data  # reads no data directory; accepted like on every command
     from plateledger.recognize.images import expand_sources
     from plateledger.recognize.pipeline import Recognizer
-    from plateledger.recognize.streams import StreamOptions, is_url
+    from plateledger.recognize.streams import StreamOptions, is_url, redact
     from plateledger.recognize.uplink import Uplink
     from plateledger.recognize.zone import Zone
 
@@ -183,41 +166,66 @@ def recognize_cmd(
     urls = [s for s in sources if is_url(s)]
     paths = list(expand_sources(s for s in sources if not is_url(s)))
     area = Zone.parse(zone) if zone else None
-    recognizer = Recognizer.default(
-        threads=threads, imgsz=imgsz, zone=area, int8=int8, keep_crops=crops or bool(post)
-    )
+    options: dict[str, Any] = {
+        "threads": threads,
+        "imgsz": imgsz,
+        "zone": area,
+        "int8": int8,
+        "keep_crops": crops or bool(post),
+    }
     uplink = Uplink(post, token, spool) if post and token else None
-    emitted: list[dict[str, Any]] = []
-
-    def emit(obj: dict[str, Any]) -> None:
-        obj["camera_id"] = camera
-        shown = obj if crops else {k: v for k, v in obj.items() if k != "crop_b64"}
-        typer.echo(orjson.dumps(shown).decode() if json_out else _human(shown))
-        if uplink is not None and urls and obj["plate"]:
-            _report(uplink.post([obj]), spool)  # live: send each sighting as it comes
+    out = _Output(json_out=json_out, crops=crops, camera=camera, uplink=uplink, live=bool(urls))
+    parallel = jobs > 1 and len(paths) > 1
+    recognizer = Recognizer.default(**options) if urls or (paths and not parallel) else None
+    local = None if parallel else recognizer
+    for result in _file_results(local, paths, jobs, options, every, show_all, out.emit):
+        if isinstance(result, FileError):
+            out.fail(result)
         else:
-            emitted.append(obj)
-
-    failures = 0
-    for path in paths:
-        try:
-            _run_file(recognizer, path, every, emit, show_all)
-        except PlateledgerError as exc:
-            eprint(f"error ({exc.code}): {exc.message}")
-            failures += 1
-    options = StreamOptions(
+            for line in result:
+                out.emit(line)
+    stream = StreamOptions(
         every=every, interval_s=interval, max_frames=max_frames, duration_s=duration
     )
     for url in urls:
+        assert recognizer is not None
         try:
-            _run_url(recognizer, url, options, emit)
+            _run_url(recognizer, url, stream, out.emit)
         except PlateledgerError as exc:
-            eprint(f"error ({exc.code}): {exc.message}")
-            failures += 1
-    if uplink is not None and emitted:
-        _report(uplink.post([o for o in emitted if o["plate"]]), spool)
-    if failures:
-        raise typer.Exit(2)
+            out.fail(FileError.from_error(redact(url), exc))
+    if uplink is not None and out.emitted:
+        _report(uplink.post([o for o in out.emitted if o["plate"]]), spool)
+    if out.errors:
+        raise typer.Exit(3 if any(e.code == ReadModelError.code for e in out.errors) else 2)
+
+
+class _Output:
+    """Prints reads and file errors (NDJSON or text) and hands reads to the uplink."""
+
+    def __init__(
+        self, *, json_out: bool, crops: bool, camera: str | None, uplink: Uplink | None, live: bool
+    ) -> None:
+        self.json_out, self.crops, self.camera = json_out, crops, camera
+        self.uplink, self.live = uplink, live
+        self.emitted: list[dict[str, Any]] = []  # reads to post at the end
+        self.errors: list[FileError] = []
+
+    def emit(self, obj: dict[str, Any]) -> None:
+        obj["camera_id"] = self.camera
+        shown = obj if self.crops else {k: v for k, v in obj.items() if k != "crop_b64"}
+        typer.echo(orjson.dumps(shown).decode() if self.json_out else _human(shown))
+        if self.uplink is not None and self.live and obj["plate"]:
+            _report(self.uplink.post([obj]), self.uplink.spool)  # live: each sighting as it comes
+        elif self.uplink is not None:
+            self.emitted.append(obj)
+
+    def fail(self, error: FileError) -> None:
+        """A file or URL that could not be read: say so on its own line and go on."""
+        self.errors.append(error)
+        if self.json_out:
+            typer.echo(orjson.dumps(error.to_json()).decode())
+        else:
+            eprint(error.to_text())
 
 
 def _report(result: Any, spool: Path) -> None:

@@ -2,7 +2,8 @@
 
 Everything here is pure data and ``Protocol`` definitions (no onnxruntime import), so callers and
 tests can depend on it without the optional ``recognize`` extra. Boxes are ``(x, y, w, h)`` in
-integer pixels of the source image; confidences are in 0..1.
+integer pixels of the source image; confidences are in 0..1. The result types turn the numbers
+they are given into plain Python ``int``/``float`` (a backend may hand over numpy scalars).
 """
 
 from __future__ import annotations
@@ -27,11 +28,20 @@ class Detection:
     bbox: Box
     confidence: float
 
+    def __post_init__(self) -> None:
+        x, y, w, h = self.bbox
+        object.__setattr__(self, "bbox", (int(x), int(y), int(w), int(h)))
+        object.__setattr__(self, "confidence", float(self.confidence))
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     plate: str
     confidence: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plate", str(self.plate))
+        object.__setattr__(self, "confidence", float(self.confidence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,12 @@ class PlateText:
     state: str | None = None
     state_confidence: float | None = None
     raw: str | None = None
+
+    def __post_init__(self) -> None:  # plain Python numbers, whatever numpy handed in
+        object.__setattr__(self, "confidence", float(self.confidence))
+        object.__setattr__(self, "char_confidences", tuple(map(float, self.char_confidences)))
+        if self.state_confidence is not None:
+            object.__setattr__(self, "state_confidence", float(self.state_confidence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,9 @@ class VehicleColour:
 
     name: str
     confidence: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "confidence", float(self.confidence))
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ class YoloPlateDetector:
         cv2 = self._cv2
         height, width = image.shape[:2]
         scale = min(self.imgsz / width, self.imgsz / height)
-        new_w, new_h = round(width * scale), round(height * scale)
+        new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))  # 1 x 4000 too
         out_w, out_h = (_ceil32(new_w), _ceil32(new_h)) if self.rect else (self.imgsz, self.imgsz)
         canvas = np.full((out_h, out_w, 3), 114, dtype=np.uint8)
         top, left = (out_h - new_h) // 2, (out_w - new_w) // 2

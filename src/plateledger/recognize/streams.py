@@ -26,6 +26,7 @@ import numpy as np
 from plateledger.errors import PlateledgerError, ValidationError
 from plateledger.recognize._deps import require
 from plateledger.recognize.base import Image
+from plateledger.recognize.images import MAX_IMAGE_BYTES, ImageError, decode_image
 from plateledger.recognize.video import Frame
 
 URL_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://")
@@ -164,15 +165,15 @@ def _snapshots(
     url: str, options: StreamOptions, sleep: Callable[[float], None]
 ) -> Iterator[tuple[int, Image | None]]:
     """One decoded JPEG per ``interval_s``; ``None`` marks a failed fetch or decode."""
-    cv2 = require("cv2")
     index = 0
     while True:
         started = time.monotonic()
         try:
             with urllib.request.urlopen(url, timeout=options.timeout_s) as response:
-                data = np.frombuffer(response.read(), dtype=np.uint8)
-            image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-        except (urllib.error.URLError, OSError, TimeoutError):
+                data = response.read(MAX_IMAGE_BYTES + 1)
+            too_large = len(data) > MAX_IMAGE_BYTES  # and the pixel count, from the header:
+            image: Image | None = None if too_large else decode_image(data, redact(url))
+        except (urllib.error.URLError, OSError, TimeoutError, ImageError):
             image = None
         yield index, None if image is None else np.ascontiguousarray(image, dtype=np.uint8)
         index += 1
