@@ -25,13 +25,18 @@ demo: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# Debian's Chromium for the UI's browser tests (tests/browser). Installed when missing and we
-# can (root + apt); otherwise those tests skip locally. CI sets PLATELEDGER_REQUIRE_BROWSER=1.
+# Debian's Chromium for the UI's browser tests (tests/browser) and Debian's mosquitto broker for
+# the MQTT ingest tests. Installed when missing and we can (root + apt); otherwise those tests
+# skip locally. CI sets PLATELEDGER_REQUIRE_BROWSER=1 and PLATELEDGER_REQUIRE_MQTT=1.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
 		|| { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
 		|| echo "chromium not installed: tests/browser will be skipped (they fail when PLATELEDGER_REQUIRE_BROWSER=1, as in CI)"; }
+	@command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }; } \
+		|| echo "mosquitto not installed: the MQTT ingest tests will be skipped (they fail when PLATELEDGER_REQUIRE_MQTT=1, as in CI)"; }
 
 # A local standalone Spark cluster (master + 2 workers on loopback) from the pyspark wheel.
 spark-up: $(STAMP)

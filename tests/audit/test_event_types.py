@@ -75,6 +75,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "search": SEARCH, "timeline": {**SEARCH, "query": {"plate": "ABC123", "time_from": None,
                                                        "time_to": None}},
     "hold": SEARCH, "denial": SEARCH, "hold_approved": HOLD_DECISION,
+    "convoy": {**SEARCH, "query": {"plate": "ABC123", "min_cameras": 2, "delta_seconds": 120}},
+    "multi_place": {**SEARCH, "query": {"windows": [{"cameras": ["il-c1"]}]}},
+    "frequent_visitor": {**SEARCH, "query": {"cameras": ["il-c1"], "min_days": 3}},
     "hold_rejected": {**HOLD_DECISION, "note": "too vague"},
     "export": {"what": "backup", "include_keys": False},
     "sharing_change": {"action": "add", **AGREEMENT},
@@ -185,7 +188,7 @@ def _event(kind: str, subject: dict[str, Any]) -> AuditEvent:
 
 def test_the_literal_lists_exactly_the_registered_types() -> None:
     assert set(get_args(EventType)) == set(EVENT_CLASSES) == EVENT_TYPES
-    assert len(EVENT_CLASSES) == 23 and set(EXAMPLES) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == 26 and set(EXAMPLES) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("kind", sorted(EVENT_CLASSES))

@@ -60,4 +60,16 @@ def test_commands_on_a_held_directory_say_so(held: tuple[Path, str, int]) -> Non
         assert err.startswith(f"error (data_dir_in_use): {data} is in use by a running server")
         assert f"(pid {pid})" in err and err.count("\n") == 1 and "Traceback" not in err
         hint = "--url http://127.0.0.1:8000" in err and "PLATELEDGER_TOKEN" in err
-        assert hint == (name in ("search", "timeline")), (name, err)
+        assert hint == (name in ("search", "timeline", "stats")), (name, err)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--near", "a,b,c"), ("--bbox", "1,2")])
+def test_a_bad_place_option_is_a_usage_error_not_an_internal_one(
+    option: str, value: str, tmp_path: Path
+) -> None:
+    args = ["search", "--purpose", "stolen_vehicle", "--case-number", "C-1", "--reason", "r",
+            "--plate", "ABC123", option, value, "--data", str(tmp_path / "d")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "internal error" not in result.output
+    assert option in result.output

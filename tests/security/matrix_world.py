@@ -382,6 +382,15 @@ IMPORT = {
 ASSIST = {"on_behalf_of": "va-test-pd", "case_number": "B-24-7",
           "requested_by": "Det. Matrix, 555-0100"}  # fmt: skip
 VERIFY = {"characters_match": True, "state_match": True, "entry_active": True}
+# convoy, multi-place and frequent-visitor searches: a purpose their tier names (held: 202)
+ANALYSIS = {"purpose": "homicide", "case_number": "24-002",
+            "reason": "homicide on Main St, suspect vehicle 24-1190"}  # fmt: skip
+
+
+def _last_hour() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {"time_from": (now - timedelta(hours=1)).isoformat(), "time_to": now.isoformat()}
+
 
 BUILDERS: dict[str, Builder] = {
     "GET /api/v1/health": _fixed("GET", "/health"),
@@ -398,8 +407,20 @@ BUILDERS: dict[str, Builder] = {
     "PATCH /api/v1/cameras/{camera_id}": _retire_camera,
     "POST /api/v1/reads": lambda w, r, a: Req("POST", _v1("/reads"), json=[
         {"camera_id": CAM[a], "ts": datetime.now(UTC).isoformat(), "plate": "RD1234"}]),
+    "POST /api/v1/cameras/{camera_id}/events": lambda w, r, a: Req(
+        "POST", _v1(f"/cameras/{CAM[a]}/events"), json={
+            "carID": 7, "plateUTF8": "RD1234", "carState": "new",
+            "capture_timestamp": int(datetime.now(UTC).timestamp() * 1000)}),
     "POST /api/v1/searches": _fixed("POST", "/searches", {**SEARCH, "query": {"plate": "ABC123"}}),
     "GET /api/v1/plates/{plate}/timeline": _timeline,
+    "POST /api/v1/searches/convoy": lambda w, r, a: Req("POST", _v1("/searches/convoy"), json={
+        **ANALYSIS, "plate": "ABC123", **_last_hour()}),
+    "POST /api/v1/searches/multi-place": lambda w, r, a: Req(
+        "POST", _v1("/searches/multi-place"), json={**ANALYSIS, "windows": [
+            {"cameras": ["il-c1"], **_last_hour()}, {"cameras": ["tx-c1"], **_last_hour()}]}),
+    "POST /api/v1/searches/frequent-visitor": lambda w, r, a: Req(
+        "POST", _v1("/searches/frequent-visitor"), json={
+            **ANALYSIS, "place": {"cameras": ["il-c1"], **_last_hour()}, "min_days": 2}),
     "GET /api/v1/crops/{sha}": _crop,
     "GET /api/v1/searches/{search_id}/hold": lambda w, r, a: Req(
         "GET", _v1(f"/searches/{w.hold(a)}/hold")),

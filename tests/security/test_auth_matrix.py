@@ -88,9 +88,15 @@ TABLE: dict[str, Rule] = {
     "PATCH /api/v1/cameras/{camera_id}": ADMIN_OWN,
     # another agency's camera: every row rejected (422), nothing stored
     "POST /api/v1/reads": rule(own("admin"), deny=(403, 422)),
+    # only a token bound to the camera (plateledger camera-token): every role token is refused
+    "POST /api/v1/cameras/{camera_id}/events": rule(deny=(403,)),
     "POST /api/v1/searches": INVESTIGATORS,  # what a search may read: test_reads_never_leak
     "GET /api/v1/crops/{sha}": INVESTIGATORS_OWN,  # a crop of the agency's own read only
     "GET /api/v1/plates/{plate}/timeline": INVESTIGATORS,
+    # convoy, multi-place, frequent visitor: held for a supervisor (202) with a named purpose
+    "POST /api/v1/searches/convoy": INVESTIGATORS,
+    "POST /api/v1/searches/multi-place": INVESTIGATORS,
+    "POST /api/v1/searches/frequent-visitor": INVESTIGATORS,
     "GET /api/v1/searches/{search_id}/hold": OWN_STAFF,
     "POST /api/v1/searches/{search_id}/approve": rule(own("supervisor")),
     "POST /api/v1/searches/{search_id}/reject": rule(own("supervisor")),
@@ -171,7 +177,10 @@ TABLE: dict[str, Rule] = {
 
 
 # Roles holding a route's permission that an object-level rule still keeps out everywhere.
-NARROWER = {"POST /api/v1/searches/{search_id}/resume": {"supervisor"}}  # the searcher only
+NARROWER = {
+    "POST /api/v1/searches/{search_id}/resume": {"supervisor"},  # the searcher only
+    "POST /api/v1/cameras/{camera_id}/events": {"admin"},  # with a token bound to the camera
+}
 
 
 @pytest.fixture(scope="module")

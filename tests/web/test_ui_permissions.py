@@ -31,7 +31,7 @@ from web.ui_client import csrf, sign_in
 # The pages (GET, no path parameters) each role of the test network may open, written out by
 # hand from what each role is for: officers search and work alerts, supervisors also clear held
 # searches, auditors browse the log, admins run the agency (and browse its log).
-INVESTIGATOR_PAGES = {"/ui/search", "/ui/alerts", "/ui/requests"}
+INVESTIGATOR_PAGES = {"/ui/search", "/ui/alerts", "/ui/requests", "/ui/analyses"}
 ADMIN_PAGES = {
     "/ui/admin", "/ui/admin/cameras", "/ui/admin/retention", "/ui/admin/hotlists",
     "/ui/admin/sharing",

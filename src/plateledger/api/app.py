@@ -12,8 +12,10 @@ from plateledger.api import (
     docs,
     errors,
     routes_accounts,
+    routes_analyses,
     routes_assists,
     routes_audit,
+    routes_camera_events,
     routes_holds,
     routes_hotlists,
     routes_portal,
@@ -70,8 +72,9 @@ def create_app(
         LimitsMiddleware, limits=limits or Limits.from_env(), identify=platform.rate_identity
     )
     for module in (
-        routes_registry, routes_reads, routes_search, routes_holds, routes_sharing, routes_audit,
-        routes_witness, routes_hotlists, routes_webhooks, routes_accounts, routes_assists,
+        routes_registry, routes_reads, routes_analyses, routes_search, routes_holds,
+        routes_sharing, routes_audit, routes_witness, routes_hotlists, routes_webhooks,
+        routes_accounts, routes_assists, routes_camera_events,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     # Public pages outside the API (no token): a sub-app, so /api/v1 stays the whole API.

@@ -40,6 +40,8 @@ from plateledger.retention.legal_holds import LegalHolds
 from plateledger.retention.purge import Retention
 from plateledger.retention.settings import RetentionSettings
 from plateledger.scale.engine import open_read_store
+from plateledger.search.analyses import Analyses
+from plateledger.search.analysis_tier import AnalysisPolicy
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.live_dictionary import LiveDictionary
 from plateledger.search.read_quota import ReadQuota
@@ -97,6 +99,9 @@ class Platform:
             self.reads, self.policy, recorder, self.dictionary, holds=self.holds,
             quota=self.read_quota, assists=self.assists,
         )  # fmt: skip
+        #: Convoy, multi-place and frequent-visitor analyses: their own purpose tier, SQL on the
+        #: embedded store (search.analyses)
+        self.analyses = Analyses(self.search, AnalysisPolicy(), self.store, self.holds)
         self.hotlists = Hotlists(
             self.store, self.log_event,
             allow_loopback_http=os.environ.get("PLATELEDGER_DEV_WEBHOOKS") == "1",

@@ -33,10 +33,10 @@ from plateledger.audit.event_flows import AlertDelivery, IngestBatch  # importin
 
 __all__ = [
     "DECISION_FIELDS", "EVENT_CLASSES", "AlertDelivery", "AssistRequest", "ConfigChange",
-    "CropSweepLayout", "CropView", "Denial", "Export", "Hold", "HoldApproved", "HoldDecision",
-    "HoldRejected", "HotlistAlert", "HotlistChange", "IngestBatch", "LegalHold", "Login", "Purge",
-    "PurgeSearchLogLayout", "Search", "SearchRequest", "SharingChange", "Timeline", "TokenChange",
-    "TokenUse", "UserChange",
+    "Convoy", "CropSweepLayout", "CropView", "Denial", "Export", "FrequentVisitor", "Hold",
+    "HoldApproved", "HoldDecision", "HoldRejected", "HotlistAlert", "HotlistChange",
+    "IngestBatch", "LegalHold", "Login", "MultiPlace", "Purge", "PurgeSearchLogLayout", "Search",
+    "SearchRequest", "SharingChange", "Timeline", "TokenChange", "TokenUse", "UserChange",
 ]  # fmt: skip
 
 EVENT_CLASSES: Mapping[str, type[AuditSubject]] = REGISTRY
@@ -135,6 +135,44 @@ class Denial(SearchRequest):
     """
 
     event_type: ClassVar[str] = "denial"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Convoy(SearchRequest):
+    """Someone ran a convoy analysis (vehicles travelling with a target plate); written first.
+
+    The query holds `plate`, `time_from`, `time_to`, `min_cameras`, `delta_seconds` and
+    `approved_hold_of`. Flock's audit exports call this search type `convoy`. Outcomes as for
+    `search`; `result_count` stays null.
+    """
+
+    event_type: ClassVar[str] = "convoy"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class MultiPlace(SearchRequest):
+    """Someone searched for plates seen in each of several place-and-time windows; written
+    first.
+
+    The query holds `windows` (each `cameras`, `bbox` or `near`, with `time_from` and
+    `time_to`) and `approved_hold_of`. Flock's audit exports call this `multiGeo`.
+    """
+
+    event_type: ClassVar[str] = "multi_place"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class FrequentVisitor(SearchRequest):
+    """Someone searched for plates seen at one place on many distinct days; written first.
+
+    The query holds the place (`cameras`, `bbox` or `near`), `time_from`, `time_to`,
+    `min_days` and `approved_hold_of`.
+    """
+
+    event_type: ClassVar[str] = "frequent_visitor"
 
 
 @dataclass(frozen=True, slots=True)

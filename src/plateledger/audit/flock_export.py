@@ -21,7 +21,8 @@ Column mapping (a column with no counterpart is left empty):
     Case #                   subject.case_number
     Filters                  the other query fields, "name: value; ..." (mode if not exact)
     Search Time              at, as "M/D/YYYY, h:mm:ss AM UTC"
-    Search Type              "search" for searches, "lookup" for plate timelines
+    Search Type              "search" for searches, "lookup" for plate timelines, "convoy",
+                             "multiGeo" (multi-place), "frequentVisitor"
     Text Prompt, Moderation  empty (no free-form search; no vendor moderation notes)
 
 The outcome (allowed, held, denied) and the per-network decisions have no column and appear
@@ -54,7 +55,10 @@ LAYOUTS = {"flock-org": ORGANIZATION_AUDIT_COLUMNS, "flock-network": NETWORK_AUD
 FORMATS = ("jsonl", "flock-org", "flock-network")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "flock-org": "text/csv",
                "flock-network": "text/csv"}  # fmt: skip
-SEARCH_EVENTS = frozenset({"search", "timeline"})
+#: Search Type per event type (Flock's exports name convoy and multi-place `convoy`, `multiGeo`)
+SEARCH_TYPES = {"search": "search", "timeline": "lookup", "convoy": "convoy",
+                "multi_place": "multiGeo", "frequent_visitor": "frequentVisitor"}  # fmt: skip
+SEARCH_EVENTS = frozenset(SEARCH_TYPES)
 _NOT_FILTERS = frozenset({"plate", "time_from", "time_to", "limit", "offset", "max_distance"})
 
 
@@ -117,7 +121,7 @@ def flock_row(
         "Case #": _text(subject.get("case_number")),
         "Filters": _filters(query),
         "Search Time": flock_time(datetime.fromisoformat(entry["at"])),
-        "Search Type": "lookup" if entry.get("event_type") == "timeline" else "search",
+        "Search Type": SEARCH_TYPES.get(str(entry.get("event_type")), "search"),
     }
     return [cells.get(column, "") for column in columns]
 

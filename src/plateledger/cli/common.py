@@ -67,8 +67,8 @@ def _friendly(func: Callable[P, R], *, remote: bool) -> Callable[P, R]:
         except PlateledgerError as exc:
             eprint(error_line(exc))
             raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, typer.TyperException):
+            raise  # typer prints a usage error (BadParameter names the option), exit 2
         except Exception as exc:  # a bug: say so plainly; details only at DEBUG level
             logging.getLogger(__name__).debug("unexpected error", exc_info=exc)
             eprint(

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TimeElapsedColumn
 
+from plateledger.cli import ingest_cmd
 from plateledger.cli.common import (
     DataOpt,
     console,
@@ -26,8 +27,19 @@ FilesArg = Annotated[list[Path], typer.Argument(help="CSV, NDJSON or Parquet fil
 
 
 @friendly
-def ingest(files: FilesArg, data: DataOpt = Path("plateledger-data")) -> None:
+def ingest(
+    files: FilesArg,
+    data: DataOpt = Path("plateledger-data"),
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="A mapping file for another ALPR system's CSV/JSON export."),
+    ] = None,
+) -> None:
     """Validate and store reads from files; bad rows are reported by file, row and field."""
+    if mapping is not None:
+        with open_platform(data) as platform:
+            print_json(ingest_cmd.ingest_mapped(platform, files, mapping))
+        return
     with open_platform(data) as platform:
         totals = {"received": 0, "stored": 0, "rejected": 0}
         for path in files:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from plateledger.cli import (
+    analyses_cmd,
     assist_cmd,
     audit_cmd,
     backup_cmd,
     data_cmd,
     demo_cmd,
     hotlist_cmd,
+    ingest_cmd,
     oversight_cmd,
     plates_cmd,
     policy_classify,
@@ -37,6 +39,8 @@ app = typer.Typer(
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(demo_cmd.serve)
 app.command("ingest")(data_cmd.ingest)
+app.command("ingest-mqtt")(ingest_cmd.ingest_mqtt)
+app.command("camera-token")(ingest_cmd.camera_token)
 app.command("compact")(data_cmd.compact)
 app.command("purge")(data_cmd.purge)
 app.command("stats")(data_cmd.stats)
@@ -44,6 +48,9 @@ app.command("export")(data_cmd.export)
 app.command("import")(data_cmd.import_)
 app.command("search")(search_cmd.search)
 app.command("timeline")(search_cmd.timeline_cmd)
+app.command("convoy")(analyses_cmd.convoy)
+app.command("multi-place")(analyses_cmd.multi_place)
+app.command("frequent-visitor")(analyses_cmd.frequent_visitor)
 app.add_typer(plates_cmd.app, name="plates")
 policy = typer.Typer(help="Purposes, state law, the reason classifier.", no_args_is_help=True)
 policy.command("show")(policy_show.show_cmd)

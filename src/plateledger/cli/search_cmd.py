@@ -42,19 +42,26 @@ BehalfOpt = Annotated[
 def _bbox(text: str | None) -> BBox | None:
     if text is None:
         return None
-    parts = [float(p) for p in text.split(",")]
-    if len(parts) != 4:
-        raise typer.BadParameter("--bbox takes min_lat,min_lon,max_lat,max_lon")
+    parts = _numbers(text, 4, "--bbox takes min_lat,min_lon,max_lat,max_lon")
     return BBox(*parts)
 
 
 def _near(text: str | None) -> Near | None:
     if text is None:
         return None
-    parts = [float(p) for p in text.split(",")]
-    if len(parts) != 3:
-        raise typer.BadParameter("--near takes lat,lon,radius_km")
+    parts = _numbers(text, 3, "--near takes lat,lon,radius_km")
     return Near(*parts)
+
+
+def _numbers(text: str, count: int, usage: str) -> list[float]:
+    """``count`` comma-separated numbers, or a clear usage error (exit 2, never a traceback)."""
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter(f"{usage} (numbers): got {text!r}") from None
+    if len(parts) != count:
+        raise typer.BadParameter(usage)
+    return parts
 
 
 @friendly_remote

@@ -21,6 +21,7 @@ from plateledger.oversight.checks import (
     q,
     vague,
 )
+from plateledger.oversight.checks_analyses import analyses
 from plateledger.oversight.checks_hotlists import hotlist_governance
 from plateledger.oversight.checks_reasons import repeated_case, split, top_reasons
 from plateledger.oversight.checks_time import off_shift, streaks, time_profile
@@ -159,6 +160,7 @@ CHECKS: tuple[Check, ...] = (
     repeated_case,
     split,
     hotlist_governance,
+    analyses,
 )
 
 

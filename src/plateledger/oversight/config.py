@@ -38,6 +38,8 @@ class Config:
     case_repeat_min_searches: int = 20
     top_reasons: int = 25
     hotlist_max_days: int = 365
+    analysis_types: tuple[str, ...] = ("convoy", "multiGeo", "frequentVisitor")
+    analysis_min_case_length: int = 4
 
 
 def load(path: Path | None = None) -> Config:
@@ -56,6 +58,8 @@ def load(path: Path | None = None) -> Config:
             f"oversight config: unknown setting {unknown[0]}", {"field": unknown[0]}
         )
     doc["federal_terms"] = tuple(str(t) for t in doc["federal_terms"])
+    if "analysis_types" in doc:
+        doc["analysis_types"] = tuple(str(t) for t in doc["analysis_types"] or ())
     for key in ("shifts", "user_shifts"):
         doc[key] = _pairs(doc.get(key), key)
     return Config(**doc)

@@ -14,7 +14,10 @@ import orjson
 from plateledger.audit.seal import entry_bytes
 from plateledger.audit.store import EntryLog
 
-SEARCH_TYPES = frozenset({"search", "timeline", "denial", "hold"})
+#: The search type an entry shows as (Flock's audit exports name `convoy` and `multiGeo`)
+SEARCH_TYPE_NAMES = {"timeline": "lookup", "convoy": "convoy", "multi_place": "multiGeo",
+                     "frequent_visitor": "frequentVisitor"}  # fmt: skip
+SEARCH_TYPES = frozenset({"search", "timeline", "denial", "hold", *SEARCH_TYPE_NAMES})
 EVENT_TYPES = frozenset({"hotlist_change", "sharing_change", "user_change"})
 
 
@@ -84,7 +87,7 @@ def entry_row(entry: dict[str, Any], n: int) -> dict[str, Any] | None:
         "plate": plate.upper() if plate else None,
         "on_behalf_of": _text(subject.get("on_behalf_of")),
         "outcome": _text(entry.get("outcome")),
-        "search_type": "lookup" if kind == "timeline" else "search",
+        "search_type": SEARCH_TYPE_NAMES.get(str(kind), "search"),
         "frame_start": _time(query.get("time_from")),
         "frame_end": _time(query.get("time_to")),
         "filters": orjson.dumps(filters, option=orjson.OPT_SORT_KEYS).decode() if filters else None,

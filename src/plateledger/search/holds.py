@@ -23,7 +23,7 @@ from plateledger.domain.types import AgencyId, NetworkId, User
 from plateledger.errors import ConflictError, ForbiddenError, NotFoundError
 from plateledger.policy.base import Decision
 from plateledger.search import hold_tables
-from plateledger.search.hold_parts import APPROVAL_LIFETIME, HoldPart, approval_of
+from plateledger.search.hold_parts import APPROVAL_LIFETIME, Approval, HoldPart, approval_of
 from plateledger.search.service import SearchLogEntry, SearchRecorder
 from plateledger.search.types import Purpose, SearchRequest, query_from_dict, query_to_dict
 from plateledger.store.read_query import naive_utc
@@ -78,10 +78,12 @@ class Hold:
             return "pending"
         return "expired" if any(p.status == "approved" for p in self.parts) else "denied"
 
-    def same_request(self, query: Mapping[str, object], purpose: Purpose) -> bool:
+    def same_request(
+        self, query: Mapping[str, object], purpose: Purpose, kind: str = "search"
+    ) -> bool:
         """Whether ``query`` (``query_to_dict``) and ``purpose`` are exactly what was held."""
         held = {k: v for k, v in self.query.items() if k != "approved_hold_of"}
-        return self.kind == "search" and held == dict(query) and self.purpose == purpose
+        return self.kind == kind and held == dict(query) and self.purpose == purpose
 
     def to_dict(self, viewer: str | None = None) -> dict[str, Any]:
         """As the API shows it; ``viewer`` (an agency id): only that agency's part, unless it
@@ -194,6 +196,20 @@ class StoreHoldBook:
             hold = self.get(search_id)
             if hold.state(now) == "approved" and hold.same_request(query, purpose):
                 return self.resume(hold.search_id, user)
+        return None
+
+    def approved_repeat(
+        self, user: User, kind: str, query: Mapping[str, object], purpose: Purpose
+    ) -> Approval | None:
+        """A held ``kind`` request (an analysis) repeated while approved and unused: its
+        approval, spent now (used once); else None."""
+        now = self._clock()
+        for search_id in hold_tables.unused_approvals(self._table, user.id,
+                                                      now - APPROVAL_LIFETIME):  # fmt: skip
+            hold = self.get(search_id)
+            if (hold.state(now) == "approved" and hold.same_request(query, purpose, kind)
+                    and self._table.use_hold(search_id, now)):  # fmt: skip
+                return approval_of(search_id, dict(query), hold.parts, now)
         return None
 
     def decide(self, search_id: str, supervisor: User, approve: bool, note: str) -> Hold:

@@ -12,6 +12,9 @@ from plateledger.audit.log import AuditLog
 from plateledger.search.service import SearchLogEntry
 from plateledger.store.read_query import naive_utc
 
+#: Search-log kinds written as search events (the analyses: ``search.analysis_types``)
+SEARCH_KINDS = frozenset({"search", "timeline", "convoy", "multi_place", "frequent_visitor"})
+
 
 class SearchLogTable(Protocol):
     def record_search(self, row: Sequence[Any]) -> None: ...
@@ -64,8 +67,8 @@ def audit_event(entry: SearchLogEntry, component: str) -> AuditEvent:
     outcome: Outcome = "success"
     if entry.decisions and not searched:
         outcome = "held" if any(d.decision == "hold" for d in entry.decisions) else "denied"
-    if entry.kind in {"search", "timeline"}:
-        kind: EventType = "search" if entry.kind == "search" else "timeline"
+    if entry.kind in SEARCH_KINDS:  # searches, timelines and the analyses (search_event)
+        kind = cast(EventType, entry.kind)
         return search_event(
             at=entry.at, component=component, user_id=entry.user.id,
             agency_id=entry.user.agency_id, outcome=outcome, search_id=entry.search_id,

@@ -58,7 +58,7 @@ class SearchLogEntry:
     search_id: str
     at: datetime
     user: User
-    kind: str  # "search" | "timeline"
+    kind: str  # "search", "timeline" or an analysis kind (search.analysis_types)
     purpose: Purpose
     query: Mapping[str, object]
     decisions: tuple[Decision, ...]
@@ -83,6 +83,12 @@ class HoldBook(Protocol):
         self, user: User, query: Mapping[str, object], purpose: Purpose
     ) -> SearchRequest | None:
         """The same search, approved and not yet resumed: its resume request, else None."""
+
+
+class DecisionTier(Protocol):
+    """A stricter tier over the policy's decisions (``search.analysis_tier``)."""
+
+    def apply(self, decisions: Sequence[Decision]) -> tuple[Decision, ...]: ...
 
 
 class SearchRecorder(Protocol):
@@ -132,6 +138,7 @@ class SearchService:
         one_to_one: bool = True,
         approval: Approval | None = None,
         bulk: BulkHold | None = None,
+        tier: DecisionTier | None = None,
     ) -> Authorised | HeldSearch:
         """Policy decisions, then the durable log entry, then (if some networks are held) the
         hold, split by who decides each part (``search.hold_parts``). Raises ForbiddenError if
@@ -160,6 +167,8 @@ class SearchService:
         decisions = tuple(self.policy.evaluate(request, pairs))
         if behalf is not None and behalf.id != user_agency.id:  # held without an assist request
             decisions = self._assisted(decisions, user_agency, behalf, purpose.case_number, now)
+        if tier is not None:  # an analysis tier (search.analysis_tier), resumed runs included
+            decisions = tier.apply(decisions)
         policy_rules = {d.network: d.rule_ids for d in decisions if d.decision == "hold"}
         if bulk is not None and approval is None:  # bulk ceilings: allowed networks become holds
             decisions = bulk.apply(decisions)

@@ -292,6 +292,22 @@ def _legal_hold_requests(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _ingest_sources(con: duckdb.DuckDBPyConnection) -> None:
+    # Events from cameras plateledger does not make (ingest/events.py): the (source, event id)
+    # pairs already stored, written in the reads' own transaction so a resent event is dropped;
+    # and the API tokens bound to one camera each (POST /api/v1/cameras/{camera_id}/events).
+    con.execute(
+        """
+        CREATE TABLE ingest_seen (
+            source VARCHAR NOT NULL, event_id VARCHAR NOT NULL, read_id UBIGINT,
+            seen_at TIMESTAMP NOT NULL, PRIMARY KEY (source, event_id));
+        CREATE TABLE camera_tokens (
+            token_id VARCHAR PRIMARY KEY, camera_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL)
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -312,6 +328,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0011_owner_decisions", _owner_decisions),
     Migration("0014_purged_alerts_holds_webhooks", _purged_alerts_holds_webhooks),
     Migration("0015_legal_hold_requests", _legal_hold_requests),
+    Migration("0016_ingest_sources", _ingest_sources),
 )
 
 

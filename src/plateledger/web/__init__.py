@@ -20,6 +20,7 @@ from plateledger.web import (
     routes_admin_users,
     routes_admin_webhooks,
     routes_alerts,
+    routes_analyses,
     routes_audit,
     routes_auth,
     routes_holds,
@@ -59,7 +60,7 @@ def ui_app(platform: Platform) -> FastAPI:
         )  # fmt: skip
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (routes_auth, routes_search, routes_holds, routes_alerts):
+    for module in (routes_auth, routes_search, routes_analyses, routes_holds, routes_alerts):
         app.include_router(module.router)
     for module in (
         routes_admin,
