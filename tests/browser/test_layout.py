@@ -20,7 +20,7 @@ FIRST_ENTRY = "the newest audit entry the user may open"
 #: role -> the pages it can reach (the portal needs no sign-in)
 PAGES: dict[str, list[str]] = {
     "anonymous": ["/ui/signin", "/portal/", f"/portal/{CHICAGO}"],
-    "officer": ["/ui/search", "/ui/alerts"],
+    "officer": ["/ui/search", "/ui/alerts", "/ui/requests", "/ui/analyses"],
     "supervisor": ["/ui/search", "/ui/holds"],
     "admin": ["/ui/admin", "/ui/admin/cameras", "/ui/admin/retention", "/ui/admin/hotlists",
               "/ui/admin/sharing", "/ui/admin/access", "/ui/admin/users", "/ui/admin/webhooks",
