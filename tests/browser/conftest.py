@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,24 @@ def _plateledger_command() -> str:
 def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """`plateledger demo` (as `make demo` runs it) on a small network, on a free port."""
     work = tmp_path_factory.mktemp("browser-demo")
-    data = work / "data"
-    port = free_port()
-    log_path = work / "server.log"
     # --no-live: no traffic player, so the shared server stays deterministic for every test
-    cmd = [_plateledger_command(), "demo", "--data", str(data), "--reads", str(DEMO_READS),
-           "--port", str(port), "--no-live"]  # fmt: skip
+    with demo_process(work, DEMO_READS, "--no-live") as (url, _proc, _log):
+        data = work / "data"
+        creds = json.loads((data / "demo-credentials.json").read_text())
+        hotlists_file = data / "demo-hotlists.json"
+        hotlists = json.loads(hotlists_file.read_text()) if hotlists_file.exists() else []
+        yield DemoServer(url, data, {c["user"]: c for c in creds}, hotlists)
+
+
+@contextmanager
+def demo_process(
+    work: Path, reads: int, *options: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """`plateledger demo` (as `make demo` runs it) in ``work`` on a free port, once it answers:
+    (url, process, its log). Stopped on exit (SIGTERM, then kill after 20 s)."""
+    data, port, log_path = work / "data", free_port(), work / "server.log"
+    cmd = [_plateledger_command(), "demo", "--data", str(data), "--reads", str(reads),
+           "--port", str(port), *options]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     # cwd is the temp dir so the demo never picks up ../shared (tests must not depend on it).
     with log_path.open("wb") as log:
@@ -147,10 +160,7 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         except (RuntimeError, TimeoutError) as exc:
             tail = log_path.read_text(errors="replace")[-4000:]
             pytest.fail(f"demo server did not start ({exc}); its output:\n{tail}", pytrace=False)
-        creds = json.loads((data / "demo-credentials.json").read_text())
-        hotlists_file = data / "demo-hotlists.json"
-        hotlists = json.loads(hotlists_file.read_text()) if hotlists_file.exists() else []
-        yield DemoServer(url, data, {c["user"]: c for c in creds}, hotlists)
+        yield url, proc, log_path
     finally:
         proc.terminate()
         try:

@@ -5,10 +5,8 @@ hotlisted pass with its picture, and a search and timeline of a plate with evide
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +16,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from browser.conftest import (
     CHICAGO,
-    SERVER_START_S,
     TIMEOUT_MS,
     VIEWPORT,
-    _plateledger_command,
+    demo_process,
     fill_search,
     token_field,
 )
-from conftest import free_port, wait_ready
 
 LIVE_READS = 5_000
 FIRST_HIT_S = 2  # the first hotlisted pass, seconds after the server answers
@@ -43,30 +39,13 @@ class LiveDemo:
 @pytest.fixture(scope="module")
 def live_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     work = tmp_path_factory.mktemp("live-demo")
-    data, port, log_path = work / "data", free_port(), work / "server.log"
-    cmd = [_plateledger_command(), "demo", "--data", str(data), "--reads", str(LIVE_READS),
-           "--port", str(port), "--live-first-hit", str(FIRST_HIT_S)]  # fmt: skip
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=work, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_ready(url, proc, timeout=SERVER_START_S)
-        except (RuntimeError, TimeoutError) as exc:
-            tail = log_path.read_text(errors="replace")[-4000:]
-            pytest.fail(f"live demo did not start ({exc}); its output:\n{tail}", pytrace=False)
+    options = ("--live-first-hit", str(FIRST_HIT_S))
+    with demo_process(work, LIVE_READS, *options) as (url, proc, log_path):
         assert "live traffic: posting about" in log_path.read_text(errors="replace")
+        data = work / "data"
         creds = json.loads((data / "demo-credentials.json").read_text())
         hotlists = json.loads((data / "demo-hotlists.json").read_text())
         yield LiveDemo(url, {c["user"]: c for c in creds}, hotlists)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     output = log_path.read_text(errors="replace")
     # uvicorn shuts down gracefully, then re-raises SIGTERM; the player must not have crashed
     assert proc.returncode in (0, -signal.SIGTERM), output[-2000:]

@@ -23,13 +23,13 @@ from plateledger.policy import verdicts as v
 from plateledger.policy.base import AccessRequest, Decision, Outcome
 from plateledger.policy.classifier import Classification, classify
 from plateledger.policy.evidence import Reading, read_reason
+from plateledger.policy.explain import allow_text, deny_or_hold_text, window_text
 from plateledger.policy.floor import protected_floor
 from plateledger.policy.jurisdiction_model import Jurisdiction
 from plateledger.policy.jurisdictions import jurisdiction, requester_type
 from plateledger.policy.on_behalf import narrowest
 from plateledger.policy.purposes import Purpose, load_purposes, purpose
 from plateledger.policy.retention import effective_window
-from plateledger.policy.wording import clause, counted, sentence, sentences
 
 LatLon = tuple[float, float]
 
@@ -161,10 +161,10 @@ class PurposePolicy:
         cutoff_days, retention_rule = run.retention(owner)
         if worst == "allow":
             rule_ids = (*rule_ids, _RET if templated else retention_rule)
-            window = _WIN if templated else _window(cutoff_days)
-            explanation = _allow_text(ctx, owner, deciding, window)
+            window = _WIN if templated else window_text(cutoff_days)
+            explanation = allow_text(ctx, owner, deciding, window)
         else:
-            explanation = _deny_or_hold_text(deciding)
+            explanation = deny_or_hold_text(deciding)
         cutoff = ctx.at - timedelta(days=cutoff_days) if cutoff_days is not None else None
         flags = run.flags if worst == "allow" else ()
         cited = worst != "allow" and any(x.cites_reason for x in deciding)
@@ -244,7 +244,7 @@ class _Run:
         if found is None:
             days, rule = self.retention(owner)
             cutoff = self.ctx.at - timedelta(days=days) if days is not None else None
-            found = (_window(days), rule, cutoff, rule.startswith("agency."))
+            found = (window_text(days), rule, cutoff, rule.startswith("agency."))
             self._cutoffs[key] = found
         if found[3]:
             return found[0], f"agency.{owner.id}.retention", found[2]
@@ -364,24 +364,6 @@ def _retention(law: Jurisdiction, owner: Agency) -> tuple[int | None, str]:
     if window.minutes is None:  # no cap, no setting: the statute rule that sets no cap
         return None, law.retention_for(owner.kind)[1].id
     return window.days, window.rule
-
-
-def _allow_text(ctx: v.Context, owner: Agency, allowed: list[v.Verdict], window: str) -> str:
-    how = "own agency" if ctx.requester.id == owner.id else next(
-        (x.explanation for x in allowed if x.rule_id.startswith("sharing.")), "shared"
-    )  # fmt: skip
-    return sentence(f"{clause(how)}; {window} are searched for {ctx.purpose.label}")
-
-
-def _window(days: int | None) -> str:
-    return f"reads of the last {counted(days, 'day')}" if days is not None else "all retained reads"
-
-
-def _deny_or_hold_text(deciding: list[v.Verdict]) -> str:
-    """The first deciding rule's explanation, and how many more rules decide the same."""
-    more = len(deciding) - 1
-    also = f"{counted(more, 'more rule')} also {'applies' if more == 1 else 'apply'}"
-    return sentences(deciding[0].explanation, also if more else "")
 
 
 def _flags(ctx: v.Context) -> tuple[str, ...]:

@@ -8,13 +8,11 @@ office) gets the agencies by name. Each group becomes an ``<optgroup>`` in ``sea
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plateledger.domain.types import Agency, Camera, Network
-
-EARTH_RADIUS_KM = 6371.0
+from plateledger.search.geo import haversine_km
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +25,7 @@ class CameraGroup:
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle (haversine) distance between two (lat, lon) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)  # fmt: skip
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+    return haversine_km(*a, *b)
 
 
 def centroid(cameras: Sequence[Camera]) -> tuple[float, float]:
