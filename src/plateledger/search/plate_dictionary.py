@@ -45,7 +45,7 @@ from plateledger.domain.plates import (
     strip_separators,
 )
 from plateledger.errors import ValidationError
-from plateledger.search.plate_codes import (  # noqa: E402 - re-exported for callers
+from plateledger.domain.plate_codes import (  # noqa: E402 - re-exported for callers
     CODE,
     U64,
     PlatesInput,

@@ -8,6 +8,8 @@ Layout and why (measurements in ``bench/README.md``):
 - ``reads_hot`` is the arrival-order tail that ingest appends to; ``compact`` moves it into runs.
 - ``plate_dict`` holds the distinct plates of the compacted runs, so the search layer can load
   its in-memory plate dictionary without scanning every read.
+- In memory, the plate-day postings (``plate_days``) say on which days a plate was read, so a
+  plate lookup visits only those days' row groups.
 """
 
 from __future__ import annotations
@@ -23,28 +25,23 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from plateledger.domain.types import Agency, AgencyId, Camera, Network, Read, User
+from plateledger.domain.types import Agency, AgencyId, Camera, Network, User
 from plateledger.errors import DataDirInUseError, StoreError
 from plateledger.store import registry, writer
 from plateledger.store.base import (
     AppendResult,
     CompactionStats,
-    ReadFilters,
-    ReadOrder,
-    Scope,
     StoreStats,
     Token,
 )
+from plateledger.store.lookups import ReadLookups
 from plateledger.store.migrations import READ_COLUMNS_DDL, migrate
 from plateledger.store.parquet import export_parquet, import_parquet_tables
+from plateledger.store.plate_days import PlateDays
 from plateledger.store.policy_store import PolicyTables
 from plateledger.store.purge import Purges
 from plateledger.store.read_query import (
     Keys,
-    count_sql,
-    row_to_read,
-    select_sql,
-    where_clause,
 )
 
 log = logging.getLogger(__name__)
@@ -56,7 +53,7 @@ BULK_STAGE = "temp.main.bulk_stage"
 BULK_COMPACT_ROWS = 4_000_000
 
 
-class DuckDBStore(PolicyTables, Purges):
+class DuckDBStore(PolicyTables, Purges, ReadLookups):
     """ReadStore on one DuckDB file. Thread-safe: each thread gets its own cursor."""
 
     def __init__(self, data_dir: Path, *, memory_limit: str | None = None) -> None:
@@ -72,6 +69,7 @@ class DuckDBStore(PolicyTables, Purges):
         self._keys = self._load_keys()
         self._agencies = registry.load_agencies(self._con)
         self._load_policy_tables()
+        self.plate_days = PlateDays(self._days_of_runs, self._plates_of_day)
 
     # --- connection plumbing -------------------------------------------------------------
     def _cur(self) -> duckdb.DuckDBPyConnection:
@@ -97,6 +95,7 @@ class DuckDBStore(PolicyTables, Purges):
         )
 
     def close(self) -> None:
+        self.plate_days.close()
         try:
             self.checkpoint()
         finally:
@@ -189,7 +188,7 @@ class DuckDBStore(PolicyTables, Purges):
             upto = self._next_id - 1
             cur.execute("BEGIN TRANSACTION")
             try:
-                moved, days = writer.compact_hot(cur, upto)
+                moved, days = writer.compact_hot(cur, upto, self.plate_days.note)
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
@@ -251,7 +250,9 @@ class DuckDBStore(PolicyTables, Purges):
         with self._write_lock:
             cur.execute("BEGIN TRANSACTION")
             try:
-                moved, days = writer.move_to_runs(cur, BULK_STAGE, where, params)
+                moved, days = writer.move_to_runs(
+                    cur, BULK_STAGE, where, params, self.plate_days.note
+                )
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
@@ -271,44 +272,6 @@ class DuckDBStore(PolicyTables, Purges):
             log.info("checkpoint deferred: another write transaction is active")
             return False
         return True
-
-    # --- reads ---------------------------------------------------------------------------
-    def find_reads(
-        self,
-        plates: Sequence[str] | None,
-        filters: ReadFilters,
-        scope: Scope,
-        *,
-        limit: int,
-        offset: int = 0,
-        order: ReadOrder = "ts_desc",
-    ) -> list[Read]:
-        keys = self._keys
-        built = where_clause(plates, filters, scope, keys)
-        if built is None:
-            return []
-        where, params = built
-        rows = self._cur().execute(select_sql(where, order), [*params, *params, limit, offset])
-        return [row_to_read(r, keys) for r in rows.fetchall()]
-
-    def count_reads(self, plates: Sequence[str] | None, filters: ReadFilters, scope: Scope) -> int:
-        built = where_clause(plates, filters, scope, self._keys)
-        if built is None:
-            return 0
-        where, params = built
-        row = self._cur().execute(count_sql(where), [*params, *params]).fetchone()
-        return int(row[0]) if row else 0
-
-    def distinct_plates(self) -> pa.Array:
-        cur = self._con.cursor()  # a fresh cursor: no pending result of this thread's cursor
-        try:
-            cur.execute(f"USE {writer.DB_ALIAS}")
-            table = cur.sql(
-                "SELECT plate FROM plate_dict UNION SELECT DISTINCT plate FROM reads_hot"
-            ).to_arrow_table()
-        finally:
-            cur.close()
-        return table.column(0).combine_chunks()
 
     # --- exchange ------------------------------------------------------------------------
     def export_parquet(self, out_dir: Path, days: Sequence[date] | None = None) -> int:

@@ -10,6 +10,8 @@ rewrites it as one run; the old rows are deleted and their row groups freed at c
 from __future__ import annotations
 
 import time
+import warnings
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
@@ -74,24 +76,32 @@ def insert_batch(
     con.unregister("incoming")
 
 
-def compact_hot(con: duckdb.DuckDBPyConnection, upto_id: int) -> tuple[int, list[date]]:
+NoteDays = Callable[[pa.Table], None]
+
+
+def compact_hot(
+    con: duckdb.DuckDBPyConnection, upto_id: int, note: NoteDays | None = None
+) -> tuple[int, list[date]]:
     """Move hot rows with read_id <= upto_id into sorted runs. Caller holds the transaction."""
-    return move_to_runs(con, "reads_hot", "read_id <= ?", [upto_id])
+    return move_to_runs(con, "reads_hot", "read_id <= ?", [upto_id], note)
 
 
 def move_to_runs(
-    con: duckdb.DuckDBPyConnection, source: str, where: str, params: list[object]
-) -> tuple[int, list[date]]:
+    con: duckdb.DuckDBPyConnection, source: str, where: str, params: list[object],
+    note: NoteDays | None = None,
+) -> tuple[int, list[date]]:  # fmt: skip
     """Move ``source`` rows matching ``where`` into ``reads`` as one run per day, sorted by
-    (plate, ts); record the runs and the new plates. Caller holds the transaction."""
-    days = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT CAST(ts AS DATE) FROM {source} WHERE {where} ORDER BY 1", params
-        ).fetchall()
-    ]
-    if not days:
+    (plate, ts); record the runs and the new plates. ``note`` gets the (day, plate) pairs
+    *before* the rows move (the in-memory postings, ``store.plate_days``). Caller holds the
+    transaction."""
+    pairs = arrow_of(
+        con, f"SELECT DISTINCT CAST(ts AS DATE) AS day, plate FROM {source} WHERE {where}", params
+    )
+    if pairs.num_rows == 0:
         return 0, []
+    days = sorted(set(pairs.column("day").unique().to_pylist()))
+    if note is not None:
+        note(pairs)
     con.execute(
         f"INSERT INTO reads SELECT * FROM {source} WHERE {where} "
         "ORDER BY CAST(ts AS DATE), plate, ts",
@@ -109,6 +119,14 @@ def move_to_runs(
     )
     moved = con.execute(f"DELETE FROM {source} WHERE {where}", params).fetchone()
     return (int(moved[0]) if moved else 0), days
+
+
+def arrow_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> pa.Table:
+    """A query's rows as Arrow on ``con`` itself (inside its transaction; ``con.sql`` would
+    refuse while an earlier result is open). DuckDB warns that this copies: small tables."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        return con.execute(sql, list(params)).to_arrow_table()
 
 
 def days_to_merge(con: duckdb.DuckDBPyConnection, min_runs: int = MERGE_AFTER_RUNS) -> list[date]:
