@@ -55,6 +55,8 @@ class Params:
     vtype: str
     oldest_day: date
     end: datetime
+    recent_hour: datetime  # the busiest hour of the newest full day (in the camera copy)
+    recent_day: datetime
 
 
 def generate(network: DemoNetwork, n: int, path: Path, shared: Path | None) -> Path:
@@ -150,11 +152,19 @@ def pick_params(platform: Platform, network: DemoNetwork) -> Params:
         "ORDER BY count(*) DESC LIMIT 1",
         [day.replace(tzinfo=None), (day + timedelta(days=1)).replace(tzinfo=None)],
     )[0][0]
+    recent_day = datetime(hi.year, hi.month, hi.day, tzinfo=UTC) - timedelta(days=1)
+    recent = recent_day.replace(tzinfo=None)
+    recent_hour = q(
+        "SELECT date_trunc('hour', ts) h FROM reads WHERE ts >= ? AND ts < ? GROUP BY h "
+        "ORDER BY count(*) DESC LIMIT 1",
+        [recent, recent + timedelta(days=1)],
+    )[0][0]
     fuzzy_target = median[:2] + ("X" if median[2] != "X" else "Y") + median[3:]
     return Params(
         heavy, median, "ZZZ9Z9Z", median[:2] + "?" + median[3:4] + "*", "*" + median[-4:],
         fuzzy_target, [c.id for c in cams[:20]], hour.replace(tzinfo=UTC), bbox, in_box,
         day, color, make, vtype, lo.date(), hi.replace(tzinfo=UTC),
+        recent_hour.replace(tzinfo=UTC), recent_day,
     )  # fmt: skip
 
 
@@ -183,7 +193,8 @@ def queries(report: Report, platform: Platform, user: User, sqlite: Any, p: Para
     for label, plate in (("heavy", p.heavy), ("median", p.median), ("absent", p.absent)):
         ours = median_ms(lambda plate=plate: run(plate=plate))
         theirs = median_ms(lambda plate=plate: len(sqlite.exact(plate)))
-        add(f"exact lookup, {label} plate", ours, theirs, "≤ 5 ms p50")
+        target = "≤ 2 ms p50" if label == "absent" else "≤ 5 ms p50, lookup ≤ 1 ms"
+        add(f"exact lookup, {label} plate", ours, theirs, target)
     for label, pattern, target in (("prefix", p.prefix, ""), ("leading *", p.suffix, "≤ 150 ms")):
         ours = median_ms(lambda pattern=pattern: run(plate=pattern, mode="wildcard"))
         like = pattern.replace("*", "%").replace("?", "_")
@@ -200,7 +211,13 @@ def queries(report: Report, platform: Platform, user: User, sqlite: Any, p: Para
         lambda: run(cameras=tuple(p.cameras), time_from=p.hour, time_to=end, limit=1000)
     )
     theirs = median_ms(lambda: len(sqlite.camera_window(p.cameras, p.hour, end)))
-    add("20 cameras × 1 hour", ours, theirs, "≤ 50 ms")
+    add("20 cameras × 1 hour, mid-window day", ours, theirs, "≤ 15 ms")
+    end = p.recent_hour + timedelta(hours=1)
+    ours = median_ms(
+        lambda: run(cameras=tuple(p.cameras), time_from=p.recent_hour, time_to=end, limit=1000)
+    )
+    theirs = median_ms(lambda: len(sqlite.camera_window(p.cameras, p.recent_hour, end)))
+    add("20 cameras × 1 hour, newest day (camera copy)", ours, theirs, "≤ 15 ms")
     day_end = p.day + timedelta(days=1)
     desc = dict(bbox=p.bbox, time_from=p.day, time_to=day_end, color=p.color, make=p.make,
                 vehicle_type=p.vtype, limit=1000)  # fmt: skip
@@ -208,12 +225,20 @@ def queries(report: Report, platform: Platform, user: User, sqlite: Any, p: Para
     theirs = median_ms(
         lambda: len(sqlite.description(p.bbox_cameras, p.day, day_end, p.color, p.make, p.vtype))
     )
-    add("colour+make+type in bbox, 1 day", ours, theirs, "≤ 100 ms")
+    add("colour+make+type in bbox, mid-window day", ours, theirs, "≤ 60 ms")
+    recent_end = p.recent_day + timedelta(days=1)
+    recent = {**desc, "time_from": p.recent_day, "time_to": recent_end}
+    ours = median_ms(lambda: run(**recent))
+    theirs = median_ms(
+        lambda: len(sqlite.description(p.bbox_cameras, p.recent_day, recent_end, p.color, p.make,
+                                       p.vtype))
+    )  # fmt: skip
+    add("colour+make+type in bbox, newest day (camera copy)", ours, theirs, "≤ 60 ms")
     from plateledger.search.timeline import timeline
 
     ours = median_ms(lambda: timeline(platform.search, user, p.heavy, PURPOSE).total_reads)
     theirs = median_ms(lambda: len(sqlite.timeline(p.heavy)))
-    report.add("timeline (heavy plate)", ms(*ours), ms(*theirs))
+    report.add("timeline (heavy plate)", ms(*ours), ms(*theirs), "≤ 10 ms")
 
 
 def steady_ingest(

@@ -74,6 +74,9 @@ def main() -> None:
             "reusing the stores of an earlier --keep run (no bulk ingest figure; the earlier "
             "run's purge and steady ingest changed them slightly)"
         )
+        if platform.store.camera_days.first_day is None:  # a store from before the copy
+            print("building the camera copy of the newest days (store.camera_days), untimed")
+            platform.store.camera_days.rebuild(platform.store._cur())  # noqa: SLF001
     else:
         bulk_load(report, platform, sqlite, parquet)
     params = pick_params(platform, network)

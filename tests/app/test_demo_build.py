@@ -171,3 +171,24 @@ def test_the_documented_example_searches_land_on_pictures(built: Path) -> None:
             assert all(has for _, has in rows), pattern
     finally:
         platform.close()
+
+
+def test_the_camera_copy_holds_the_same_rows_after_the_demo_pictures(built: Path) -> None:
+    """The demo's picture update touches every read table, the camera copy included."""
+    platform = Platform(built)
+    try:
+        store = platform.store
+        first = store.camera_days.first_day
+        assert first is not None
+        cols = "read_id, camera_key, ts, plate, crop_ref"
+        for a, b in (("reads", "reads_cam"), ("reads_cam", "reads")):
+            extra = store.execute(
+                f"SELECT count(*) FROM (SELECT {cols} FROM {a} WHERE CAST(ts AS DATE) >= ? "
+                f"EXCEPT ALL SELECT {cols} FROM {b} WHERE CAST(ts AS DATE) >= ?)",
+                [first, first],
+            )[0][0]
+            assert extra == 0, (a, b)
+        pictured = store.execute("SELECT count(*) FROM reads_cam WHERE crop_ref LIKE 'sha256:%'")
+        assert pictured[0][0] > 0
+    finally:
+        platform.close()

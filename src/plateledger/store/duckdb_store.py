@@ -34,6 +34,7 @@ from plateledger.store.base import (
     StoreStats,
     Token,
 )
+from plateledger.store.camera_days import CameraDays
 from plateledger.store.lookups import ReadLookups
 from plateledger.store.migrations import READ_COLUMNS_DDL, migrate
 from plateledger.store.parquet import export_parquet, import_parquet_tables
@@ -70,6 +71,7 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
         self._agencies = registry.load_agencies(self._con)
         self._load_policy_tables()
         self.plate_days = PlateDays(self._days_of_runs, self._plates_of_day)
+        self.camera_days = CameraDays(self._con)
 
     # --- connection plumbing -------------------------------------------------------------
     def _cur(self) -> duckdb.DuckDBPyConnection:
@@ -188,7 +190,9 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
             upto = self._next_id - 1
             cur.execute("BEGIN TRANSACTION")
             try:
-                moved, days = writer.compact_hot(cur, upto, self.plate_days.note)
+                moved, days = writer.compact_hot(
+                    cur, upto, self.plate_days.note, self.camera_days.after_move
+                )
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
@@ -220,6 +224,7 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
         cur = self._cur()
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {BULK_STAGE} ({READ_COLUMNS_DDL})")
         total = staged = 0
+        self.camera_days.pause()  # out of use until rebuilt once at the end
         try:
             for table in tables:
                 self.append(table, target=BULK_STAGE)
@@ -230,6 +235,8 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
             self._flush_stage(complete_days_only=False)
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {BULK_STAGE}")
+            with self._write_lock:
+                self.camera_days.rebuild(cur)
         self.merge_days(min_runs=2)
         self.checkpoint()
         return total
@@ -251,8 +258,9 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
             cur.execute("BEGIN TRANSACTION")
             try:
                 moved, days = writer.move_to_runs(
-                    cur, BULK_STAGE, where, params, self.plate_days.note
-                )
+                    cur, BULK_STAGE, where, params, self.plate_days.note,
+                    self.camera_days.after_move,
+                )  # fmt: skip
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")

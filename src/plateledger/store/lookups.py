@@ -13,14 +13,17 @@ import pyarrow as pa
 from plateledger.domain.types import Read
 from plateledger.store import writer
 from plateledger.store.base import ReadFilters, ReadOrder, Scope
+from plateledger.store.camera_days import CameraDays
 from plateledger.store.plate_days import PlateDays
 from plateledger.store.read_query import Keys, count_sql, row_to_read, select_sql, where_clause
+from plateledger.store.writer import COPY_TABLE
 
 
 class ReadLookups:
     _keys: Keys
     _con: duckdb.DuckDBPyConnection
     plate_days: PlateDays
+    camera_days: CameraDays
 
     def _cur(self) -> duckdb.DuckDBPyConnection:
         raise NotImplementedError  # DuckDBStore provides this thread's cursor
@@ -41,9 +44,10 @@ class ReadLookups:
             return []
         where, params = built
         self.plate_days.start_loading()
-        with self.plate_days.lock.shared():  # the days stay valid until the query returns
+        # The postings' days and the projection's days stay valid until the query returns.
+        with self.plate_days.lock.shared(), self.camera_days.lock.shared():
             runs, days = self._runs_clause(where, plates)
-            sql = select_sql(where, order, runs)
+            sql = select_sql(where, order, runs, self._runs_table(plates, filters))
             rows = self._cur().execute(sql, [*params, *days, *params, limit, offset]).fetchall()
         return [row_to_read(r, keys) for r in rows]
 
@@ -53,9 +57,10 @@ class ReadLookups:
             return 0
         where, params = built
         self.plate_days.start_loading()
-        with self.plate_days.lock.shared():
+        with self.plate_days.lock.shared(), self.camera_days.lock.shared():
             runs, days = self._runs_clause(where, plates)
-            row = self._cur().execute(count_sql(where, runs), [*params, *days, *params]).fetchone()
+            sql = count_sql(where, runs, self._runs_table(plates, filters))
+            row = self._cur().execute(sql, [*params, *days, *params]).fetchone()
         return int(row[0]) if row else 0
 
     def _runs_clause(self, where: str, plates: Sequence[str] | None) -> tuple[str, list[Any]]:
@@ -64,6 +69,10 @@ class ReadLookups:
         if found is None:
             return where, []
         return f"{where} AND {found[0]}", list(found[1])
+
+    def _runs_table(self, plates: Sequence[str] | None, filters: ReadFilters) -> str:
+        """``reads``, or its camera-sorted copy of the newest days (``camera_days``)."""
+        return COPY_TABLE if self.camera_days.serves(plates, filters) else "reads"
 
     def _days_of_runs(self) -> list[date]:
         rows = (

@@ -308,6 +308,26 @@ def _ingest_sources(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _camera_days(con: duckdb.DuckDBPyConnection) -> None:
+    # The camera projection (store/camera_days.py): the newest days of reads again, sorted by
+    # (day, camera, ts). Filled by the next compaction (or bulk load), which copies those days.
+    con.execute(f"CREATE TABLE reads_cam ({READ_COLUMNS_DDL})")
+
+
+def _analysis_policy(con: duckdb.DuckDBPyConnection) -> None:
+    # An agency admin's policy for its networks' analyses (search/analysis_policy.py): per kind,
+    # the purposes allowed (NULL: the code defaults; empty: never) and whether the supervisor
+    # hold is waived. No row: the defaults, held.
+    con.execute(
+        """
+        CREATE TABLE analysis_policy (
+            agency_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, purposes VARCHAR[],
+            waive_supervisor_hold BOOLEAN NOT NULL, set_by VARCHAR NOT NULL,
+            set_at TIMESTAMP NOT NULL, PRIMARY KEY (agency_id, kind))
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -329,6 +349,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0014_purged_alerts_holds_webhooks", _purged_alerts_holds_webhooks),
     Migration("0015_legal_hold_requests", _legal_hold_requests),
     Migration("0016_ingest_sources", _ingest_sources),
+    Migration("0017_camera_days", _camera_days),
+    Migration("0018_analysis_policy", _analysis_policy),
 )
 
 

@@ -150,18 +150,21 @@ def _camera_sql(filters: ReadFilters, keys: Keys, params: list[Any]) -> str | No
     return "(" + " OR ".join(parts) + ")"
 
 
-def select_sql(where: str, order: ReadOrder, runs_where: str | None = None) -> str:
-    """Reads of the runs (``runs_where``, default ``where``) and of the hot tail (``where``)."""
+def select_sql(
+    where: str, order: ReadOrder, runs_where: str | None = None, runs: str = "reads"
+) -> str:
+    """Reads of the runs (table ``runs``: ``reads`` or its camera-sorted copy of the newest
+    days; ``runs_where``, default ``where``) and of the hot tail (``where``)."""
     return (
-        f"SELECT {SELECT_COLUMNS} FROM reads WHERE {runs_where or where} "
+        f"SELECT {SELECT_COLUMNS} FROM {runs} WHERE {runs_where or where} "
         f"UNION ALL SELECT {SELECT_COLUMNS} FROM reads_hot WHERE {where} "
         f"ORDER BY {ORDER_SQL[order]} LIMIT ? OFFSET ?"
     )
 
 
-def count_sql(where: str, runs_where: str | None = None) -> str:
+def count_sql(where: str, runs_where: str | None = None, runs: str = "reads") -> str:
     return (
-        f"SELECT (SELECT count(*) FROM reads WHERE {runs_where or where}) + "
+        f"SELECT (SELECT count(*) FROM {runs} WHERE {runs_where or where}) + "
         f"(SELECT count(*) FROM reads_hot WHERE {where})"
     )
 

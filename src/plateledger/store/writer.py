@@ -23,6 +23,8 @@ from plateledger.store.read_query import CONF_SCALE, naive_utc
 
 MERGE_AFTER_RUNS = 8
 DB_ALIAS = "pl"
+COPY_TABLE = "reads_cam"  # the camera projection (camera_days): a copy of reads' newest days
+READ_TABLES = ("reads", "reads_hot", COPY_TABLE)  # every delete or update goes to all three
 
 
 def _u8(column: str) -> str:
@@ -77,23 +79,26 @@ def insert_batch(
 
 
 NoteDays = Callable[[pa.Table], None]
+CopyMoved = Callable[[duckdb.DuckDBPyConnection, str, str, list[object], list[date]], None]
 
 
 def compact_hot(
-    con: duckdb.DuckDBPyConnection, upto_id: int, note: NoteDays | None = None
-) -> tuple[int, list[date]]:
+    con: duckdb.DuckDBPyConnection, upto_id: int, note: NoteDays | None = None,
+    copy: CopyMoved | None = None,
+) -> tuple[int, list[date]]:  # fmt: skip
     """Move hot rows with read_id <= upto_id into sorted runs. Caller holds the transaction."""
-    return move_to_runs(con, "reads_hot", "read_id <= ?", [upto_id], note)
+    return move_to_runs(con, "reads_hot", "read_id <= ?", [upto_id], note, copy)
 
 
 def move_to_runs(
     con: duckdb.DuckDBPyConnection, source: str, where: str, params: list[object],
-    note: NoteDays | None = None,
+    note: NoteDays | None = None, copy: CopyMoved | None = None,
 ) -> tuple[int, list[date]]:  # fmt: skip
     """Move ``source`` rows matching ``where`` into ``reads`` as one run per day, sorted by
     (plate, ts); record the runs and the new plates. ``note`` gets the (day, plate) pairs
-    *before* the rows move (the in-memory postings, ``store.plate_days``). Caller holds the
-    transaction."""
+    *before* the rows move (the in-memory postings, ``store.plate_days``); ``copy`` copies them
+    into the camera projection once they are in ``reads`` (``store.camera_days``). Caller holds
+    the transaction."""
     pairs = arrow_of(
         con, f"SELECT DISTINCT CAST(ts AS DATE) AS day, plate FROM {source} WHERE {where}", params
     )
@@ -107,6 +112,8 @@ def move_to_runs(
         "ORDER BY CAST(ts AS DATE), plate, ts",
         params,
     )
+    if copy is not None:
+        copy(con, source, where, params, days)
     con.execute(
         f"INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM {source} "
         f"WHERE {where} GROUP BY 1",
@@ -171,9 +178,9 @@ def delete_day(con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int
     if network_keys is not None:
         where += f" AND network_key IN ({', '.join(str(k) for k in network_keys)})"
     total = 0
-    for table in ("reads", "reads_hot"):
+    for table in READ_TABLES:
         row = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
-        total += int(row[0]) if row else 0
+        total += int(row[0]) if row and table != COPY_TABLE else 0  # the copy counts once
     if network_keys is None and total:
         con.execute("DELETE FROM runs WHERE day = ?", [day])
     return total
@@ -187,9 +194,9 @@ def delete_before(con: duckdb.DuckDBPyConnection, cutoff: datetime, network_keys
         "AND read_id NOT IN (SELECT read_id FROM legal_holds)"
     )
     total = 0
-    for table in ("reads", "reads_hot"):
+    for table in READ_TABLES:
         row = con.execute(f"DELETE FROM {table} WHERE {where}", [cutoff]).fetchone()
-        total += int(row[0]) if row else 0
+        total += int(row[0]) if row and table != COPY_TABLE else 0
     return total
 
 
