@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from plateledger import __version__
 from plateledger.api import (
@@ -35,9 +37,18 @@ API_PREFIX = "/api/v1"
 PORTAL_PREFIX = "/portal"
 
 
+class Service(Protocol):
+    """Work the server runs beside its routes (``serve --mqtt``): started once the app starts,
+    stopped (blocking until done) when it shuts down, before the platform closes."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
 def create_app(
-    platform: Platform, *, background: bool = True, limits: Limits | None = None
-) -> FastAPI:
+    platform: Platform, *, background: bool = True, limits: Limits | None = None,
+    services: Sequence[Service] = (),
+) -> FastAPI:  # fmt: skip
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         backups = (  # `plateledger backup` while the server runs
@@ -48,9 +59,13 @@ def create_app(
         if backups is not None:
             platform.start_background()
             backups.start()
+        for service in services:
+            service.start()
         try:
             yield
         finally:
+            for service in reversed(services):  # before uvicorn returns (or re-raises SIGTERM)
+                await run_in_threadpool(service.stop)
             if backups is not None:
                 backups.stop()
 

@@ -2,10 +2,11 @@
 
 The caller's token must be bound to that camera (``plateledger camera-token``): a camera's
 credential posts for that camera only. The body is a vendor's documented event (``vendor``:
-``hikvision`` XML or ``axis`` JSON; by default told apart by the body), mapped by
-``ingest.vendors`` and stored through the same intake as ``POST /reads``: validated, crops
-written, reads appended durably with their ``ingest`` audit entry, the event id marked seen,
-all before the answer; a resent event is answered ``duplicates: 1`` and stored once.
+``hikvision`` XML, ``axis`` JSON or ``dahua`` ``TrafficJunction`` text/JSON; by default told
+apart by the body), mapped by ``ingest.vendors`` and ``ingest.dahua`` and stored through the
+same intake as ``POST /reads``: validated, crops written, reads appended durably with their
+``ingest`` audit entry, the event id marked seen, all before the answer; a resent event is
+answered ``duplicates: 1`` and stored once.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from plateledger.app.event_intake import EventIntake, EventReport
 from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError
-from plateledger.ingest.vendors import VENDORS
+from plateledger.ingest.dahua import dahua
+from plateledger.ingest.vendors import VENDORS, Adapter
 
 router = APIRouter(tags=["reads"])
 
 MAX_EVENT_BYTES = 2 * 1024 * 1024
-Vendor = Literal["hikvision", "axis"]
+Vendor = Literal["hikvision", "axis", "dahua"]
+ADAPTERS: dict[str, Adapter] = {**VENDORS, "dahua": dahua}
 
 
 def _intake(request: Request, platform: Platform) -> EventIntake:
@@ -47,6 +50,8 @@ def _vendor(chosen: Vendor | None, body: bytes, content_type: str) -> Vendor:
         return "hikvision"
     if content_type.startswith("multipart/") and b"EventNotificationAlert" in body:
         return "hikvision"
+    if body.lstrip().startswith(b"Events[") or b"TrafficJunction" in body:
+        return "dahua"
     return "axis"
 
 
@@ -54,7 +59,7 @@ def _ingest(
     intake: EventIntake, platform: Platform, user: User, camera_id: str, vendor: Vendor,
     body: bytes, ctype: str,
 ) -> EventReport:  # fmt: skip
-    events = VENDORS[vendor](body, ctype or None, camera_id)
+    events = ADAPTERS[vendor](body, ctype or None, camera_id)
     cameras = platform.registry.known_cameras() & {camera_id}
     return intake.ingest(
         events, source=f"camera:{camera_id}", audit_source=f"camera:{vendor}", cameras=cameras,
@@ -68,8 +73,10 @@ def _ingest(
     description=(
         "A plate event as the camera vendor documents it: `vendor=hikvision` (ISAPI "
         "`EventNotificationAlert` XML with `ANPR`, alone or multipart with the plate picture) or "
-        "`vendor=axis` (AXIS License Plate Verifier push JSON); without `vendor`, XML is "
-        "Hikvision and JSON Axis. The token must be bound to the camera (`plateledger "
+        "`vendor=axis` (AXIS License Plate Verifier push JSON) or `vendor=dahua` (a Dahua "
+        "`TrafficJunction` event: `Events[0].…=` text lines or JSON, alone or multipart with "
+        "its picture); without `vendor`, XML is Hikvision, a body naming `TrafficJunction` "
+        "Dahua, other JSON Axis. The token must be bound to the camera (`plateledger "
         "camera-token`). Stored durably before the answer; a resent event id is dropped "
         "(`duplicates`); errors name the vendor's field. See docs/ingest.md."
     ),

@@ -8,6 +8,10 @@ session): a message whose read is not yet durable is never acknowledged, and the
 it again to the next subscriber with the same ``client_id``. Refused, skipped and duplicate
 messages are acknowledged too (sending them again would change nothing); their counts are
 logged, never their plates.
+
+:class:`MqttService` runs the same loop on a thread of the server's process (``plateledger serve
+--mqtt``), on the server's platform and its event intake: DuckDB lets one process hold a data
+directory, so a subscriber beside a running server must live inside it.
 """
 
 from __future__ import annotations
@@ -49,10 +53,11 @@ class MqttIngest:
     """Subscribe, map, store, then acknowledge; until ``stop`` is set."""
 
     def __init__(
-        self, platform: Platform, config: MqttConfig, *, on_ready: Callable[[], None] | None = None
-    ) -> None:
+        self, platform: Platform, config: MqttConfig, *,
+        on_ready: Callable[[], None] | None = None, intake: EventIntake | None = None,
+    ) -> None:  # fmt: skip
         self._config = config
-        self._intake = EventIntake(platform)
+        self._intake = intake if intake is not None else EventIntake(platform)
         self._on_ready = on_ready
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self._pending: list[_Pending] = []
@@ -79,18 +84,25 @@ class MqttIngest:
         if self._on_ready is not None:
             self._on_ready()
 
-    def run(self, stop: threading.Event) -> None:
-        """Connect and work until ``stop`` is set; then flush what is due and disconnect."""
+    def run(self, stop: threading.Event, *, wait_for_broker: bool = False) -> None:
+        """Connect and work until ``stop`` is set; then store what was received, acknowledge
+        it and disconnect. ``wait_for_broker``: a broker not (yet) reachable is retried in the
+        background instead of raising (the server keeps serving meanwhile)."""
         broker = self._config.broker
-        self._client.connect(broker.host, broker.port, keepalive=30)
+        if wait_for_broker:
+            self._client.connect_async(broker.host, broker.port, keepalive=30)
+        else:
+            self._client.connect(broker.host, broker.port, keepalive=30)
         self._client.loop_start()
         try:
             while not stop.is_set():
                 self._drain(timeout=0.05)
                 self._flush(time.monotonic())
+            self._drain(timeout=0)
+            self._flush(time.monotonic(), everything=True)  # a failed batch stays unacked
         finally:
+            self._client.disconnect()  # after the acknowledgements queued above
             self._client.loop_stop()
-            self._client.disconnect()
 
     def _drain(self, timeout: float) -> None:
         try:
@@ -125,11 +137,11 @@ class MqttIngest:
                 return
         self._ack(message)  # not ours (a filter overlap): nothing to keep
 
-    def _flush(self, now: float) -> None:
-        due = [p for p in self._pending if p.due <= now]
+    def _flush(self, now: float, *, everything: bool = False) -> None:
+        due = [p for p in self._pending if everything or p.due <= now]
         if not due:
             return
-        self._pending = [p for p in self._pending if p.due > now]
+        self._pending = [] if everything else [p for p in self._pending if p.due > now]
         for source in sorted({p.source for p in due}):
             batch = [p for p in due if p.source == source]
             events = [self._with_snapshot(p.mapped, now) for p in batch]
@@ -171,3 +183,35 @@ def _mapped(mapping: FieldMapping, payload: bytes) -> Mapped:
     if not isinstance(value, dict):
         return Unmapped("payload", "must be a JSON object")
     return mapping.apply(value)
+
+
+class MqttService:
+    """:class:`MqttIngest` on its own thread of the server's process, from :meth:`start` to
+    :meth:`stop` (``plateledger serve --mqtt``). A broker that is down is retried; a loop that
+    fails is logged and the server keeps serving."""
+
+    def __init__(
+        self, platform: Platform, config: MqttConfig, *, intake: EventIntake | None = None,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
+        self._ingest = MqttIngest(platform, config, on_ready=on_ready, intake=intake)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._ingest.run(self._stop, wait_for_broker=True)
+        except Exception:  # keep serving HTTP; the log says why MQTT ingest stopped
+            log.exception("the MQTT subscriber stopped")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the batch in hand is stored and acknowledged (or left unacknowledged,
+        for the broker to send again); call before the platform closes."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

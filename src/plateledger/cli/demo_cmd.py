@@ -11,12 +11,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from plateledger.api.app import create_app
 from plateledger.app.demo_build import DemoSummary, build_demo
+from plateledger.app.event_intake import EventIntake
+from plateledger.app.mqtt_ingest import MqttService
 from plateledger.app.platform import Platform
 from plateledger.app.traffic_player import PlayerSettings, TrafficPlayer
 from plateledger.app.traffic_script import prepare_script
 from plateledger.cli.common import DataOpt, console, eprint, friendly, open_platform
+from plateledger.ingest.mqtt_config import MqttConfig, load_mqtt_config
 
 DEFAULT_SHARED = Path("..") / "shared" / "data"
+MqttOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mqtt",
+        help="Also subscribe to MQTT (Frigate, mapped JSON topics) inside the server, with this "
+        "YAML file (as for ingest-mqtt).",
+    ),
+]
 
 
 @friendly
@@ -47,8 +58,10 @@ def demo(
         float,
         typer.Option(help="Seconds before the first hotlisted pass.", min=0.0),
     ] = 20.0,
+    mqtt: MqttOpt = None,
 ) -> None:
     """Build (or reuse) a realistic synthetic network and serve its API on 127.0.0.1."""
+    settings = load_mqtt_config(mqtt) if mqtt is not None else None
     shared = (
         shared_data
         if shared_data is not None
@@ -68,8 +81,8 @@ def demo(
             )  # fmt: skip
         _print_summary(summary)
         if serve_:
-            settings = PlayerSettings(rate=live_rate, first_hit_s=live_first_hit)
-            _serve(platform, port, player=settings if live else None, seed=seed)
+            player = PlayerSettings(rate=live_rate, first_hit_s=live_first_hit)
+            _serve(platform, port, player=player if live else None, seed=seed, mqtt=settings)
     finally:
         platform.close()
 
@@ -98,10 +111,12 @@ def serve(
     data: DataOpt = Path("plateledger-data"),
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    mqtt: MqttOpt = None,
 ) -> None:
-    """Serve the API on an existing data directory."""
+    """Serve the API on an existing data directory (with --mqtt, the MQTT subscriber too)."""
+    settings = load_mqtt_config(mqtt) if mqtt is not None else None
     with open_platform(data, component="api") as platform:
-        _serve(platform, port, host)
+        _serve(platform, port, host, mqtt=settings)
 
 
 def _serve(
@@ -111,10 +126,16 @@ def _serve(
     *,
     player: PlayerSettings | None = None,
     seed: int = 7,
+    mqtt: MqttConfig | None = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM; with ``player`` settings, the demo's live traffic too."""
+    """Serve until Ctrl-C or SIGTERM; with ``player`` settings, the demo's live traffic too;
+    with ``mqtt``, the MQTT subscriber on the server's platform (stopped before it closes)."""
     base = f"http://{host}:{port}"
-    config = uvicorn.Config(create_app(platform), host=host, port=port, log_level="warning")
+    intake = EventIntake(platform)  # MQTT and camera pushes share it: one lock for each batch
+    services = [_subscriber(platform, mqtt, intake)] if mqtt is not None else []
+    app = create_app(platform, services=services)
+    app.state.event_intake = intake
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     live = _player(platform, base, seed, player, server) if player is not None else None
     console.print(
@@ -126,6 +147,17 @@ def _serve(
     finally:
         if live is not None:
             live.stop()
+
+
+def _subscriber(platform: Platform, mqtt: MqttConfig, intake: EventIntake) -> MqttService:
+    """MQTT ingest inside the server, started and stopped by the app's lifespan (so it is
+    stopped cleanly before uvicorn re-raises SIGTERM); says where it subscribes."""
+    where = f"{mqtt.broker.host}:{mqtt.broker.port}"
+    service = MqttService(platform, mqtt, intake=intake,
+                          on_ready=lambda: eprint(f"mqtt: subscribed at {where}"))  # fmt: skip
+    console.print(f"mqtt: subscribing to {len(mqtt.filters())} topic filters at {where} "
+                  f"(client id {mqtt.broker.client_id})")  # fmt: skip
+    return service
 
 
 def _print_summary(s: DemoSummary) -> None:

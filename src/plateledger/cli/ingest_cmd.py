@@ -13,7 +13,15 @@ from plateledger.app.camera_tokens import issue_camera_token
 from plateledger.app.event_intake import EventIntake
 from plateledger.app.mqtt_ingest import MqttIngest
 from plateledger.app.platform import Platform
-from plateledger.cli.common import DataOpt, eprint, friendly, open_platform, print_json
+from plateledger.cli.common import (
+    DataOpt,
+    eprint,
+    friendly,
+    in_use_line,
+    open_platform,
+    print_json,
+)
+from plateledger.errors import DataDirInUseError
 from plateledger.ingest.mapped_files import mapped_batches
 from plateledger.ingest.mapping import load_mapping
 from plateledger.ingest.mqtt_config import load_mqtt_config
@@ -51,14 +59,24 @@ ConfigOpt = Annotated[
 @friendly
 def ingest_mqtt(config: ConfigOpt, data: DataOpt = Path("plateledger-data")) -> None:
     """Subscribe to Frigate's plate topics and mapped JSON topics and store their reads (QoS 1:
-    a message is acknowledged only once its read is stored). Runs until interrupted."""
+    a message is acknowledged only once its read is stored). Runs until interrupted. Where a
+    server holds the data directory, run `plateledger serve --mqtt FILE` instead."""
     settings = load_mqtt_config(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with open_platform(data, component="mqtt") as platform:
+    try:
+        platform = Platform(data, component="mqtt")
+    except DataDirInUseError as exc:
+        hint = f"plateledger serve --mqtt {config} --data {data}"
+        eprint(f"{in_use_line(exc, remote=False)}; to subscribe beside a server, run the "
+               f"subscriber inside it: {hint}")  # fmt: skip
+        raise typer.Exit(2) from None
+    try:
         subscriber = MqttIngest(platform, settings, on_ready=lambda: eprint("subscribed"))
         subscriber.run(stop)
+    finally:
+        platform.close()
 
 
 @friendly

@@ -12,6 +12,8 @@ Sources (cited with excerpts in ``docs/ingest.md`` and ``tests/ingest/fixtures/`
   (Unix ms), ``plateConfidence``, ``carState`` (``new`` is a read; ``updated`` and ``lost``
   repeat it), ``geotag``, ``carID``. Event id: ``carID`` and the capture time.
 
+Dahua's ``TrafficJunction`` event is mapped in ``ingest.dahua``.
+
 The camera is the one the request names (its token is bound to it); vendors' channel ids and
 sensor names are not trusted for it.
 """
@@ -56,7 +58,7 @@ def crop_b64_of(data: bytes | None) -> str | None:
     return base64.b64encode(data).decode("ascii")
 
 
-def _parts(body: bytes, content_type: str) -> list[Message]:
+def multipart_parts(body: bytes, content_type: str) -> list[Message]:
     """The parts of a multipart body (stdlib parser; no files written)."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = message_from_bytes(head + body)
@@ -78,7 +80,7 @@ def hikvision(body: bytes, content_type: str | None, camera_id: str) -> list[Map
     try:
         image = None
         if content_type and content_type.lower().startswith("multipart/"):
-            xml_body, image = _hikvision_parts(_parts(body, content_type))
+            xml_body, image = _hikvision_parts(multipart_parts(body, content_type))
         else:
             xml_body = body
         return [_hikvision_alert(safe_xml(xml_body), camera_id, image)]
@@ -139,7 +141,7 @@ def axis(body: bytes, content_type: str | None, camera_id: str) -> list[Mapped]:
     try:
         image = None
         if content_type and content_type.lower().startswith("multipart/"):
-            parts = _parts(body, content_type)
+            parts = multipart_parts(body, content_type)
             jsons = [p for p in parts if "json" in p.get_content_type()]
             images = [p for p in parts if p.get_content_type().startswith("image/")]
             if not jsons:
