@@ -92,6 +92,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "token_change": {"action": "issue", "for_user": "u1", "label": "ci", "token": "t-1",
                      "scopes": "all", "expires_at": None},
     "config_change": {"action": "retention", "retention_days": None, "previous": 180},
+    "analysis_policy_change": {
+        "settings": {"convoy": {"purposes": ["homicide"], "waive_supervisor_hold": False}},
+        "previous": {"convoy": None},
+    },
     "login": {"method": "password", "session": "t-2"},
     "token_use": {"token": "0123456789ab"},
     "purge": PURGE,
@@ -188,7 +192,7 @@ def _event(kind: str, subject: dict[str, Any]) -> AuditEvent:
 
 def test_the_literal_lists_exactly_the_registered_types() -> None:
     assert set(get_args(EventType)) == set(EVENT_CLASSES) == EVENT_TYPES
-    assert len(EVENT_CLASSES) == 26 and set(EXAMPLES) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == 27 and set(EXAMPLES) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("kind", sorted(EVENT_CLASSES))

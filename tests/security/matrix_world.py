@@ -459,6 +459,11 @@ BUILDERS: dict[str, Builder] = {
         "GET", _v1(f"/agencies/{a}/read-ceiling")),
     "PUT /api/v1/agencies/{agency_id}/read-ceiling": lambda w, r, a: Req(
         "PUT", _v1(f"/agencies/{a}/read-ceiling"), json={"daily_read_ceiling": 4000}),
+    "GET /api/v1/agencies/{agency_id}/analysis-policy": lambda w, r, a: Req(
+        "GET", _v1(f"/agencies/{a}/analysis-policy")),
+    "PUT /api/v1/agencies/{agency_id}/analysis-policy": lambda w, r, a: Req(
+        "PUT", _v1(f"/agencies/{a}/analysis-policy"),
+        json={"kinds": {"convoy": {"purposes": None, "waive_supervisor_hold": False}}}),
     "POST /api/v1/assists": _fixed("POST", "/assists", ASSIST),
     "GET /api/v1/assists": _fixed("GET", "/assists"),
     "POST /api/v1/assists/{assist_id}/revoke": lambda w, r, a: Req(

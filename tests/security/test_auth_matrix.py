@@ -124,6 +124,8 @@ TABLE: dict[str, Rule] = {
     "PUT /api/v1/agencies/{agency_id}/policy": ADMIN_OWN,
     "GET /api/v1/agencies/{agency_id}/read-ceiling": OWN_STAFF,
     "PUT /api/v1/agencies/{agency_id}/read-ceiling": ADMIN_OWN,  # audited config_change
+    "GET /api/v1/agencies/{agency_id}/analysis-policy": OWN_STAFF,
+    "PUT /api/v1/agencies/{agency_id}/analysis-policy": ADMIN_OWN,  # analysis_policy_change
     # an agency's own assist requests only: another agency's assist is 404 to revoke
     "POST /api/v1/assists": rule(everywhere("supervisor", "admin"), deny=(403, 422)),
     "GET /api/v1/assists": ANY_STAFF,  # lists the caller's own agency's only

@@ -1,5 +1,6 @@
 """Convoy, multi-place and frequent-visitor endpoints: each its own purpose tier, held for a
-supervisor by default (202), refused per network (403), minimised results (``search.analyses``).
+supervisor by default (202), refused per network (403), minimised results (``search.analyses``);
+and the owner's analysis policy (``search.analysis_policy``), set by the agency's admin.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from plateledger.api.auth import Investigator, PlatformDep
+from plateledger.api.auth import CurrentUser, Investigator, PlatformDep
 from plateledger.api.schemas import BBoxIn, NearIn, Strict, held_timeline
 from plateledger.domain.types import AgencyId, CameraId, User
+from plateledger.errors import ForbiddenError
+from plateledger.search.analysis_policy import KindSetting
 from plateledger.search.analysis_types import (
     MAX_WINDOWS,
     MIN_WINDOWS,
+    AnalysisKind,
     AnalysisQuery,
     ConvoyQuery,
     FrequentVisitorQuery,
@@ -115,3 +119,43 @@ async def post_frequent_visitor(
 ) -> dict[str, Any] | JSONResponse:
     query = FrequentVisitorQuery(_window(body.place), body.min_days)
     return await _run(platform, user, query, body)
+
+
+class KindPolicyIn(Strict):
+    purposes: list[str] | None = Field(
+        max_length=100,
+        description="purpose codes this kind is allowed for on the agency's networks; null: "
+        "the built-in defaults; []: never allowed",
+    )
+    waive_supervisor_hold: bool = Field(
+        False, description="run allowed analyses of this kind without a supervisor's approval"
+    )
+
+
+class AnalysisPolicyIn(Strict):
+    agency_id: str | None = Field(None, max_length=100, description="if given: the path's id")
+    kinds: dict[AnalysisKind, KindPolicyIn] = Field(
+        min_length=1, description="the kinds to set (others stay as they are)"
+    )
+
+
+@router.get("/agencies/{agency_id}/analysis-policy", tags=["sharing"],
+            summary="The agency's analysis policy (purposes per kind, the hold)")  # fmt: skip
+def get_analysis_policy(agency_id: str, user: CurrentUser, platform: PlatformDep) -> dict[str, Any]:
+    return platform.analysis_policy.show(user, agency_id)
+
+
+@router.put("/agencies/{agency_id}/analysis-policy", tags=["sharing"],
+            summary="Set the agency's analysis policy (admin; audited; next search)")  # fmt: skip
+async def put_analysis_policy(
+    agency_id: str, body: AnalysisPolicyIn, user: CurrentUser, platform: PlatformDep
+) -> dict[str, Any]:
+    if body.agency_id is not None and body.agency_id != agency_id:
+        raise ForbiddenError("agency_id: the body names another agency than the path",
+                             {"field": "agency_id"})  # fmt: skip
+    changes: dict[str, KindSetting] = {
+        kind: KindSetting(None if k.purposes is None else frozenset(k.purposes),
+                          k.waive_supervisor_hold)
+        for kind, k in body.kinds.items()
+    }  # fmt: skip
+    return await run_in_threadpool(platform.analysis_policy.set, user, agency_id, changes)

@@ -31,6 +31,7 @@ from plateledger.domain.types import User
 from plateledger.errors import AuthenticationError, PlateledgerError
 from plateledger.ingest.intake import Intake
 from plateledger.policy.engine import PolicyState, PurposePolicy
+from plateledger.policy.memo import DecisionMemo, registry_of
 from plateledger.policy.state import policy_state
 from plateledger.portal.data import Portal
 from plateledger.registry.service import Registry
@@ -41,7 +42,7 @@ from plateledger.retention.purge import Retention
 from plateledger.retention.settings import RetentionSettings
 from plateledger.scale.engine import open_read_store
 from plateledger.search.analyses import Analyses
-from plateledger.search.analysis_tier import AnalysisPolicy
+from plateledger.search.analysis_policy import AnalysisPolicies
 from plateledger.search.holds import StoreHoldBook
 from plateledger.search.live_dictionary import LiveDictionary
 from plateledger.search.read_quota import ReadQuota
@@ -89,6 +90,12 @@ class Platform:
         self.reads: ReadStore = open_read_store(self.data_dir, self.store)
         self.dictionary = LiveDictionary(self.reads.distinct_plates)
         self.policy = PurposePolicy(self.policy_state)
+        #: The search path's decisions, memoised until the store's policy version, the law or
+        #: the time can change them (policy.memo)
+        self.decisions = DecisionMemo(
+            self.policy, version=self.store.policy_version, state=self.policy_state,
+            registry=lambda: registry_of(self.reads.agencies(), self.reads.networks()),
+        )  # fmt: skip
         recorder = AuditedRecorder(self.audit, self.store, component)
         self.holds = StoreHoldBook(self.store, recorder)
         #: Per-user daily ceiling of reads returned (an agency setting), see search.read_quota.
@@ -96,12 +103,15 @@ class Platform:
         #: Assist requests (a bounded context): a search on behalf of another agency needs one.
         self.assists = Assists(store=self.store, audit=self.log_event)
         self.search = SearchService(
-            self.reads, self.policy, recorder, self.dictionary, holds=self.holds,
-            quota=self.read_quota, assists=self.assists,
+            self.reads, self.decisions, recorder, self.dictionary, holds=self.holds,
+            quota=self.read_quota, assists=self.assists, registry=self.decisions.registry,
         )  # fmt: skip
+        #: Each owner's analysis policy (purposes per kind, hold waived), set by its admin,
+        #: audited, read at every analysis (search.analysis_policy)
+        self.analysis_policy = AnalysisPolicies(store=self.store, audit=self.log_event)
         #: Convoy, multi-place and frequent-visitor analyses: their own purpose tier, SQL on the
         #: embedded store (search.analyses)
-        self.analyses = Analyses(self.search, AnalysisPolicy(), self.store, self.holds)
+        self.analyses = Analyses(self.search, self.analysis_policy, self.store, self.holds)
         self.hotlists = Hotlists(
             self.store, self.log_event,
             allow_loopback_http=os.environ.get("PLATELEDGER_DEV_WEBHOOKS") == "1",

@@ -30,9 +30,11 @@ from plateledger.audit.event_changes import (  # importing registers them
     UserChange,
 )
 from plateledger.audit.event_flows import AlertDelivery, IngestBatch  # importing registers
+from plateledger.audit.event_policies import AnalysisPolicyChange  # importing registers
 
 __all__ = [
-    "DECISION_FIELDS", "EVENT_CLASSES", "AlertDelivery", "AssistRequest", "ConfigChange",
+    "DECISION_FIELDS", "EVENT_CLASSES", "AlertDelivery", "AnalysisPolicyChange",
+    "AssistRequest", "ConfigChange",
     "Convoy", "CropSweepLayout", "CropView", "Denial", "Export", "FrequentVisitor", "Hold",
     "HoldApproved", "HoldDecision", "HoldRejected", "HotlistAlert", "HotlistChange",
     "IngestBatch", "LegalHold", "Login", "MultiPlace", "Purge", "PurgeSearchLogLayout", "Search",

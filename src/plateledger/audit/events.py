@@ -46,7 +46,7 @@ EventType = Literal[
     "sharing_change", "hotlist_change", "hotlist_alert", "user_change", "token_change",
     "config_change", "login", "token_use", "purge", "legal_hold", "crop_view", "assist_request",
     "audit_recovery", "key_rotation", "ingest", "alert_delivery", "convoy", "multi_place",
-    "frequent_visitor",
+    "frequent_visitor", "analysis_policy_change",
 ]  # fmt: skip
 Outcome = Literal["success", "denied", "held", "failure"]
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)  # EventType lists the same names

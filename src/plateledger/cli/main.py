@@ -6,6 +6,7 @@ import typer
 
 from plateledger.cli import (
     analyses_cmd,
+    analysis_policy_cmd,
     assist_cmd,
     audit_cmd,
     backup_cmd,
@@ -51,6 +52,7 @@ app.command("timeline")(search_cmd.timeline_cmd)
 app.command("convoy")(analyses_cmd.convoy)
 app.command("multi-place")(analyses_cmd.multi_place)
 app.command("frequent-visitor")(analyses_cmd.frequent_visitor)
+app.add_typer(analysis_policy_cmd.app, name="analysis-policy")
 app.add_typer(plates_cmd.app, name="plates")
 policy = typer.Typer(help="Purposes, state law, the reason classifier.", no_args_is_help=True)
 policy.command("show")(policy_show.show_cmd)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from plateledger.domain.types import User
-from plateledger.search.analysis_tier import AnalysisPolicy
+from plateledger.search.analysis_tier import AnalysisTier
 from plateledger.search.analysis_types import (
     MAX_PLATES,
+    AnalysisKind,
     AnalysisQuery,
     AnalysisResult,
     ConvoyQuery,
@@ -45,12 +46,19 @@ class Approvals(Protocol):
     ) -> Approval | None: ...
 
 
+class Tiers(Protocol):
+    """The owners' analysis policy as analyses use it: read afresh for each request
+    (``search.analysis_policy.AnalysisPolicies``, or a fixed ``AnalysisPolicy``)."""
+
+    def tier(self, kind: AnalysisKind, purpose: str, reason: str) -> AnalysisTier: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Analyses:
     """Runs analyses with the search service's policy, log and store."""
 
     service: SearchService
-    policy: AnalysisPolicy
+    policy: Tiers
     sql: Sql  # the service's store, as SQL (``DuckDBStore``)
     approvals: Approvals | None = None
 

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from plateledger.domain.plates import canonicalize
-from plateledger.domain.types import Agency, Network, User
+from plateledger.domain.types import Agency, User
 from plateledger.errors import ForbiddenError, ValidationError
 from plateledger.policy.base import AccessRequest, Decision, PolicyEngine
+from plateledger.policy.memo import Registry, registry_of
 from plateledger.search import executor
 from plateledger.search.bulk import (
     BulkHold,
@@ -117,6 +118,7 @@ class SearchService:
         quota: ReadQuota | None = None,
         limits: BulkLimits | None = None,
         assists: AssistLookup | None = None,
+        registry: Callable[[], Registry] | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -127,6 +129,9 @@ class SearchService:
         self.assists = assists  # None: every on-behalf search is held (no assist can be found)
         self.quota = quota
         self.limits = limits or (quota.limits if quota is not None else BulkLimits())
+        #: agencies and networks as stored; ``policy.memo.DecisionMemo.registry`` keeps one per
+        #: store version (and memoises decisions only over it)
+        self.registry = registry or self._stored_registry
 
     def authorise(
         self,
@@ -147,7 +152,8 @@ class SearchService:
         made afresh and only the approved holds are lifted; no new hold is recorded."""
         validate_purpose(purpose)
         now = self._clock()
-        agencies = {a.id: a for a in self.store.agencies()}
+        registry = self.registry()
+        agencies = registry.agencies
         user_agency = agencies.get(user.agency_id)
         if user_agency is None:
             raise ForbiddenError(f"user {user.id} belongs to no registered agency")
@@ -156,15 +162,12 @@ class SearchService:
                 f"on_behalf_of: unknown agency {purpose.on_behalf_of!r}",
                 {"field": "on_behalf_of"},
             )
-        pairs: list[tuple[Network, Agency]] = [
-            (n, agencies[n.agency_id]) for n in self.store.networks() if n.agency_id in agencies
-        ]
         behalf = agencies.get(purpose.on_behalf_of) if purpose.on_behalf_of else None
         request = AccessRequest(
             user, user_agency, purpose.purpose, purpose.case_number, purpose.reason,
             purpose.on_behalf_of, now, behalf, one_to_one, False,
         )  # fmt: skip
-        decisions = tuple(self.policy.evaluate(request, pairs))
+        decisions = tuple(self.policy.evaluate(request, registry.networks))
         if behalf is not None and behalf.id != user_agency.id:  # held without an assist request
             decisions = self._assisted(decisions, user_agency, behalf, purpose.case_number, now)
         if tier is not None:  # an analysis tier (search.analysis_tier), resumed runs included
@@ -193,6 +196,9 @@ class SearchService:
             raise ForbiddenError("no network may be searched for this request", details)
         scope = Scope({d.network: d.retention_cutoff for d in searched})
         return Authorised(search_id, searched, excluded, scope)
+
+    def _stored_registry(self) -> Registry:
+        return registry_of(self.store.agencies(), self.store.networks())
 
     def _assisted(
         self, decisions: tuple[Decision, ...], searcher: Agency, behalf: Agency, case: str,

@@ -12,8 +12,9 @@ from typing import Any
 import duckdb
 
 from plateledger.domain.sharing import AgencyPolicy, Declaration, SharingAgreement
-from plateledger.domain.types import AgencyId
+from plateledger.domain.types import Agency, AgencyId
 from plateledger.store import policy_tables
+from plateledger.store.read_query import Keys
 
 
 class PolicyTables:
@@ -21,6 +22,8 @@ class PolicyTables:
     _agreements: list[SharingAgreement]
     _declarations: list[Declaration]
     _policies: dict[AgencyId, AgencyPolicy]
+    _agencies: list[Agency]  # DuckDBStore's registry caches
+    _keys: Keys
 
     def _cur(self) -> duckdb.DuckDBPyConnection:
         raise NotImplementedError  # DuckDBStore provides this thread's cursor
@@ -33,6 +36,14 @@ class PolicyTables:
         self._agreements = policy_tables.load_agreements(cur)
         self._declarations = policy_tables.load_declarations(cur)
         self._policies = {p.agency_id: p for p in policy_tables.load_policies(cur)}
+
+    def policy_version(self) -> tuple[object, ...]:
+        """What every policy decision depends on in the store, as its cached objects: the
+        agencies, networks and cameras, agreements, declarations (with their decisions) and
+        agency policies. Every write method reloads and *replaces* these objects (never
+        mutates them), so any write gives a tuple whose items are not all the same objects
+        (``is``) as before. ``policy.memo`` keys its decisions on it."""
+        return (self._agencies, self._keys, self._agreements, self._declarations, self._policies)
 
     def save_agreement(self, agreement: SharingAgreement) -> None:
         with self._write_lock:

@@ -16,6 +16,8 @@ from plateledger.domain.types import US_STATES, User
 from plateledger.errors import ValidationError
 from plateledger.policy.purposes import PURPOSE_CLASSES, load_purposes
 from plateledger.registry.agencies import own_networks
+from plateledger.search.analysis_policy import KindSetting
+from plateledger.search.analysis_tier import LABELS
 from plateledger.sharing.agreements import ACCESS_PURPOSES, AgreementIn, agreement_out
 from plateledger.web.common import Form, platform_of, require_user, time_field
 from plateledger.web.routes_admin import admin_page, done, form_or_error
@@ -41,6 +43,8 @@ def _sharing_page(request: Request, user: User, status: int = 200, error: str = 
         received=platform.sharing.declarations.received(user),
         agencies=sorted(platform.store.agencies(), key=lambda a: a.id),
         policy=platform.store.agency_policies().get(user.agency_id), classes=PURPOSE_CLASSES,
+        analysis_policy=platform.analysis_policy.show(user, user.agency_id)["kinds"],
+        analysis_labels=LABELS,
     )  # fmt: skip
 
 
@@ -159,6 +163,24 @@ async def set_policy(request: Request) -> Response:
             form.get("protected_activity") or "deny",
         )  # fmt: skip
         return done("sharing", "agency policy")
+
+    return await form_or_error(request, user, change, _sharing_page)
+
+
+@router.post("/analysis-policy")
+async def set_analysis_policy(request: Request) -> Response:
+    """One analysis kind's purposes (or the defaults) and hold, as ``PUT .../analysis-policy``."""
+    user = require_user(request)
+
+    async def change(form: Form) -> Response:
+        kind = form.get("kind")
+        codes = form.get("purposes").replace(",", " ").split()
+        purposes = None if form.get("follow_default") == "1" else frozenset(codes)
+        setting = KindSetting(purposes, form.get("waive_supervisor_hold") == "1")
+        await run_in_threadpool(
+            platform_of(request).analysis_policy.set, user, user.agency_id, {kind: setting}
+        )
+        return done("sharing", f"analysis policy ({kind.replace('_', '-')})")
 
     return await form_or_error(request, user, change, _sharing_page)
 

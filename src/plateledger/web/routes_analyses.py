@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from plateledger.domain.types import CameraId, User
 from plateledger.errors import ValidationError
 from plateledger.policy.purposes import selectable_purposes
-from plateledger.search.analysis_tier import DEFAULT_PURPOSES, LABELS
+from plateledger.search.analysis_tier import LABELS
 from plateledger.search.analysis_types import (
     MAX_WINDOWS,
     AnalysisQuery,
@@ -38,7 +38,8 @@ def analyses_page(request: Request) -> HTMLResponse:
 
 def _page(request: Request, user: User) -> HTMLResponse:
     codes = {p.code: p.label for p in selectable_purposes()}
-    tiers = {kind: sorted(codes[c] for c in DEFAULT_PURPOSES[kind] if c in codes)
+    policy = platform_of(request).analysis_policy.current()  # the own agency's networks
+    tiers = {kind: sorted(codes[c] for c in policy.purposes(user.agency_id, kind) if c in codes)
              for kind in LABELS}  # fmt: skip
     cameras = sorted(platform_of(request).registry.visible_cameras(user), key=lambda c: c.id)
     return render(request, "analyses.html", user=user, purposes=codes, tiers=tiers,
