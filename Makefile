@@ -65,6 +65,7 @@ bench: $(STAMP) bench-policy bench-audit
 bench-policy: $(STAMP)
 	$(BIN)/python bench/bench_hotlist.py
 	$(BIN)/python bench/bench_policy.py --networks 5000
+	$(BIN)/python bench/bench_search_path.py
 	$(BIN)/python bench/bench_classifier.py $(if $(DATA),--data $(DATA),)
 
 bench-audit: $(STAMP)
@@ -73,7 +74,7 @@ bench-audit: $(STAMP)
 	$(BIN)/python bench/bench_oversight.py 1000000
 
 bench-recognition: $(STAMP)
-	$(BIN)/python bench/bench_recognition.py --data $(or $(DATA),../shared/data/plates)
+	$(BIN)/python bench/bench_recognition.py --data $(or $(DATA),../shared/data/plates) --split stock,default,accurate
 
 eval-classifier: $(STAMP)
 	$(BIN)/python bench/eval_adversarial.py --data $(if $(DATA),$(DATA),../shared/data)

@@ -15,6 +15,12 @@ the highest-confidence prediction overlapping the labelled box.
 
     python bench/bench_recognition.py --data ../shared/data/plates [--sets us-dev,eu]
         [--configs default,fp32,stock] [--modes 1t,2t,2p] [--limit N] [--skip-crops]
+
+With ``--split stock,default,accurate`` (what ``make bench-recognition`` runs) it prints instead
+exact (O≡0) and within-one-character accuracy and 1-thread images/s on the fixed tuning and
+held-out sets of ``recognition_split.py`` (us-crops and eu parts) and on us-dev as a check, with
+each configuration's speed as a ratio to the first one in the same run. ``BENCH_MISSES=1`` lists
+the misses of the tuning sets (``all``: of the held-out sets too, for the final report only).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import csv
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -34,6 +41,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from plateledger.recognize.images import load_image  # noqa: E402
 from plateledger.recognize.pipeline import Recognizer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recognition_split import Row, canonical, splits  # noqa: E402
 
 # Baseline report figures (pyplatex YOLOv8n @960 + RapidOCR det+rec, 1 thread; row B and §2.5).
 BASELINE = {
@@ -50,6 +60,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rect": {"rect": True, "int8": False},
     "640": {"imgsz": 640, "int8": False},
     "default": {},
+    # the pipeline before the state-format re-ranking (``candidates.rerank``)
+    "base": {"rerank": False},
+    # the ``--accurate`` preset: test-time variants of each plate line and, on unsure images,
+    # a second detector pass at 1280 px; and each of the two alone
+    "accurate": {"accurate": True},
+    "variants": {"accurate": True, "second_pass": False},
+    "hires": {"second_pass": True},
 }
 Box = tuple[float, float, float, float]
 Label = tuple[str, Box, str]
@@ -210,6 +227,62 @@ def bench_crops(folder: Path, configs: list[str]) -> None:
         )
 
 
+def split_reads(config: dict[str, Any], rows: list[Row]) -> tuple[list[str], float]:
+    """The plate read of each row (crops read whole, photos detected first), wall seconds."""
+    from plateledger.recognize.base import Detection
+
+    recognizer = Recognizer.default(threads=1, **config)
+    warm = load_image(Path(rows[0][0]))
+    recognizer.recognize(warm, "warm")
+    texts = []
+    start = time.perf_counter()
+    for path, box, _, _ in rows:
+        image = load_image(Path(path))
+        if box is None:
+            whole = Detection((0, 0, image.shape[1], image.shape[0]), 1.0)
+            read = recognizer.reader.read(image, whole)
+            texts.append(read.text if read else "")
+            continue
+        hits = [
+            (r.plate.confidence, r.plate.text)
+            for r in recognizer.recognize(image, path)
+            if r.plate and overlaps(r.detection.bbox, box)[1]
+        ]
+        texts.append(max(hits)[1] if hits else "")
+    return texts, time.perf_counter() - start
+
+
+def bench_split(data: Path, configs: list[str], sets: list[str]) -> None:
+    """Exact (O≡0) and within-one-character accuracy, images/s on 1 thread, per split set.
+
+    Configurations run back to back per set (same load); speed is also given as a ratio to the
+    first configuration (``stock`` by default). See ``recognition_split`` for the split.
+    """
+    print(f"{'set':10} {'pipeline':9} {'n':>4} {'exact O≡0':>9} {'≤1 O≡0':>7} {'img/s 1t':>9} "
+          f"{'speed':>6}")  # fmt: skip
+    for name, rows in splits(data).items():
+        if sets and name not in sets:
+            continue
+        first = 0.0
+        for config in configs:
+            texts, elapsed = split_reads(CONFIGS[config], rows)
+            reads = [canonical(t) for t in texts]
+            exact = sum(r == row[2] for r, row in zip(reads, rows, strict=True))
+            near = sum(levenshtein(r, row[2]) <= 1 for r, row in zip(reads, rows, strict=True))
+            ips = len(rows) / elapsed
+            first = first or ips
+            print(
+                f"{name:10} {config:9} {len(rows):>4} {100 * exact / len(rows):>9.1f} "
+                f"{100 * near / len(rows):>7.1f} {ips:>9.2f} {ips / first:>6.2f}",
+                flush=True,
+            )
+            show = os.environ.get("BENCH_MISSES", "")
+            if show == "all" or (show and not name.endswith("-held")):
+                for r, row in zip(reads, rows, strict=True):
+                    if r != row[2]:
+                        print(f"    miss {Path(row[0]).name} {row[3]} truth={row[2]} read={r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/plates"))
@@ -218,7 +291,19 @@ def main() -> None:
     parser.add_argument("--modes", default="1t,2t,2p")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--skip-crops", action="store_true", help="Skip the us-crops state check.")
+    parser.add_argument(
+        "--split",
+        default=None,
+        help="Comma-separated split configurations (e.g. stock,default,accurate): print the "
+        "tuning / held-out figures (bench/recognition_split.py) instead of the mode bench.",
+    )
+    parser.add_argument("--split-sets", default="", help="Only these split sets (default: all).")
     args = parser.parse_args()
+    if args.split:
+        sets = [s for s in args.split_sets.split(",") if s]
+        print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores; wall clock)")
+        bench_split(args.data, args.split.split(","), sets)
+        return
     if not (args.data / "us-dev").is_dir():
         print(f"skipped: no benchmark data in {args.data} (needs us-dev/ and eu/)")
         return

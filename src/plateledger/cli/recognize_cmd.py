@@ -106,6 +106,14 @@ def recognize_cmd(
             help="INT8 plate detector (default), or the fp32 one (about a third more CPU).",
         ),
     ] = True,
+    accurate: Annotated[
+        bool,
+        typer.Option(
+            "--accurate",
+            help="Also read test-time variants of each plate (tighter/looser, turned ±3°, "
+            "coarser, contrast-equalised) and fuse them: slower; see docs/recognition.md.",
+        ),
+    ] = False,
     every: Annotated[
         int, typer.Option("--every", min=1, help="Video and streams: read every N-th frame.")
     ] = 3,
@@ -171,6 +179,7 @@ def recognize_cmd(
         "imgsz": imgsz,
         "zone": area,
         "int8": int8,
+        "accurate": accurate,
         "keep_crops": crops or bool(post),
     }
     uplink = Uplink(post, token, spool) if post and token else None

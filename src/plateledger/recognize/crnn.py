@@ -24,6 +24,7 @@ from plateledger.recognize.detector import ort_session
 MODEL_FILE = "plate_recogniser.onnx"
 _PAD_X, _PAD_Y = 0.05, 0.10
 _MIN_TEXT_ACCURACY = 0.5
+_TOP_STATES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class CrnnOutput:
     state: str
     state_confidence: float
     reads_text: bool = True  # False: only the state head is trusted (see ``CrnnPlateRecogniser``)
+    #: the state head's most probable states, ``(code, probability)``, best first
+    state_probs: tuple[tuple[str, float], ...] = ()
 
 
 def model_file() -> Traversable:
@@ -65,12 +68,14 @@ class CrnnPlateRecogniser:
     def run(self, image: Image, detection: Detection) -> CrnnOutput:
         probs, states = self._session.run(None, {"image": self._blob(image, detection)})
         best = int(states[0].argmax())
+        top = np.argsort(states[0])[::-1][:_TOP_STATES]
         return CrnnOutput(
             probs[0].astype(np.float32),
             self.alphabet,
             self.states[best],
             float(states[0][best]),
             self.reads_text,
+            tuple((self.states[int(i)].upper(), float(states[0][i])) for i in top),
         )
 
     def _blob(self, image: Image, detection: Detection) -> np.ndarray:

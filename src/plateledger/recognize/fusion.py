@@ -22,6 +22,7 @@ from plateledger.recognize.candidates import (
     MIN_LENGTH,
     candidate_pool,
     format_prior,
+    rank_candidates,
 )
 from plateledger.recognize.crnn import CrnnOutput
 
@@ -80,3 +81,32 @@ def _char_confs(
         return tuple(0.5 for _ in text)
     tables = [dict(alts) for alts in c_alts]
     return tuple(tables[i].get("0" if c == "O" else c, 0.01) for i, c in enumerate(text))
+
+
+def fuse_lines(lines: list[OcrLine], formats: tuple[PlateFormat, ...]) -> Ranked:
+    """Several readings of one plate line (test-time variants): up to five candidates, best first.
+
+    The pool is every reading's five best candidates (``candidates``); a candidate's score is
+    its mean CTC log-likelihood over the readings plus the log format prior. Per-character
+    confidences are the mean, over readings of the same length, of that reading's probability
+    for the character.
+    """
+    usable = [ln for ln in lines if ln.emissions is not None and ln.text]
+    emissions = [ln.emissions for ln in usable if ln.emissions is not None]
+    pool = {text for ln in usable for text, _, _ in rank_candidates(ln, formats)}
+    scored = []
+    for text in pool:
+        ll = sum(ctc.log_likelihood(e, text, ALNUM) for e in emissions) / max(1, len(emissions))
+        if ll == -math.inf:
+            continue
+        prior = format_prior(text, formats)
+        scored.append((text, math.exp(ll / len(text)) * prior, ll + math.log(prior)))
+    scored.sort(key=lambda item: (-item[2], item[0]))
+    return [(t, c, _mean_char_confs(t, usable)) for t, c, _ in scored[:MAX_CANDIDATES]]
+
+
+def _mean_char_confs(text: str, lines: list[OcrLine]) -> tuple[float, ...]:
+    same = [[dict(alts) for alts in ln.alternatives] for ln in lines if len(ln.text) == len(text)]
+    if not same:
+        return tuple(0.5 for _ in text)
+    return tuple(sum(t[i].get(c, 0.01) for t in same) / len(same) for i, c in enumerate(text))

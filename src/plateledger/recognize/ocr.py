@@ -24,6 +24,7 @@ from plateledger.recognize.base import ALNUM, Detection, Image, OcrLine, PlateTe
 from plateledger.recognize.crnn import CrnnPlateRecogniser
 from plateledger.recognize.detector import ort_session
 from plateledger.recognize.plate_text import choose_plate
+from plateledger.recognize.variants import line_variants
 
 _REC_HEIGHT = 48
 _CROP_WIDTH = 256
@@ -47,10 +48,17 @@ class RapidOcrReader:
         det_side: int = _DET_SIDE,
         recogniser: CrnnPlateRecogniser | None = None,
         rec: str = "plate",
+        rerank: bool = False,
+        accurate: bool = False,
     ) -> None:
         """``rec``: ``"plate"`` (the plate-tuned recogniser, when shipped), ``"stock"``, or the
-        path of another PP-OCR-format recogniser ONNX file (evaluating a training run)."""
+        path of another PP-OCR-format recogniser ONNX file (evaluating a training run).
+        ``rerank``: re-order candidates by the issuing state's plate formats (``rerank``).
+        ``accurate``: also read test-time variants of the plate line and fuse them
+        (``variants``)."""
         self._cv2 = require("cv2")
+        self._rerank = rerank
+        self._accurate = accurate
         self._crnn = recogniser
         rapidocr = require("rapidocr")
         params = {
@@ -87,14 +95,27 @@ class RapidOcrReader:
 
     def read(self, image: Image, detection: Detection) -> PlateText | None:
         second = self._crnn.run(image, detection) if self._crnn is not None else None
-        images, lines = self._lines(image, detection)
+        crop, quads, images, lines = self._read_lines(image, detection)
+
+        def variants(line: OcrLine) -> list[OcrLine]:  # the accurate preset
+            index = next(i for i, other in enumerate(lines) if other is line)
+            quad, im = quads[index], images[index]
+            extra = line_variants(self._cv2, crop, quad, im, self._warp)
+            probs = self._recognise(extra, self._rec)
+            return [self._decode(p, span, line.height, line.centre_y) for p, span in probs]
 
         def reread() -> list[OcrLine]:  # only when ``lines`` name no state
             tallest = max(line.height for line in lines)
             smaller = [im for im, line in zip(images, lines, strict=True) if line.height < tallest]
             return self._word_lines(smaller) if smaller else []
 
-        return choose_plate(lines, second, reread if self._words is not None else None)
+        return choose_plate(
+            lines,
+            second,
+            reread if self._words is not None else None,
+            self._rerank,
+            variants if self._accurate else None,
+        )
 
     def lines(self, image: Image, detection: Detection) -> list[OcrLine]:
         """All text lines in the padded, normalised crop of ``detection``."""
@@ -112,6 +133,13 @@ class RapidOcrReader:
         return lines
 
     def _lines(self, image: Image, detection: Detection) -> tuple[list[Image], list[OcrLine]]:
+        _, _, images, lines = self._read_lines(image, detection)
+        return images, lines
+
+    def _read_lines(
+        self, image: Image, detection: Detection
+    ) -> tuple[Image, list[npt.NDArray[np.float32]], list[Image], list[OcrLine]]:
+        """The padded crop, its line quads, the warped line images and their readings."""
         crop = self._crop(image, detection)
         result = self._engine(crop, use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(result, "boxes", None)
@@ -126,7 +154,7 @@ class RapidOcrReader:
         for quad, (prob, span) in zip(quads, probs, strict=True):
             height = float(quad[:, 1].max() - quad[:, 1].min())
             lines.append(self._decode(prob, span, height, float(quad[:, 1].mean())))
-        return images, lines
+        return crop, quads, images, lines
 
     def _crop(self, image: Image, detection: Detection) -> Image:
         x, y, w, h = detection.bbox

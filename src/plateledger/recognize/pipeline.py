@@ -16,11 +16,19 @@ from plateledger.recognize.base import (
 from plateledger.recognize.images import expand_sources, load_image, plate_crop_jpeg
 from plateledger.recognize.zone import Zone
 
+#: Second detector pass (``accurate``): its input size, and the read confidence below which an
+#: image counts as unsure.
+SECOND_IMGSZ = 1280
+UNSURE_BELOW = 0.5
+
 
 class Recognizer:
     """Runs a ``Detector``, a ``PlateReader`` and an optional ``AttributeEstimator``.
 
     With a ``zone``, plates whose centre lies outside it are dropped before they are read.
+    With a ``second`` detector (a higher input resolution), an image whose first pass is unsure
+    (no plate read with confidence ``>= unsure_below``) is detected again with it; the plates it
+    finds that the first pass missed or could not read are added (``recognize``).
     """
 
     def __init__(
@@ -31,7 +39,11 @@ class Recognizer:
         max_plates: int = 4,
         zone: Zone | None = None,
         keep_crops: bool = False,
+        second: Detector | None = None,
+        unsure_below: float = UNSURE_BELOW,
     ) -> None:
+        self.second = second
+        self.unsure_below = unsure_below
         self.keep_crops = keep_crops  # keep each read plate's crop (JPEG) as evidence
         self.detector = detector
         self.reader = reader
@@ -50,6 +62,9 @@ class Recognizer:
         int8: bool = True,
         keep_crops: bool = False,
         rec: str = "plate",
+        rerank: bool = True,
+        accurate: bool = False,
+        second_pass: bool | None = None,
     ) -> Recognizer:
         """The default onnxruntime backends (needs the ``recognize`` extra).
 
@@ -60,6 +75,10 @@ class Recognizer:
         readings; ``None`` uses it when its weights ship with this installation.
         ``rec``: the line recogniser, ``"plate"`` (PP-OCRv6 fine-tuned on US plates, default) or
         ``"stock"`` (the ``rapidocr`` wheel's PP-OCRv6 as shipped).
+        ``rerank``: re-order each plate's candidates by its issuing state's formats (default).
+        ``accurate``: also read test-time variants of each plate crop and fuse them, and detect
+        again at ``SECOND_IMGSZ`` when the first pass is unsure (slower). ``second_pass``: that
+        second detector pass alone on or off (``None``: as ``accurate``).
         """
         from plateledger.recognize import crnn
         from plateledger.recognize.colour import HsvColourEstimator
@@ -71,12 +90,26 @@ class Recognizer:
         )
         use_crnn = crnn.available() if recogniser is None else recogniser
         second = crnn.CrnnPlateRecogniser(threads=threads) if use_crnn else None
-        reader = RapidOcrReader(threads=threads, recogniser=second, rec=rec)
-        return cls(detector, reader, HsvColourEstimator(), zone=zone, keep_crops=keep_crops)
+        reader = RapidOcrReader(
+            threads=threads, recogniser=second, rec=rec, rerank=rerank, accurate=accurate
+        )
+        hires = (
+            YoloPlateDetector(imgsz=SECOND_IMGSZ, threads=threads, rect=rect, int8=int8)
+            if (accurate if second_pass is None else second_pass)
+            else None
+        )
+        return cls(
+            detector,
+            reader,
+            HsvColourEstimator(),
+            zone=zone,
+            keep_crops=keep_crops,
+            second=hires,
+        )
 
-    def detect(self, image: Image) -> list[Detection]:
+    def detect(self, image: Image, detector: Detector | None = None) -> list[Detection]:
         """The plates to read in ``image``, best first (inside the zone, at most ``max_plates``)."""
-        detections = self.detector.detect(image)
+        detections = (detector or self.detector).detect(image)
         if self.zone is not None:
             height, width = image.shape[:2]
             detections = [d for d in detections if self.zone.contains(d.bbox, width, height)]
@@ -93,7 +126,21 @@ class Recognizer:
 
     def recognize(self, image: Image, source: str, frame: int | None = None) -> list[Recognition]:
         """Every detected plate, read or not (``plate`` is ``None`` when nothing legible)."""
-        return [self.read(image, d, source, frame) for d in self.detect(image)]
+        reads = [self.read(image, d, source, frame) for d in self.detect(image)]
+        if self.second is None or any(
+            r.plate is not None and r.plate.confidence >= self.unsure_below for r in reads
+        ):
+            return reads
+        for detection in self.detect(image, self.second):
+            same = [i for i, r in enumerate(reads) if _iou(r.detection.bbox, detection.bbox) > 0.3]
+            if any(reads[i].plate is not None for i in same):
+                continue  # read in the first pass: that read stays
+            again = self.read(image, detection, source, frame)
+            if same and again.plate is not None:
+                reads[same[0]] = again
+            elif not same:
+                reads.append(again)
+        return reads[: self.max_plates]
 
     def recognize_file(self, path: Path) -> list[Recognition]:
         return self.recognize(load_image(path), str(path))
@@ -101,3 +148,11 @@ class Recognizer:
     def recognize_sources(self, sources: Iterable[str]) -> Iterator[Recognition]:
         for path in expand_sources(sources):
             yield from self.recognize_file(path)
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union else 0.0

@@ -17,12 +17,14 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from plateledger.domain.plate_formats import formats_for, state_name
+from plateledger.domain.plate_formats import PlateFormat, formats_for, state_name
 from plateledger.domain.types import US_STATES
 from plateledger.recognize.base import Candidate, OcrLine, PlateText
 from plateledger.recognize.candidates import MAX_LENGTH, MIN_LENGTH, rank_candidates
 from plateledger.recognize.crnn import CrnnOutput
-from plateledger.recognize.fusion import fuse
+from plateledger.recognize.fusion import fuse, fuse_lines
+from plateledger.recognize.rerank import rerank as reorder
+from plateledger.recognize.rerank import state_distribution
 
 _MIN_RELATIVE_HEIGHT = 0.55
 _CRNN_STATE_MIN = 0.5  # below this the layout-based state is not reported
@@ -80,6 +82,8 @@ def choose_plate(
     lines: Sequence[OcrLine],
     crnn: CrnnOutput | None = None,
     reread: Callable[[], Sequence[OcrLine]] | None = None,
+    rerank: bool = False,
+    variants: Callable[[OcrLine], Sequence[OcrLine]] | None = None,
 ) -> PlateText | None:
     """The plate read among the OCR lines of one crop, or ``None`` if none looks like a plate.
 
@@ -88,10 +92,14 @@ def choose_plate(
     issuing state falls back to the one the recogniser tells from the plate's layout.
     ``reread``: called only when ``lines`` name no state, it gives other readings of the crop's
     lines (a general-text recogniser's) in which to look for the state name.
+    ``rerank``: re-order the candidates by the state's plate formats (``rerank``).
+    ``variants``: given the plate line, other readings of it (test-time variants of the crop),
+    fused with it by ``fusion.fuse_lines`` (the ``accurate`` preset).
     """
     state, state_conf = estimate_state(lines)
     if state is None and reread is not None and lines:
         state, state_conf = estimate_state(reread())
+    named = state
     if state is None and crnn is not None and crnn.state_confidence >= _CRNN_STATE_MIN:
         state, state_conf = crnn.state, crnn.state_confidence
     tallest = max((line.height for line in lines), default=0.0)
@@ -102,14 +110,12 @@ def choose_plate(
     ]
     formats = formats_for(state) if state else ()
     line = max(plausible, key=lambda ln: (ln.height, len(ln.text))) if plausible else None
-    if crnn is not None and crnn.reads_text:
-        candidates = fuse(line, crnn, formats)
-    elif line is not None:
-        candidates = rank_candidates(line, formats)
-    else:
-        candidates = []
+    candidates = _candidates(line, crnn, formats, variants)
     if not candidates:
         return None
+    if rerank:
+        head = crnn.state_probs if crnn is not None else ()
+        candidates = reorder(candidates, state, state_distribution(named, head))
     best_text, best_conf, best_chars = candidates[0]
     return PlateText(
         text=best_text,
@@ -120,6 +126,20 @@ def choose_plate(
         state_confidence=None if state_conf is None else round(state_conf, 3),
         raw=line.raw if line is not None else None,
     )
+
+
+def _candidates(
+    line: OcrLine | None,
+    crnn: CrnnOutput | None,
+    formats: tuple[PlateFormat, ...],
+    variants: Callable[[OcrLine], Sequence[OcrLine]] | None,
+) -> list[tuple[str, float, tuple[float, ...]]]:
+    """Ranked readings of the plate line: fused with the CRNN, with variants, or alone."""
+    if crnn is not None and crnn.reads_text:
+        return fuse(line, crnn, formats)
+    if line is not None and variants is not None:
+        return fuse_lines([line, *variants(line)], formats)
+    return rank_candidates(line, formats) if line is not None else []
 
 
 def is_junk(line: OcrLine) -> bool:
