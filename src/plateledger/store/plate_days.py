@@ -187,19 +187,31 @@ class PlateDays:
             self._loader.join(timeout=30)
 
     def _build(self) -> None:
+        """One ``SELECT DISTINCT plate`` per day of the window, combined outside the lock and
+        merged in once (notes that arrive meanwhile go to the delta and are kept)."""
         try:
             days = self._days()
-            if days:
-                first = days[-1] - timedelta(days=WINDOW_DAYS - 1)
-                for day in (d for d in days if d >= first):
-                    if self._closing:
-                        return
-                    plates = self._plates_of_day(day)
-                    table = pa.table({"day": pa.array([day] * len(plates), pa.date32()),
-                                      "plate": plates})  # fmt: skip
-                    self.note(table)
+            first = days[-1] - timedelta(days=WINDOW_DAYS - 1) if days else None
+            key_parts: list[U64] = [np.zeros(0, np.uint64)]
+            bit_parts: list[U64] = [np.zeros(0, np.uint64)]
+            for day in (d for d in days if first is not None and d >= first):
+                if self._closing:
+                    return
+                keys = encode_array(self._plates_of_day(day))
+                bit = _ONE << np.uint64(_ordinal(day) % WINDOW_DAYS)
+                key_parts.append(keys)
+                bit_parts.append(np.full(len(keys), bit, np.uint64))
+            keys, masks = _combine(np.concatenate(key_parts), np.concatenate(bit_parts))
             with self.lock.exclusive():
+                if days:
+                    self._slide(_ordinal(days[-1]))
+                self._keys, self._masks = _combine(
+                    np.concatenate((self._keys, keys)), np.concatenate((self._masks, masks))
+                )
                 self._loaded = True
+        except ValidationError:  # a stored plate that is not canonical: no pruning at all
+            log.warning("plate-day postings off: a stored plate is not canonical")
+            self._disabled = True
         except Exception:  # the store closing under it, or a bug: lookups keep scanning all days
             log.exception("plate-day postings not built; plate lookups scan every day")
 

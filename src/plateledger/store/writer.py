@@ -130,10 +130,12 @@ def move_to_runs(
 
 def arrow_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> pa.Table:
     """A query's rows as Arrow on ``con`` itself (inside its transaction; ``con.sql`` would
-    refuse while an earlier result is open). DuckDB warns that this copies: small tables."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
-        return con.execute(sql, list(params)).to_arrow_table()
+    refuse while an earlier result is open). DuckDB's warning that this copies is silenced
+    once, for the module (``catch_warnings`` is not thread-safe): the tables are small."""
+    return con.execute(sql, list(params)).to_arrow_table()
+
+
+warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
 
 
 def days_to_merge(con: duckdb.DuckDBPyConnection, min_runs: int = MERGE_AFTER_RUNS) -> list[date]:
