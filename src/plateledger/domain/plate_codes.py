@@ -3,7 +3,8 @@
 Character ``j`` takes 6 bits at ``58 - 6j`` (codes 1..36 in ASCII order, 0 = past the end) and
 the low 4 bits hold the length, so sorting keys sorts plates. Also the folded keys (confusable
 characters mapped to their class digit) and the folded edit-distance variants used by fuzzy
-search. Used by ``search.plate_dictionary`` and the store's plate-day postings (``store.plate_days``).
+search. Used by ``search.plate_dictionary`` and the store's plate-day postings
+(``store.plate_days``).
 """
 
 from __future__ import annotations

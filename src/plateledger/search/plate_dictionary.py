@@ -37,14 +37,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from plateledger.domain.plates import (
-    MAX_PLATE_LENGTH,
-    PlateMatch,
-    canonicalize,
-    match,
-    strip_separators,
-)
-from plateledger.errors import ValidationError
 from plateledger.domain.plate_codes import (  # noqa: E402 - re-exported for callers
     CODE,
     U64,
@@ -57,6 +49,14 @@ from plateledger.domain.plate_codes import (  # noqa: E402 - re-exported for cal
     fold_variants,
     unique_keys,
 )
+from plateledger.domain.plates import (
+    MAX_PLATE_LENGTH,
+    PlateMatch,
+    canonicalize,
+    match,
+    strip_separators,
+)
+from plateledger.errors import ValidationError
 
 __all__ = [
     "PlateDictionary", "decode_array", "encode", "encode_array", "fold_keys", "fold_variants",
