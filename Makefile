@@ -7,7 +7,7 @@ DATA ?=
 READS ?= 100000000
 PORT ?= 8000
 
-.PHONY: oversight-screenshots oversight-verify install demo test lint bench bench-policy bench-audit bench-recognition clean eval-classifier \
+.PHONY: oversight-screenshots oversight-verify install demo test test-real-photos lint bench bench-policy bench-audit bench-recognition clean eval-classifier \
 	browser spark-up spark-down bench-national fuzz
 
 $(STAMP): pyproject.toml
@@ -23,7 +23,11 @@ demo: $(STAMP)
 	$(BIN)/plateledger demo --port $(PORT)
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+# Every real photo of ../shared/data/plates through the CLI (make test reads every sixth).
+test-real-photos: $(STAMP)
+	PLATELEDGER_ALL_PHOTOS=1 $(BIN)/python -m pytest -q -s tests/recognize/test_real_photos_cli.py
 
 # Debian's Chromium for the UI's browser tests (tests/browser) and Debian's mosquitto broker for
 # the MQTT ingest tests. Installed when missing and we can (root + apt); otherwise those tests
