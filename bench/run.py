@@ -15,6 +15,7 @@ import dataclasses
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -31,7 +32,7 @@ from phases import (  # noqa: E402
     steady_ingest,
 )
 from plateledger.demo import build_network  # noqa: E402
-from sqlite_baseline import SqliteBaseline  # noqa: E402
+from sqlite_baseline import NoBaseline, SqliteBaseline  # noqa: E402
 from timing import Report  # noqa: E402
 
 
@@ -41,6 +42,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     ap.add_argument("--shared-data", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="reuse data and stores of a former run")
+    ap.add_argument("--no-baseline", action="store_true", help="skip SQLite (its column is 0)")
     ap.add_argument(
         "--phases",
         default="queries,steady,purge,api",
@@ -68,7 +70,7 @@ def main() -> None:
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(True)
         generate(network, args.reads, parquet, args.shared_data)
     platform, token_user = open_platform(network, out / "plateledger")
-    sqlite = SqliteBaseline(out / "sqlite.db")
+    sqlite: Any = NoBaseline() if args.no_baseline else SqliteBaseline(out / "sqlite.db")
     if reuse and platform.store.stats().reads > 0:
         print(
             "reusing the stores of an earlier --keep run (no bulk ingest figure; the earlier "
