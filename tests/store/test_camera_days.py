@@ -96,10 +96,14 @@ def test_the_copy_equals_reads_through_compaction_purges_and_holds(platform: Pla
     _assert_copy_exact(store)
     _assert_windows_agree(store)
     assert store.execute("SELECT count(*) FROM reads_cam WHERE read_id = ?", [held])[0][0] == 1
-    assert store.execute(
-        "SELECT count(*) FROM reads_cam WHERE network_key = (SELECT key FROM networks "
-        "WHERE id = 'va-net') AND ts < ?", [(NOW - timedelta(hours=3)).replace(tzinfo=None)]
-    )[0][0] == 0  # fmt: skip
+    assert (
+        store.execute(
+            "SELECT count(*) FROM reads_cam WHERE network_key = (SELECT key FROM networks "
+            "WHERE id = 'va-net') AND ts < ? AND read_id <> ?",
+            [(NOW - timedelta(hours=3)).replace(tzinfo=None), held],
+        )[0][0]
+        == 0
+    )  # fmt: skip  (the held read may be a VA read: a legal hold outlives retention)
 
 
 def test_only_camera_or_area_windows_inside_the_copy_use_it(platform: Platform) -> None:
@@ -161,7 +165,8 @@ def test_a_window_never_loses_reads_while_the_copy_slides(platform: Platform) ->
     window = ReadFilters(time_from=datetime.combine(first, time()).replace(tzinfo=NOW.tzinfo),
                          cameras=frozenset({CameraId(c) for c in CAMS}))  # fmt: skip
     expected = store.count_reads(None, window, ALL)
-    before = datetime.combine(first, time()).replace(tzinfo=NOW.tzinfo)
+    oldest = store.execute("SELECT min(ts) FROM reads_cam")[0][0].date()  # a day with reads
+    before = datetime.combine(oldest, time()).replace(tzinfo=NOW.tzinfo)
     day_window = ReadFilters(time_from=before, time_to=before + timedelta(days=1),
                              cameras=window.cameras)  # fmt: skip
     day_count = store.count_reads(None, day_window, ALL)
