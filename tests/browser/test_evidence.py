@@ -80,8 +80,9 @@ def test_timeline_shows_the_time_strip_and_the_path(
     expect(page.get_by_role("heading", name=f"Timeline of {plate}")).to_be_visible()
     strip = page.get_by_role("img", name=re.compile(r"^Time strip: \d+ sightings? at"))
     expect(strip).to_be_visible()
+    page.wait_for_load_state("load")  # the page carries its pictures inline: parsed in parts
     rows = page.locator("section.sightings tbody tr")
-    expect(strip.locator("rect.strip-mark")).to_have_count(rows.count())
+    expect(rows).to_have_count(strip.locator("rect.strip-mark").count())
     shot(page, "timeline", doc=True)
     timeline_map = page.locator("#timeline-map")
     expect(timeline_map.locator(".map-point").first).to_be_visible()
