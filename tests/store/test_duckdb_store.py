@@ -97,8 +97,12 @@ def test_data_survives_reopen_and_second_process_is_refused(data_dir: Path) -> N
 
 def test_merge_and_purge_free_space(platform: Platform) -> None:
     store = platform.store
-    rows = [
-        read("il-c1", 60 * 24 * d + i * 0.001, f"P{i:05d}") for d in (1, 2) for i in range(100_000)
+    midnight = NOW.replace(hour=0, minute=0, second=0)
+    noon_ago = [
+        (NOW - (midnight - timedelta(days=d, hours=-12))).total_seconds() / 60 for d in (1, 2)
+    ]
+    rows = [  # each day's reads around its noon, whatever the time of day the test runs
+        read("il-c1", ago - i * 0.001, f"P{i:05d}") for ago in noon_ago for i in range(100_000)
     ]
     for start in range(0, len(rows), 50_000):  # several runs per day
         store.append(make_reads(rows[start : start + 50_000]))
