@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import orjson
@@ -35,10 +35,14 @@ def test_convoy_multi_place_frequent_visitor(tmp_path: Path) -> None:
     data = tmp_path / "data"
     p = Platform(data)
     tokens = setup_registry(p)
+    # PAL001 at il-c1 on three distinct UTC days whatever the time of day: the latest read, and
+    # noon of the two days before its day
+    noon = datetime.combine((NOW - timedelta(minutes=30.5)).date(), time(12), tzinfo=UTC)
+    before = [(NOW - (noon - timedelta(days=d))).total_seconds() / 60 for d in (1, 2)]
     p.store.append(make_reads([
         read("il-c1", 30, "TARGET1"), read("il-c1", 30.5, "PAL001"),
         read("il-c2", 90, "TARGET1"), read("il-c2", 89.5, "PAL001"),
-        read("il-c1", 60 * 24 + 5, "PAL001"), read("il-c1", 60 * 48 + 5, "PAL001"),
+        read("il-c1", before[0], "PAL001"), read("il-c1", before[1], "PAL001"),
     ]))  # fmt: skip
     p.close()
     common = ["--data", str(data), "--token", tokens["il-officer"], "--purpose", "homicide",
