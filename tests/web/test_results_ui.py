@@ -134,7 +134,7 @@ def test_the_total_and_facets_agree_with_a_count_over_the_api_response(
         "type": Counter(h["vehicle"]["type"] or "-" for h in hits),
     }
     assert facet_counts(page) == expected
-    assert len(expected["day"]) == 3 and expected["color"]["-"] == 1
+    assert len(expected["day"]) >= 3 and expected["color"]["-"] == 1  # 4 just after midnight UTC
     for card in cards(page):  # each card carries the keys the facet buttons filter on
         rid = int(re.findall(r"read (\d+)</span>", card)[0])
         hit = next(h for h in hits if h["read_id"] == rid)
@@ -190,7 +190,7 @@ def test_timeline_has_a_strip_mark_per_sighting_and_the_path_in_time_order(
     assert the_map.count('class="map-arrow"') == len(drawn) - 1  # one direction per leg
     assert re.search(r'<g class="map-stops"[^>]*>\s*<text[^>]*>1, 3', the_map)
     days = re.findall(r"<summary>(\w{3} \d+ \w{3} \d{4}): (\d+) sightings?</summary>", shown.text)
-    assert len(days) == 3 and sum(int(n) for _, n in days) == len(sightings)
+    assert len(days) >= 3 and sum(int(n) for _, n in days) == len(sightings)  # 4 after 00:00 UTC
     assert "<details open>" not in shown.text  # several days: folded
 
 
