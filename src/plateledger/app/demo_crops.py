@@ -26,7 +26,7 @@ from plateledger.demo.crops import render_crop
 from plateledger.retention import tables
 from plateledger.store import crops as files
 from plateledger.store.duckdb_store import DuckDBStore
-from plateledger.store.writer import READ_TABLES
+from plateledger.store.writer import ROW_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def attach_crops(
             "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
             [keys, ks, ns, refs],
         )
-        for table in READ_TABLES:  # the camera projection too: the same rows everywhere
+        for table in ROW_TABLES:  # the camera projection too (the place index has no crop)
             store.execute(_UPDATE.format(table=table))
         owners = {(str(r[0]), str(r[1])) for r in store.execute(_OWNERS)}
         tables.add_crop_owners(store, owners)

@@ -1,13 +1,16 @@
 """Parameterised SQL for the convoy, multi-place and frequent-visitor analyses.
 
-Every query reads ``reads`` and ``reads_hot`` through ``read_query.where_clause``, so the scope
-(allowed networks, each from its retention cutoff) applies to every read touched: the target's
-reads as well as the companions'. Results are plates meeting the threshold only, ranked and
+Every query goes through ``read_query.where_clause``, so the scope (allowed networks, each from
+its retention cutoff) applies to every read touched: the target's reads as well as the
+companions'. The target's reads come from ``reads`` (plate-sorted) and ``reads_hot``; the
+companions and the windows from the place index ``reads_place`` (``store.place_index``, ordered
+by hour and camera) and ``reads_hot``. Results are plates meeting the threshold only, ranked and
 capped in SQL (``limit``); no read rows leave the database.
 
-- convoy: the target's reads (one plate predicate, zone maps) give cameras and times; companion
-  reads are those at the same cameras within ±delta of a target read. Per (plate, camera) the
-  closest pair is the evidence; plates at ≥ k cameras are ranked by cameras, then mean gap.
+- convoy: the target's reads (one plate predicate) give cameras and times; companion reads are
+  those at the same cameras within ±delta of a target read, found through the place index's
+  (hour, camera) keys of those windows. Per (plate, camera) the closest pair is the evidence;
+  plates at ≥ k cameras are ranked by cameras, then mean gap.
 - multi-place: the distinct plates of each window, intersected (all N windows).
 - frequent visitor: distinct UTC days per plate at the place, ≥ k.
 """
@@ -20,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plateledger.domain.types import Camera, CameraId, Network, NetworkId
+from plateledger.store import place_index
 from plateledger.store.base import ReadFilters, Scope, Sql
 from plateledger.store.read_query import Keys, naive_utc, where_clause
 
@@ -47,9 +51,15 @@ class Registry:
         return self.keys.camera_by_key[key].id
 
 
-def _both(columns: str, where: str) -> str:
-    return (f"SELECT {columns} FROM reads WHERE {where} "
+def _both(columns: str, where: str, runs: str = "reads") -> str:
+    return (f"SELECT {columns} FROM {runs} WHERE {where} "
             f"UNION ALL SELECT {columns} FROM reads_hot WHERE {where}")  # fmt: skip
+
+
+def _runs(window: ReadFilters) -> str:
+    """The place index, unless a filter needs a column only ``reads`` has."""
+    attributes = (window.plate_state, window.color, window.vehicle_type, window.make)
+    return "reads" if any(a is not None for a in attributes) else place_index.TABLE
 
 
 def _utc(ts: datetime) -> datetime:
@@ -70,14 +80,21 @@ def convoy(
     if target is None or companion is None:
         return []
     (tw, tp), (cw, cp) = target, companion
+    seen = sql.execute(_both("camera_key, ts", tw), [*tp, *tp])
+    if not seen:
+        return []
+    cams = sorted({int(c) for c, _ in seen})
+    near = f"{cw} AND plate <> ? AND camera_key IN ({', '.join(map(str, cams))})"
+    keys = place_index.keys_around(((int(c), t) for c, t in seen), delta)
+    if len(keys) <= place_index.MAX_KEYS:
+        runs = place_index.key_branches(keys, "plate, camera_key, ts", near)
+        runs_params = [*cp, plate] * place_index.branch_count(keys)
+    else:  # a target seen very often: scan its cameras instead of listing windows
+        runs = f"SELECT plate, camera_key, ts FROM {place_index.TABLE} WHERE {near}"
+        runs_params = [*cp, plate]
     query = f"""
-        WITH t AS ({_both("camera_key, ts", tw)}),
-        c AS ({
-        _both(
-            "plate, camera_key, ts",
-            cw + " AND plate <> ? AND camera_key IN (SELECT DISTINCT camera_key FROM t)",
-        )
-    }),
+        WITH t AS (SELECT unnest(?::UINTEGER[]) AS camera_key, unnest(?::TIMESTAMP[]) AS ts),
+        c AS ({runs} UNION ALL SELECT plate, camera_key, ts FROM reads_hot WHERE {near}),
         pairs AS (
             SELECT c.plate, c.camera_key, t.ts AS tts, c.ts AS cts,
                    abs(epoch(c.ts) - epoch(t.ts)) AS gap,
@@ -90,7 +107,8 @@ def convoy(
                list((camera_key, tts, cts, n) ORDER BY camera_key) AS ev
         FROM pairs WHERE rn = 1 GROUP BY plate HAVING count(*) >= ?
         ORDER BY cams DESC, mean_gap ASC, plate ASC LIMIT ?"""
-    params = [*tp, *tp, *cp, plate, *cp, plate, delta, delta, min_cameras, limit]
+    params = [[int(c) for c, _ in seen], [t for _, t in seen], *runs_params, *cp, plate,
+              delta, delta, min_cameras, limit]  # fmt: skip
     rows = sql.execute(query, params)
     return [
         (p, int(n), float(g),
@@ -110,7 +128,8 @@ def multi_place(
         if built is None:
             return []  # a window with nothing searchable: no plate is in all of them
         where, p = built
-        parts.append(f"SELECT plate, {i} AS w, ts FROM ({_both('plate, ts', where)})")
+        hits = _both("plate, ts", where, _runs(window))
+        parts.append(f"SELECT plate, {i} AS w, ts FROM ({hits})")
         params += [*p, *p]
     query = f"""
         WITH hits AS ({" UNION ALL ".join(parts)}),
@@ -131,7 +150,7 @@ def frequent_visitors(
         return []
     where, p = built
     query = f"""
-        WITH hits AS ({_both("plate, ts", where)}),
+        WITH hits AS ({_both("plate, ts", where, _runs(place))}),
         per AS (SELECT plate, CAST(ts AS DATE) AS day, min(ts) AS first, count(*) AS n
                 FROM hits GROUP BY plate, day)
         SELECT plate, count(*) AS days, list((first, n) ORDER BY first) AS ev

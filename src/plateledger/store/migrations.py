@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from plateledger.store import place_index
+
 READ_COLUMNS_DDL = """
     read_id UBIGINT NOT NULL,
     network_key USMALLINT NOT NULL,
@@ -328,6 +330,12 @@ def _analysis_policy(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _place_index(con: duckdb.DuckDBPyConnection) -> None:
+    # The place index (store/place_index.py): every read of the runs again, slim, ordered by
+    # (hour, camera, ts), for the analyses. An existing store's runs are indexed here, once.
+    place_index.fill(con)
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -351,6 +359,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0016_ingest_sources", _ingest_sources),
     Migration("0017_camera_days", _camera_days),
     Migration("0018_analysis_policy", _analysis_policy),
+    Migration("0019_place_index", _place_index),
 )
 
 

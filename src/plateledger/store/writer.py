@@ -19,12 +19,16 @@ import numpy as np
 import pyarrow as pa
 
 from plateledger.errors import ValidationError
+from plateledger.store import place_index
 from plateledger.store.read_query import CONF_SCALE, naive_utc
 
 MERGE_AFTER_RUNS = 8
 DB_ALIAS = "pl"
 COPY_TABLE = "reads_cam"  # the camera projection (camera_days): a copy of reads' newest days
-READ_TABLES = ("reads", "reads_hot", COPY_TABLE)  # every delete or update goes to all three
+ROW_TABLES = ("reads", "reads_hot", COPY_TABLE)  # whole rows: every update goes to all three
+#: Every delete goes to all four: the whole-row tables and the slim place index.
+READ_TABLES = (*ROW_TABLES, place_index.TABLE)
+_COPIES = (COPY_TABLE, place_index.TABLE)  # a read in a copy is counted once, in reads
 
 
 def _u8(column: str) -> str:
@@ -97,8 +101,8 @@ def move_to_runs(
     """Move ``source`` rows matching ``where`` into ``reads`` as one run per day, sorted by
     (plate, ts); record the runs and the new plates. ``note`` gets the (day, plate) pairs
     *before* the rows move (the in-memory postings, ``store.plate_days``); ``copy`` copies them
-    into the camera projection once they are in ``reads`` (``store.camera_days``). Caller holds
-    the transaction."""
+    into the camera projection once they are in ``reads`` (``store.camera_days``); the place
+    index (``store.place_index``) gets them too. Caller holds the transaction."""
     pairs = arrow_of(
         con, f"SELECT DISTINCT CAST(ts AS DATE) AS day, plate FROM {source} WHERE {where}", params
     )
@@ -114,6 +118,7 @@ def move_to_runs(
     )
     if copy is not None:
         copy(con, source, where, params, days)
+    place_index.copy_moved(con, source, where, params)
     con.execute(
         f"INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM {source} "
         f"WHERE {where} GROUP BY 1",
@@ -182,7 +187,7 @@ def delete_day(con: duckdb.DuckDBPyConnection, day: date, network_keys: list[int
     total = 0
     for table in READ_TABLES:
         row = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
-        total += int(row[0]) if row and table != COPY_TABLE else 0  # the copy counts once
+        total += int(row[0]) if row and table not in _COPIES else 0  # the copy counts once
     if network_keys is None and total:
         con.execute("DELETE FROM runs WHERE day = ?", [day])
     return total
@@ -198,7 +203,7 @@ def delete_before(con: duckdb.DuckDBPyConnection, cutoff: datetime, network_keys
     total = 0
     for table in READ_TABLES:
         row = con.execute(f"DELETE FROM {table} WHERE {where}", [cutoff]).fetchone()
-        total += int(row[0]) if row and table != COPY_TABLE else 0
+        total += int(row[0]) if row and table not in _COPIES else 0
     return total
 
 
