@@ -290,3 +290,15 @@ def test_own_log_from_a_data_directory(tmp_path: Path) -> None:
         log.append(orjson.dumps(doc))
     rows, _ = load([], own_entries=entries_in(tmp_path))
     assert (rows[0]["search_id"], rows[0]["outcome"], rows[0]["plate"]) == ("own-1", "held", "ZZ9")
+
+
+def test_own_log_analysis_policy_changes_are_events() -> None:
+    from plateledger.oversight.own_log import entry_row
+
+    doc = {"event_type": "analysis_policy_change", "at": "2025-01-01T00:00:00Z", "user_id": "u",
+           "agency_id": "il-test-pd", "outcome": "allowed",
+           "subject": {"changes": {"convoy": {"purposes": []}}}}  # fmt: skip
+    row = entry_row(doc, 1)
+    assert row is not None and row["_table"] == "events"
+    assert (row["entity_type"], row["agency"], row["plate"]) == (
+        "analysis_policy_change", "il-test-pd", None)  # fmt: skip

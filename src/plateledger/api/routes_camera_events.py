@@ -2,8 +2,9 @@
 
 The caller's token must be bound to that camera (``plateledger camera-token``): a camera's
 credential posts for that camera only. The body is a vendor's documented event (``vendor``:
-``hikvision`` XML, ``axis`` JSON or ``dahua`` ``TrafficJunction`` text/JSON; by default told
-apart by the body), mapped by ``ingest.vendors`` and ``ingest.dahua`` and stored through the
+``hikvision`` XML, ``axis`` JSON, ``dahua`` ``TrafficJunction`` text/JSON or ``milesight``
+HTTP Post JSON; by default told apart by the body), mapped by ``ingest.vendors``,
+``ingest.dahua`` and ``ingest.milesight`` and stored through the
 same intake as ``POST /reads``: validated, crops written, reads appended durably with their
 ``ingest`` audit entry, the event id marked seen, all before the answer; a resent event is
 answered ``duplicates: 1`` and stored once.
@@ -24,13 +25,14 @@ from plateledger.app.platform import Platform
 from plateledger.domain.types import User
 from plateledger.errors import ForbiddenError
 from plateledger.ingest.dahua import dahua
+from plateledger.ingest.milesight import milesight
 from plateledger.ingest.vendors import VENDORS, Adapter
 
 router = APIRouter(tags=["reads"])
 
 MAX_EVENT_BYTES = 2 * 1024 * 1024
-Vendor = Literal["hikvision", "axis", "dahua"]
-ADAPTERS: dict[str, Adapter] = {**VENDORS, "dahua": dahua}
+Vendor = Literal["hikvision", "axis", "dahua", "milesight"]
+ADAPTERS: dict[str, Adapter] = {**VENDORS, "dahua": dahua, "milesight": milesight}
 
 
 def _intake(request: Request, platform: Platform) -> EventIntake:
@@ -52,6 +54,8 @@ def _vendor(chosen: Vendor | None, body: bytes, content_type: str) -> Vendor:
         return "hikvision"
     if body.lstrip().startswith(b"Events[") or b"TrafficJunction" in body:
         return "dahua"
+    if b'"resolution_width"' in body and b'"plate"' in body:
+        return "milesight"
     return "axis"
 
 
@@ -75,10 +79,12 @@ def _ingest(
         "`EventNotificationAlert` XML with `ANPR`, alone or multipart with the plate picture) or "
         "`vendor=axis` (AXIS License Plate Verifier push JSON) or `vendor=dahua` (a Dahua "
         "`TrafficJunction` event: `Events[0].…=` text lines or JSON, alone or multipart with "
-        "its picture); without `vendor`, XML is Hikvision, a body naming `TrafficJunction` "
-        "Dahua, other JSON Axis. The token must be bound to the camera (`plateledger "
-        "camera-token`). Stored durably before the answer; a resent event id is dropped "
-        "(`duplicates`); errors name the vendor's field. See docs/ingest.md."
+        "its picture) or `vendor=milesight` (a Milesight LPR camera's HTTP Post JSON); "
+        "without `vendor`, XML is Hikvision, a body naming `TrafficJunction` Dahua, JSON with "
+        "`plate` and `resolution_width` Milesight, other JSON Axis. The token must be bound "
+        "to the camera (`plateledger camera-token`). Stored durably before the answer; a "
+        "resent event id is dropped (`duplicates`); errors name the vendor's field. See "
+        "docs/ingest.md."
     ),
     responses={200: {"description": "counts and per-event errors"}, 422: {"description": "none"}},
 )

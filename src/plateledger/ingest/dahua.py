@@ -14,10 +14,18 @@ The event's fields are those of Dahua's HTTP API (``eventManager.cgi`` /
 Mapped: ``Object.Text`` when ``Object.ObjectType`` is ``Plate``, else
 ``TrafficCar.PlateNumber`` -> ``plate`` (an empty plate is skipped: a vehicle without a
 readable plate); ``RealUTC`` (else ``UTC``), plus ``UTCMS`` milliseconds -> ``ts``;
-``TrafficCar.VehicleColor`` -> ``color``; ``GroupID`` (else ``EventID`` with the time) -> the
+``TrafficCar.VehicleColor`` -> ``color``; ``CommInfo.StandardVehicleType`` (else
+``Vehicle.Category``) -> ``vehicle_type``; ``GroupID`` (else ``EventID`` with the time) -> the
 event id, so the several pictures of one passage (``IndexInGroup``) are stored once. Events
-whose ``Code`` is not ``TrafficJunction`` are skipped. Dahua's confidence values have no
-documented common scale, so none is mapped.
+whose ``Code`` is not ``TrafficJunction`` are skipped.
+
+``Object.Confidence`` -> ``confidence`` (divided by 255) when the plate is the plate object's
+text: Dahua's NetSDK documents an object's confidence as 0 to 255, higher is surer
+(``NET_MSG_OBJECT.nConfidence``; cited in ``docs/ingest.md``). 0, or no value, is stored as no
+confidence (in a captured event, a plate object that read no text carried 0); a value outside
+0-255 refuses the event naming ``Object.Confidence``. Colour and type labels that are
+"Unknown", not text, or longer than the read model's 40 characters are left out rather than
+refusing the read.
 """
 
 from __future__ import annotations
@@ -29,9 +37,12 @@ from email.message import Message
 from typing import Any
 
 from plateledger.ingest.events import BadEvent, CameraEvent, Mapped, Skipped, epoch_iso, event_id
+from plateledger.ingest.fields import MAX_LABEL
 from plateledger.ingest.vendors import crop_b64_of, multipart_parts
 
 MAX_EVENTS = 100
+CONFIDENCE_SCALE = 255  # NetSDK: an object's confidence is 0 to 255
+_TYPE_FIELDS = (("CommInfo", "StandardVehicleType"), ("Vehicle", "Category"))
 _LINE = re.compile(r"^(?:Return)?Events\[(\d{1,3})\]\.([^=]+)=(.*)$")
 
 
@@ -129,9 +140,7 @@ def _one(event: dict[str, Any], camera_id: str, image: bytes | None) -> Mapped:
         when, seconds = _time(event)
         record: dict[str, object] = {"camera_id": camera_id, "ts": when, "plate": plate,
                                      "engine": "dahua-itc"}  # fmt: skip
-        color = _at(event, "TrafficCar", "VehicleColor")
-        if isinstance(color, str) and color and color.lower() != "unknown":
-            record["color"] = color
+        record.update(_details(event, plate))
         crop = crop_b64_of(image)
         if crop is not None:
             record["crop_b64"] = crop
@@ -162,6 +171,43 @@ def _plate(event: dict[str, Any]) -> str | None:
     if number is not None and not isinstance(number, str):
         raise BadEvent("TrafficCar.PlateNumber", "must be text")
     return number.strip() if isinstance(number, str) and number.strip() else None
+
+
+def _details(event: dict[str, Any], plate: str) -> dict[str, object]:
+    """The optional fields (confidence, colour, vehicle type), each only when sent."""
+    kind = next(filter(None, (_label(_at(event, *path)) for path in _TYPE_FIELDS)), None)
+    values = {
+        "confidence": _confidence(event, plate),
+        "color": _label(_at(event, "TrafficCar", "VehicleColor")),
+        "vehicle_type": kind,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _confidence(event: dict[str, Any], plate: str) -> float | None:
+    """``Object.Confidence`` on [0, 1] when ``plate`` is the plate object's text; None when
+    the plate came from ``TrafficCar`` or the camera sent no score (absent or 0)."""
+    obj = event.get("Object")
+    if not isinstance(obj, dict) or obj.get("ObjectType") != "Plate":
+        return None
+    text = obj.get("Text")
+    raw = obj.get("Confidence")
+    if not isinstance(text, str) or text.strip() != plate or raw in (None, ""):
+        return None
+    value = _number(raw, "Object.Confidence")
+    if not 0 <= value <= CONFIDENCE_SCALE:
+        raise BadEvent("Object.Confidence", f"must be 0 to {CONFIDENCE_SCALE} (Dahua's scale)")
+    return value / CONFIDENCE_SCALE if value else None
+
+
+def _label(value: object) -> str | None:
+    """A colour or type label as sent, or None: not text, blank, "Unknown", or too long."""
+    if not isinstance(value, str):
+        return None
+    label = value.strip()
+    if not label or label.lower() in {"unknown", "unknow"} or len(label) > MAX_LABEL:
+        return None
+    return label
 
 
 def _time(event: dict[str, Any]) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """plateledger's own audit entries as rows of the analysis model: searches, timelines, holds
-and denials go to ``searches`` (with their outcome); hotlist, sharing and user changes go to
-``events``. Entries come from JSONL or straight from a data directory's entry log."""
+and denials go to ``searches`` (with their outcome); hotlist, sharing, analysis-policy and user
+changes go to ``events``. Entries come from JSONL or straight from a data directory's entry log."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from plateledger.audit.store import EntryLog
 SEARCH_TYPE_NAMES = {"timeline": "lookup", "convoy": "convoy", "multi_place": "multiGeo",
                      "frequent_visitor": "frequentVisitor"}  # fmt: skip
 SEARCH_TYPES = frozenset({"search", "timeline", "denial", "hold", *SEARCH_TYPE_NAMES})
-EVENT_TYPES = frozenset({"hotlist_change", "sharing_change", "user_change"})
+EVENT_TYPES = frozenset(
+    {"analysis_policy_change", "hotlist_change", "sharing_change", "user_change"}
+)
 
 
 def entries_in(data_dir: Path) -> Iterator[dict[str, Any]]:

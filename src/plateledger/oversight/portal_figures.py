@@ -28,7 +28,9 @@ from plateledger.audit.seal import entry_bytes, leaf_of
 from plateledger.policy.purposes import load_purposes
 
 SEARCH_EVENTS = frozenset({"search", "timeline"})
-CHANGE_EVENTS = frozenset({"sharing_change", "config_change", "hotlist_change"})
+CHANGE_EVENTS = frozenset(
+    {"sharing_change", "config_change", "hotlist_change", "analysis_policy_change"}
+)
 Counts = tuple[tuple[str, int], ...]
 
 
@@ -59,7 +61,7 @@ class AuditFigures:
     our_users_by_outcome: Counts
     holds_approved: int  # decisions by the agency's supervisors
     holds_rejected: int
-    policy_changes: int  # sharing, policy and hotlist changes by the agency's users
+    policy_changes: int  # sharing, policy, analysis-policy and hotlist changes by its users
     reads_purged: int  # reads deleted under the retention rule (purge receipts)
     checkpoint: CheckpointInfo
 

@@ -4,9 +4,10 @@ supervisor hold is waived; set by the agency's admin, stored, audited, read at e
 A kind with no stored setting (or ``purposes`` NULL) follows :data:`DEFAULT_PURPOSES`; an empty
 list means the kind is never allowed on the agency's networks. Waiving the hold lets an allowed
 analysis run without a supervisor's approval; a reason the classifier finds prohibited is denied
-whatever the policy (``analysis_tier``). Each change is audited first as
-``analysis_policy_change`` (a change that cannot be audited is not made), and the next analysis
-reads the table again: no restart.
+whatever the policy (``analysis_tier``). A change of several kinds is one transaction: its
+rows are written, then it is audited once as ``analysis_policy_change``, then committed; a row
+that cannot be written or an audit that cannot be appended rolls every row back (a change that
+cannot be audited is not made). The next analysis reads the table again: no restart.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ class AnalysisPolicies:
         return {"agency_id": agency_id, "kinds": kinds}
 
     def set(self, user: User, agency_id: str, changes: Mapping[str, KindSetting]) -> dict[str, Any]:
-        """An admin of ``agency_id`` sets the given kinds (others unchanged); audited first."""
+        """An admin of ``agency_id`` sets the given kinds (others unchanged) in one transaction,
+        audited once before it commits."""
         if user.role != "admin":
             raise ForbiddenError("an agency's analysis policy is set by an admin of the agency")
         if agency_id != user.agency_id:
@@ -106,20 +108,33 @@ class AnalysisPolicies:
                 "an agency's analysis policy is set by its own admin", {"field": "agency_id"}
             )
         checked = check_changes(changes)
-        stored = self._stored(agency_id)
-        previous: dict[str, Any] = {
-            k: stored[k].to_dict() if k in stored else None for k in checked
-        }
-        event = AnalysisPolicyChange({k: s.to_dict() for k, s in checked.items()}, previous)
         networks = [str(r[0]) for r in self._store.execute(_NETWORKS, [agency_id])]
-        self._audit("analysis_policy_change", user, event.subject(), networks)
+        self._store.execute("BEGIN TRANSACTION")
+        try:  # the settings before are read in the snapshot the rows are written in
+            stored = self._stored(agency_id)
+            previous: dict[str, Any] = {
+                k: stored[k].to_dict() if k in stored else None for k in checked
+            }
+            event = AnalysisPolicyChange({k: s.to_dict() for k, s in checked.items()}, previous)
+            self._write(user, agency_id, checked)
+            # write-ahead: audited before the commit; an audit that fails rolls the rows back
+            self._audit("analysis_policy_change", user, event.subject(), networks)
+        except Exception:
+            self._store.execute("ROLLBACK")
+            raise
+        self._store.execute("COMMIT")  # a failed commit is rolled back by the store itself
+        return self.show(user, agency_id)
+
+    def _write(
+        self, user: User, agency_id: str, checked: Mapping[AnalysisKind, KindSetting]
+    ) -> None:
+        """One row per kind, inside the caller's transaction (all kinds or none)."""
         now = datetime.now(UTC).replace(tzinfo=None)
-        for kind, setting in checked.items():  # one row per kind; audited above as one change
+        for kind, setting in checked.items():
             codes = None if setting.purposes is None else sorted(setting.purposes)
             self._store.execute(
                 _UPSERT, [agency_id, kind, codes, setting.waive_supervisor_hold, user.id, now]
             )
-        return self.show(user, agency_id)
 
     def _stored(self, agency_id: str) -> dict[str, KindSetting]:
         rows = self._store.execute(_OF_AGENCY, [agency_id])
