@@ -6,8 +6,9 @@ Generates ``--reads`` random reads (plates drawn from ``reads / 40`` plates, uni
 cameras and days) plus a target plate seen 200 times with a companion at most of its reads,
 bulk-loads them into a fresh DuckDB store and a SQLite file with B-tree indexes on (plate, ts)
 and (camera, ts), then times (median of 5 warm runs) the store's convoy SQL
-(``store.analysis_query.convoy``, scope = every network, no retention cut) and a 3-window
-multi-place query, and the same answers in SQLite. The issue's target is ≤ 500 ms (convoy) and
+(``store.analysis_query.convoy``, scope = every network, no retention cut), a 3-window
+multi-place query and a frequent-visitor query (one camera, every day, ≥ 3 days), and the same
+answers in SQLite. The issue's target is ≤ 500 ms (convoy) and
 ≤ 300 ms (multi-place, 3 windows of 1 h) at 100 M reads on 2 cores; not asserted anywhere.
 With ``--work DIR --keep`` a second run reuses the stores the first one left in ``DIR`` (loading
 100 M reads into SQLite takes most of the time).
@@ -101,6 +102,11 @@ pairs AS (SELECT c.plate, c.camera, min(abs(c.ts - t.ts)) AS gap FROM t JOIN rea
 SELECT plate, count(*) AS n, avg(gap) FROM pairs GROUP BY plate HAVING n >= ?
 ORDER BY n DESC, avg(gap), plate LIMIT 51"""
 
+SQLITE_FREQUENT = """
+SELECT plate, count(DISTINCT ts / 86400000000) AS days FROM reads
+WHERE camera = ? AND ts >= ? AND ts < ? GROUP BY plate HAVING days >= ?
+ORDER BY days DESC, plate LIMIT 51"""
+
 SQLITE_MULTI = """
 SELECT plate FROM (SELECT DISTINCT plate, 0 AS w FROM reads WHERE camera = ? AND ts >= ? AND ts < ?
   UNION ALL SELECT DISTINCT plate, 1 FROM reads WHERE camera = ? AND ts >= ? AND ts < ?
@@ -147,12 +153,22 @@ def main() -> None:
     mparams = [v for h, c in zip(hours, cams, strict=True)
                for v in (c, us(h), us(h + timedelta(hours=1)))]  # fmt: skip
     lite_multi_ms, _ = median_ms(lambda: lite.execute(SQLITE_MULTI, mparams).fetchall(), runs=5)
+    place = ReadFilters(START, end, frozenset({CameraId("c7")}))
+    freq_ms, freq = median_ms(lambda: aq.frequent_visitors(store, reg, place, scope, min_days=3,
+                                                           limit=51), runs=5)  # fmt: skip
+    fparams = ("c7", us(START), us(end), 3)
+    lite_freq_ms, lite_freq = median_ms(
+        lambda: lite.execute(SQLITE_FREQUENT, fparams).fetchall(), runs=5
+    )
     print(f"reads: {args.reads:,} + 350 planted; cameras {args.cameras}; days {args.days}")
     print(f"convoy (target seen 200 times, ±2 min, k=2): plateledger {duck_ms:.1f} ms "
           f"({len(rows)} plates, top {rows[0][0] if rows else '-'}), "
           f"SQLite {lite_ms:.1f} ms ({len(lite_rows)} plates)")  # fmt: skip
     print(f"multi-place (3 windows of 1 h): plateledger {multi_ms:.1f} ms, "
           f"SQLite {lite_multi_ms:.1f} ms")  # fmt: skip
+    print(f"frequent visitor (one camera, {args.days} days, ≥ 3 days): plateledger "
+          f"{freq_ms:.1f} ms ({len(freq)} plates), SQLite {lite_freq_ms:.1f} ms "
+          f"({len(lite_freq)} plates)")  # fmt: skip
     store.close()
     lite.close()
 

@@ -113,6 +113,13 @@ def _convoy(
     return [(p, n, sorted(str(e[0]) for e in ev)) for p, n, _, ev in rows]
 
 
+class _PlainSql:
+    """The store seen only through ``execute``: the convoy finds its target without postings."""
+
+    def __init__(self, store: DuckDBStore) -> None:
+        self.execute = store.execute
+
+
 def _check_convoys(store: DuckDBStore) -> None:
     rows = _all_reads(store)
     cut = Scope({**ALL.networks, NetworkId("va-net"): NOW - timedelta(hours=20)})
@@ -125,6 +132,11 @@ def _check_convoys(store: DuckDBStore) -> None:
                 got = _convoy(store, window, scope, delta, k)
                 assert got == _convoy_truth(visible, window, delta, k), (window, delta, k)
     assert _convoy(store, ReadFilters(), ALL, timedelta(minutes=2), 1)  # not vacuous
+    plain = aq.convoy(_PlainSql(store), aq.Registry.load(store), TARGET, ReadFilters(), cut,  # type: ignore[arg-type]
+                      delta=timedelta(minutes=2), min_cameras=1, limit=1000)  # fmt: skip
+    assert [(p, n) for p, n, *_ in plain] == [
+        (p, n) for p, n, _ in _convoy(store, ReadFilters(), cut, timedelta(minutes=2), 1)
+    ]
 
 
 def test_the_index_equals_reads_through_compaction_bulk_load_purges_and_holds(

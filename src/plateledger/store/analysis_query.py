@@ -9,8 +9,8 @@ capped in SQL (``limit``); no read rows leave the database.
 
 - convoy: the target's reads (one plate predicate) give cameras and times; companion reads are
   those at the same cameras within ±delta of a target read, found through the place index's
-  (hour, camera) keys of those windows. Per (plate, camera) the closest pair is the evidence;
-  plates at ≥ k cameras are ranked by cameras, then mean gap.
+  (hour, camera) keys of those windows. Per (plate, camera) the
+  closest pair is the evidence; plates at ≥ k cameras are ranked by cameras, then mean gap.
 - multi-place: the distinct plates of each window, intersected (all N windows).
 - frequent visitor: distinct UTC days per plate at the place, ≥ k.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from plateledger.domain.types import Camera, CameraId, Network, NetworkId
 from plateledger.store import place_index
@@ -29,6 +29,15 @@ from plateledger.store.read_query import Keys, naive_utc, where_clause
 
 #: (plate, score, mean gap seconds or None, [(camera key, target ts, seen ts, reads)])
 Row = tuple[str, int, float | None, list[tuple[CameraId | None, datetime | None, datetime, int]]]
+
+
+@runtime_checkable
+class PlateTimes(Protocol):
+    """A store that finds one plate's (camera key, ts) through its postings (``lookups``)."""
+
+    def plate_times(
+        self, plate: str, filters: ReadFilters, scope: Scope
+    ) -> list[tuple[int, datetime]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +89,20 @@ def convoy(
     if target is None or companion is None:
         return []
     (tw, tp), (cw, cp) = target, companion
-    seen = sql.execute(_both("camera_key, ts", tw), [*tp, *tp])
+    if isinstance(sql, PlateTimes):  # the store: its plate-day postings narrow the lookup
+        seen: Sequence[tuple[Any, datetime]] = sql.plate_times(plate, window, scope)
+    else:
+        seen = sql.execute(_both("camera_key, ts", tw), [*tp, *tp])
     if not seen:
         return []
     cams = sorted({int(c) for c, _ in seen})
     near = f"{cw} AND plate <> ? AND camera_key IN ({', '.join(map(str, cams))})"
     keys = place_index.keys_around(((int(c), t) for c, t in seen), delta)
-    if len(keys) <= place_index.MAX_KEYS:
-        runs = place_index.key_branches(keys, "plate, camera_key, ts", near)
-        runs_params = [*cp, plate] * place_index.branch_count(keys)
+    if len(keys) <= place_index.MAX_KEYS:  # the keys name the cameras: no camera list here
+        runs = (f"SELECT plate, camera_key, ts FROM {place_index.TABLE} "
+                f"WHERE {place_index.keys_predicate(keys)} AND {cw} AND plate <> ?")  # fmt: skip
     else:  # a target seen very often: scan its cameras instead of listing windows
         runs = f"SELECT plate, camera_key, ts FROM {place_index.TABLE} WHERE {near}"
-        runs_params = [*cp, plate]
     query = f"""
         WITH t AS (SELECT unnest(?::UINTEGER[]) AS camera_key, unnest(?::TIMESTAMP[]) AS ts),
         c AS ({runs} UNION ALL SELECT plate, camera_key, ts FROM reads_hot WHERE {near}),
@@ -107,7 +118,7 @@ def convoy(
                list((camera_key, tts, cts, n) ORDER BY camera_key) AS ev
         FROM pairs WHERE rn = 1 GROUP BY plate HAVING count(*) >= ?
         ORDER BY cams DESC, mean_gap ASC, plate ASC LIMIT ?"""
-    params = [[int(c) for c, _ in seen], [t for _, t in seen], *runs_params, *cp, plate,
+    params = [[int(c) for c, _ in seen], [t for _, t in seen], *cp, plate, *cp, plate,
               delta, delta, min_cameras, limit]  # fmt: skip
     rows = sql.execute(query, params)
     return [

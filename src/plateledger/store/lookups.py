@@ -63,6 +63,23 @@ class ReadLookups:
             row = self._cur().execute(sql, [*params, *days, *params]).fetchone()
         return int(row[0]) if row else 0
 
+    def plate_times(
+        self, plate: str, filters: ReadFilters, scope: Scope
+    ) -> list[tuple[int, datetime]]:
+        """(camera key, ts) of one plate's reads in the window and scope, through the plate-day
+        postings (the convoy's target, ``store.analysis_query``)."""
+        built = where_clause([plate], filters, scope, self._keys)
+        if built is None:
+            return []
+        where, params = built
+        self.plate_days.start_loading()
+        with self.plate_days.lock.shared():
+            runs, days = self._runs_clause(where, [plate])
+            sql = (f"SELECT camera_key, ts FROM reads WHERE {runs} "
+                   f"UNION ALL SELECT camera_key, ts FROM reads_hot WHERE {where}")  # fmt: skip
+            rows = self._cur().execute(sql, [*params, *days, *params]).fetchall()
+        return [(int(c), ts) for c, ts in rows]
+
     def _runs_clause(self, where: str, plates: Sequence[str] | None) -> tuple[str, list[Any]]:
         """``where`` for the runs, narrowed to the days the plates were read (plate_days)."""
         found = self.plate_days.days_clause(plates) if plates else None

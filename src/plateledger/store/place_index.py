@@ -44,7 +44,6 @@ CREATE TABLE {TABLE} (
 #: Above this many keys a convoy scans the target cameras instead of listing windows.
 MAX_KEYS = 4096
 _HOUR_US = 3_600_000_000
-_PER_BRANCH = 48  # keys per IN list: one list per day or so keeps the zone maps' work small
 
 
 def copy_moved(
@@ -79,21 +78,13 @@ def keys_around(reads: Iterable[tuple[int, datetime]], delta: timedelta) -> list
     return sorted(keys)
 
 
-def key_branches(keys: Sequence[int], columns: str, where: str) -> str:
-    """``SELECT columns FROM reads_place WHERE ch IN (...) AND where`` per run of sorted keys,
-    joined by ``UNION ALL``. The keys are integers this module computed, written as literals so
-    that each list reaches the scan's zone maps; ``where``'s own parameters repeat per branch
-    (:func:`branch_count` says how often)."""
-    parts = []
-    for first in range(0, len(keys), _PER_BRANCH):
-        chunk = keys[first : first + _PER_BRANCH]
-        listed = ", ".join(str(int(k)) for k in chunk)
-        parts.append(f"SELECT {columns} FROM {TABLE} WHERE ch IN ({listed}) AND ({where})")
-    return " UNION ALL ".join(parts)
-
-
-def branch_count(keys: Sequence[int]) -> int:
-    return -(-len(keys) // _PER_BRANCH)
+def keys_predicate(keys: Sequence[int]) -> str:
+    """``ch IN (...)`` for the keys (integers this module computed, written as literals). DuckDB
+    checks each listed key against every row group's zone map, so the scan reads only the one
+    or two row groups of each key (17 of 12,172 for a plate read 23 times at 100 M reads); the
+    rows of those groups then meet the list in a join. Nothing else may be ANDed in as another
+    list (``camera_key IN``): each list becomes its own join."""
+    return f"ch IN ({', '.join(str(int(k)) for k in keys)})"
 
 
 __all__ = [
@@ -102,10 +93,9 @@ __all__ = [
     "MAX_KEYS",
     "PLACE_COLUMNS",
     "TABLE",
-    "branch_count",
     "copy_moved",
     "fill",
     "hour_of",
-    "key_branches",
     "keys_around",
+    "keys_predicate",
 ]
