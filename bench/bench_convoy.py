@@ -136,6 +136,7 @@ def main() -> None:
         lite = load_sqlite(work, tables)
         del tables
         marker.touch()
+    store.plate_days.ensure_loaded()  # as in a running server: the convoy's target uses them
     reg = aq.Registry.load(store)
     scope = Scope({NetworkId("n"): None})
     end = START + timedelta(days=args.days)
