@@ -17,18 +17,23 @@ from conftest import NOW, make_reads, read, setup_registry
 from plateledger.app.platform import Platform
 from plateledger.domain.types import CameraId, NetworkId
 from plateledger.store import analysis_query as aq
-from plateledger.store import place_index
+from plateledger.store import place_index, writer
 from plateledger.store.base import ReadFilters, Scope
 from plateledger.store.duckdb_store import DuckDBStore
 
 ALL = Scope({NetworkId("il-net"): None, NetworkId("tx-net"): None, NetworkId("va-net"): None})
 CAMS = ("il-c1", "il-c2", "tx-c1", "va-c1")
-COLUMNS = place_index.PLACE_COLUMNS
+COLUMNS = "read_id, network_key, camera_key, ts, plate, lat, lon"
 TARGET = "TGT0001"
 
 
 def _assert_index_exact(store: DuckDBStore) -> None:
-    for a, b in (("reads", place_index.TABLE), (place_index.TABLE, "reads")):
+    ids = store.execute(
+        "SELECT count(*), count(DISTINCT plate), count(DISTINCT pid) FROM plate_dict"
+    )
+    assert ids[0][0] == ids[0][1] == ids[0][2]  # one id per plate, one plate per id
+    index = f"(SELECT * FROM {place_index.WITH_PLATES})"
+    for a, b in (("reads", index), (index, "reads")):
         extra = store.execute(
             f"SELECT count(*) FROM (SELECT {COLUMNS} FROM {a} EXCEPT ALL SELECT {COLUMNS} FROM {b})"
         )[0][0]
@@ -161,6 +166,20 @@ def test_the_index_equals_reads_through_compaction_bulk_load_purges_and_holds(
     _assert_index_exact(store)
     found = f"SELECT count(*) FROM {place_index.TABLE} WHERE read_id = ?"
     assert store.execute(found, [held[0]])[0][0] == 1  # the held read stays in both
+    _check_convoys(store)
+    store.append(make_reads([read("il-c1", 7, "ZZZ9999")]))
+    store.compact(everything=True)
+    top = store.execute("SELECT plate FROM plate_dict ORDER BY pid DESC LIMIT 1")[0][0]
+    assert top == "ZZZ9999"
+    gone = store.execute("SELECT read_id FROM reads WHERE plate = ?", [top])
+    store.execute("DELETE FROM legal_holds")
+    for table in ("reads", place_index.TABLE):  # the newest id's plate loses its reads...
+        store.execute(f"DELETE FROM {table} WHERE read_id IN (SELECT unnest(?::UBIGINT[]))",
+                      [[r[0] for r in gone]])  # fmt: skip
+    writer.prune_plate_dict(store._cur())  # noqa: SLF001 - as a purge does, after its deletes
+    store.append(make_reads([read("il-c1", 5, "NEW0001"), read("il-c2", 6, "NEW0002")]))
+    store.compact(everything=True)  # ...and new plates take the freed id and the next
+    _assert_index_exact(store)
     _check_convoys(store)
 
 

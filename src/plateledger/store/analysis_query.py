@@ -68,7 +68,7 @@ def _both(columns: str, where: str, runs: str = "reads") -> str:
 def _runs(window: ReadFilters) -> str:
     """The place index, unless a filter needs a column only ``reads`` has."""
     attributes = (window.plate_state, window.color, window.vehicle_type, window.make)
-    return "reads" if any(a is not None for a in attributes) else place_index.TABLE
+    return "reads" if any(a is not None for a in attributes) else place_index.WITH_PLATES
 
 
 def _utc(ts: datetime) -> datetime:
@@ -99,10 +99,10 @@ def convoy(
     near = f"{cw} AND plate <> ? AND camera_key IN ({', '.join(map(str, cams))})"
     keys = place_index.keys_around(((int(c), t) for c, t in seen), delta)
     if len(keys) <= place_index.MAX_KEYS:  # the keys name the cameras: no camera list here
-        runs = (f"SELECT plate, camera_key, ts FROM {place_index.TABLE} "
+        runs = (f"SELECT plate, camera_key, ts FROM {place_index.WITH_PLATES} "
                 f"WHERE {place_index.keys_predicate(keys)} AND {cw} AND plate <> ?")  # fmt: skip
     else:  # a target seen very often: scan its cameras instead of listing windows
-        runs = f"SELECT plate, camera_key, ts FROM {place_index.TABLE} WHERE {near}"
+        runs = f"SELECT plate, camera_key, ts FROM {place_index.WITH_PLATES} WHERE {near}"
     query = f"""
         WITH t AS (SELECT unnest(?::UINTEGER[]) AS camera_key, unnest(?::TIMESTAMP[]) AS ts),
         c AS ({runs} UNION ALL SELECT plate, camera_key, ts FROM reads_hot WHERE {near}),

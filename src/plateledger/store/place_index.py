@@ -5,10 +5,11 @@ day, so a camera's hour is spread over every row group of its day. The convoy, m
 frequent-visitor analyses ask "who was at these cameras at these times" — hundreds of small
 (camera, time) windows for a convoy — and on ``reads`` each window scans its whole day.
 ``reads_place`` holds, for every read in the runs, only what those analyses and the scope need
-(``PLACE_COLUMNS``), sorted by the key ``ch`` = (hour since the epoch << 32) | camera_key and
-then ``ts``. A window's rows are then one contiguous stretch of one or two row groups that the
-zone maps of ``ch`` find, and ``ch`` itself costs almost nothing (run-length encoded). Its cost
-is the slim columns a second time (plate, time, read id: about 10 bytes a read, measured).
+(``PLACE_COLUMNS``; the plate as its id in ``plate_dict``), sorted by the key ``ch`` = (hour
+since the epoch << 32) | camera_key and then ``ts``. A window's rows are then one contiguous
+stretch of one or two row groups that the zone maps of ``ch`` find, and ``ch`` itself costs
+almost nothing (run-length encoded). Its cost is the slim columns a second time (time, read id,
+plate id; measured in ``docs/storage.md``).
 
 Rules that keep it exact (``tests/store/test_place_index.py`` checks them):
 
@@ -18,8 +19,11 @@ Rules that keep it exact (``tests/store/test_place_index.py`` checks them):
 - Every delete of ``reads`` goes here too (``writer.READ_TABLES``). The columns never change
   after ingest (a crop update touches none of them), and a day merge moves rows within
   ``reads`` only.
-- The analyses read ``reads_place`` and ``reads_hot`` (``store.analysis_query``), never
-  ``reads``, for companions and windows.
+- A plate's id (``plate_dict.pid``) is given when its first read enters ``reads`` (the next
+  free id) and dropped with its last read (``writer.prune_plate_dict``), when its index rows
+  are gone too; an id is therefore never shared by two plates that both have index rows.
+- The analyses read ``reads_place`` joined to ``plate_dict`` (``WITH_PLATES``) and
+  ``reads_hot`` (``store.analysis_query``), never ``reads``, for companions and windows.
 """
 
 from __future__ import annotations
@@ -32,15 +36,22 @@ import duckdb
 from plateledger.store.read_query import naive_utc
 
 TABLE = "reads_place"
-#: The columns the analyses and ``read_query.where_clause`` (scope, time, cameras, area) use.
-PLACE_COLUMNS = "read_id, network_key, camera_key, ts, plate, lat, lon"
+#: The index's columns after the key; ``pid`` is the plate's id in ``plate_dict``.
+PLACE_COLUMNS = "read_id, network_key, camera_key, ts, pid, lat, lon"
+#: The index with each plate's text: what the analyses and ``where_clause`` (scope, time,
+#: cameras, area) read. ``plate_dict`` holds every plate of ``reads``, so no row is lost.
+WITH_PLATES = f"{TABLE} JOIN plate_dict USING (pid)"
 KEY_SQL = "(CAST(epoch_us(ts) // 3600000000 AS UBIGINT) << 32) | CAST(camera_key AS UBIGINT)"
 DDL = f"""
 CREATE TABLE {TABLE} (
     ch UBIGINT NOT NULL, read_id UBIGINT NOT NULL, network_key USMALLINT NOT NULL,
-    camera_key UINTEGER NOT NULL, ts TIMESTAMP NOT NULL, plate VARCHAR NOT NULL,
+    camera_key UINTEGER NOT NULL, ts TIMESTAMP NOT NULL, pid UINTEGER NOT NULL,
     lat DOUBLE, lon DOUBLE)
 """
+_SELECT = (
+    f"SELECT {KEY_SQL}, s.read_id, s.network_key, s.camera_key, s.ts, d.pid, s.lat, s.lon "
+    "FROM ({rows}) s JOIN plate_dict d ON d.plate = s.plate ORDER BY 1, s.ts"
+)
 #: Above this many keys a convoy scans the target cameras instead of listing windows.
 MAX_KEYS = 4096
 _HOUR_US = 3_600_000_000
@@ -49,18 +60,25 @@ _HOUR_US = 3_600_000_000
 def copy_moved(
     con: duckdb.DuckDBPyConnection, source: str, where: str, params: Sequence[object]
 ) -> None:
-    """Copy the rows ``writer.move_to_runs`` moves (caller's transaction, before they leave)."""
-    con.execute(
-        f"INSERT INTO {TABLE} SELECT {KEY_SQL}, {PLACE_COLUMNS} FROM {source} WHERE {where} "
-        "ORDER BY 1, ts",
-        list(params),
-    )
+    """Copy the rows ``writer.move_to_runs`` moves (caller's transaction, before they leave, after
+    their plates have ids in ``plate_dict``)."""
+    rows = f"SELECT * FROM {source} WHERE {where}"
+    con.execute(f"INSERT INTO {TABLE} {_SELECT.format(rows=rows)}", list(params))
 
 
 def fill(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the index of a store's existing runs (its migration; caller's transaction)."""
+    """Give ``plate_dict``'s plates ids and index a store's existing runs (its migration, in the
+    caller's transaction)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE plate_ids AS SELECT plate, "
+        "CAST(row_number() OVER (ORDER BY plate) AS UINTEGER) AS pid FROM plate_dict"
+    )
+    con.execute("DROP TABLE plate_dict")
+    con.execute("CREATE TABLE plate_dict (plate VARCHAR NOT NULL, pid UINTEGER NOT NULL)")
+    con.execute("INSERT INTO plate_dict SELECT plate, pid FROM temp.main.plate_ids")
+    con.execute("DROP TABLE temp.main.plate_ids")
     con.execute(DDL)
-    con.execute(f"INSERT INTO {TABLE} SELECT {KEY_SQL}, {PLACE_COLUMNS} FROM reads ORDER BY 1, ts")
+    con.execute(f"INSERT INTO {TABLE} {_SELECT.format(rows='SELECT * FROM reads')}")
 
 
 def hour_of(ts: datetime) -> int:
@@ -93,6 +111,7 @@ __all__ = [
     "MAX_KEYS",
     "PLACE_COLUMNS",
     "TABLE",
+    "WITH_PLATES",
     "copy_moved",
     "fill",
     "hour_of",

@@ -118,17 +118,18 @@ def move_to_runs(
     )
     if copy is not None:
         copy(con, source, where, params, days)
-    place_index.copy_moved(con, source, where, params)
     con.execute(
         f"INSERT INTO runs SELECT CAST(ts AS DATE), count(*), now() FROM {source} "
         f"WHERE {where} GROUP BY 1",
         params,
     )
-    con.execute(
-        f"INSERT INTO plate_dict SELECT DISTINCT h.plate FROM {source} h "
-        f"ANTI JOIN plate_dict p ON p.plate = h.plate WHERE {where}",
+    con.execute(  # new plates get the next ids (the place index stores ids, not text)
+        "INSERT INTO plate_dict SELECT plate, CAST((SELECT coalesce(max(pid), 0) FROM plate_dict)"
+        " + row_number() OVER (ORDER BY plate) AS UINTEGER) FROM (SELECT DISTINCT h.plate "
+        f"FROM {source} h ANTI JOIN plate_dict p ON p.plate = h.plate WHERE {where})",
         params,
     )
+    place_index.copy_moved(con, source, where, params)
     moved = con.execute(f"DELETE FROM {source} WHERE {where}", params).fetchone()
     return (int(moved[0]) if moved else 0), days
 
