@@ -58,6 +58,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # before the own recogniser's state head
     "previous": {"recogniser": False, "rec": "stock", "int8": False},
     "rect": {"rect": True, "int8": False},
+    # the default's detector with the square letterbox it had before 2026-12-08
+    "square": {"rect": False},
     "640": {"imgsz": 640, "int8": False},
     "default": {},
     # the pipeline before the state-format re-ranking (``candidates.rerank``)
