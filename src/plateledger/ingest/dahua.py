@@ -36,12 +36,20 @@ import re
 from email.message import Message
 from typing import Any
 
-from plateledger.ingest.events import BadEvent, CameraEvent, Mapped, Skipped, epoch_iso, event_id
-from plateledger.ingest.fields import MAX_LABEL
+from plateledger.ingest.events import (
+    BadEvent,
+    CameraEvent,
+    Mapped,
+    Skipped,
+    epoch_iso,
+    event_id,
+    label,
+)
 from plateledger.ingest.vendors import crop_b64_of, multipart_parts
 
 MAX_EVENTS = 100
 CONFIDENCE_SCALE = 255  # NetSDK: an object's confidence is 0 to 255
+_ABSENT = frozenset({"unknown", "unknow"})  # as Dahua cameras spell "none"
 _TYPE_FIELDS = (("CommInfo", "StandardVehicleType"), ("Vehicle", "Category"))
 _LINE = re.compile(r"^(?:Return)?Events\[(\d{1,3})\]\.([^=]+)=(.*)$")
 
@@ -175,10 +183,10 @@ def _plate(event: dict[str, Any]) -> str | None:
 
 def _details(event: dict[str, Any], plate: str) -> dict[str, object]:
     """The optional fields (confidence, colour, vehicle type), each only when sent."""
-    kind = next(filter(None, (_label(_at(event, *path)) for path in _TYPE_FIELDS)), None)
+    kind = next(filter(None, (label(_at(event, *path), _ABSENT) for path in _TYPE_FIELDS)), None)
     values = {
         "confidence": _confidence(event, plate),
-        "color": _label(_at(event, "TrafficCar", "VehicleColor")),
+        "color": label(_at(event, "TrafficCar", "VehicleColor"), _ABSENT),
         "vehicle_type": kind,
     }
     return {k: v for k, v in values.items() if v is not None}
@@ -198,16 +206,6 @@ def _confidence(event: dict[str, Any], plate: str) -> float | None:
     if not 0 <= value <= CONFIDENCE_SCALE:
         raise BadEvent("Object.Confidence", f"must be 0 to {CONFIDENCE_SCALE} (Dahua's scale)")
     return value / CONFIDENCE_SCALE if value else None
-
-
-def _label(value: object) -> str | None:
-    """A colour or type label as sent, or None: not text, blank, "Unknown", or too long."""
-    if not isinstance(value, str):
-        return None
-    label = value.strip()
-    if not label or label.lower() in {"unknown", "unknow"} or len(label) > MAX_LABEL:
-        return None
-    return label
 
 
 def _time(event: dict[str, Any]) -> tuple[str, str]:

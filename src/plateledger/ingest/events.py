@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
+from plateledger.ingest.fields import MAX_LABEL
+
 MAX_EVENT_ID = 200
 
 
@@ -96,6 +98,18 @@ def score(value: object, field: str) -> float | None:
     if 1 < number <= 100:
         return float(number) / 100
     return float(number)
+
+
+def label(value: object, absent: frozenset[str]) -> str | None:
+    """A vendor's colour, type or make label as sent, or None when it is not text, blank, one of
+    the vendor's words for "none" (``absent``, lower case), or longer than the read model's
+    ``MAX_LABEL``: such a label is left out and the read kept."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or text.lower() in absent or len(text) > MAX_LABEL:
+        return None
+    return text
 
 
 # --- XML without DTDs ------------------------------------------------------------------------

@@ -26,12 +26,12 @@ import binascii
 import json
 from datetime import UTC, datetime
 
-from plateledger.ingest.events import BadEvent, CameraEvent, Mapped, Skipped, event_id, score
-from plateledger.ingest.fields import MAX_LABEL
+from plateledger.ingest.events import BadEvent, CameraEvent, Mapped, Skipped, event_id, label, score
 from plateledger.ingest.vendors import crop_b64_of
 
 NONE = "-"  # the camera's value for a field it has nothing for
 _COORDINATES = ("coordinate_x1", "coordinate_y1", "coordinate_x2", "coordinate_y2")
+_ABSENT = frozenset({NONE, "unknown"})
 _LABELS = (("vehicle_color", "color"), ("vehicle_type", "vehicle_type"), ("Vehicle Brand", "make"))
 
 
@@ -63,9 +63,9 @@ def _one(item: object, camera_id: str) -> Mapped:
         if confidence not in (None, "", NONE):
             record["confidence"] = score(confidence, "confidence")
         for source, target in _LABELS:
-            label = _label(item.get(source))
-            if label is not None:
-                record[target] = label
+            value = label(item.get(source), _ABSENT)
+            if value is not None:
+                record[target] = value
         crop = crop_b64_of(_picture(item.get("plate_image")))
         if crop is not None:
             record["crop_b64"] = crop
@@ -102,15 +102,6 @@ def _ident(item: dict[str, object], raw_time: str) -> str:
     region = _text(item, "detection_region") or NONE
     box = ",".join(_text(item, c) or NONE for c in _COORDINATES)
     return f"{raw_time}@{region}:{box}"
-
-
-def _label(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    label = value.strip()
-    if label in ("", NONE) or label.lower() == "unknown" or len(label) > MAX_LABEL:
-        return None
-    return label
 
 
 def _picture(value: object) -> bytes | None:
