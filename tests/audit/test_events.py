@@ -250,3 +250,34 @@ def test_a_subject_mutated_after_construction_is_still_checked_when_encoding() -
     assert info.value.field == "subject.out"
     with pytest.raises(AuditEventError, match="event_type"):
         AuditEvent(AT, "api", ["search"], "u", "a", "success")  # type: ignore[arg-type]
+
+
+_JSON_LEAF = (
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(-1e15, 1e15, allow_nan=False) | st.text(max_size=6)
+)  # fmt: skip
+_JSON = st.recursive(
+    _JSON_LEAF,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner,
+                                                                 max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), _JSON, max_size=5))
+def test_the_fast_encoding_of_a_normalised_subject_is_the_full_one(subject: dict[str, Any]) -> None:
+    from plateledger.audit.events import _fragments, _json
+
+    normal = _json(subject, "subject", fragments=False)
+    assert orjson.dumps(_fragments(normal)) == orjson.dumps(
+        _json(normal, "subject", fragments=True)
+    )
+
+
+def test_a_key_added_out_of_order_after_construction_still_encodes_canonically() -> None:
+    event = AuditEvent(AT, "api", "export", "u", "a", "success", {"what": "x", "out": 3})
+    event.subject["aaa"] = "late"  # appended last, sorts first
+    event.subject["\u00e9t\u00e9"] = 1.5
+    doc = orjson.loads(canonical_bytes(event))
+    assert list(doc["subject"]) == ["aaa", "out", "what", "\u00e9t\u00e9"]

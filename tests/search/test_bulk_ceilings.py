@@ -99,6 +99,21 @@ def test_a_pattern_matching_too_many_plates_is_held_through_the_hold_book(
     assert isinstance(resumed, SearchResponse) and resumed.matched_plates == 12
 
 
+def test_the_same_search_submitted_again_after_its_approval_runs(platform: Platform) -> None:
+    """The officer's searches before the decision found no approval (and the hold book
+    remembers that); the decision must make the next submission look again."""
+    load(platform, [f"ABC{i:03d}" for i in range(12)])
+    platform.search.limits = BulkLimits(max_matched_plates=10)
+    query = SearchQuery(plate="ABC*", mode="wildcard")
+    held = run(platform, query)
+    assert isinstance(held, HeldSearch)
+    assert isinstance(run(platform, SearchQuery(plate="ABC00*", mode="wildcard")), SearchResponse)
+    platform.holds.decide(held.search_id, SUPERVISOR, True, "stolen fleet, case 24-001")
+    again = run(platform, query)
+    assert isinstance(again, SearchResponse) and again.matched_plates == 12
+    assert isinstance(run(platform, query), HeldSearch)  # the approval was used once
+
+
 def test_fuzzy_matching_too_many_plates_is_held(platform: Platform) -> None:
     load(platform, ["ABC123", "ABC124", "ABC125", "A8C123"])
     platform.search.limits = BulkLimits(max_matched_plates=2)

@@ -112,7 +112,7 @@ def canonical_bytes(event: AuditEvent) -> bytes:
         "event_type": event.event_type,
         "networks": list(event.networks),
         "outcome": event.outcome,
-        "subject": _json(event.subject, "subject", fragments=True),
+        "subject": _fragments(event.subject),
         "user_id": event.user_id,
         "v": SCHEMA_VERSION,
     }
@@ -314,6 +314,47 @@ def _json(value: Any, path: str, *, fragments: bool) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v, f"{path}[{i}]", fragments=fragments) for i, v in enumerate(value)]
     raise AuditEventError(path, f"unsupported type {type(value).__name__}")
+
+
+def _fragments(subject: dict[str, Any]) -> Any:
+    """``_json(subject, fragments=True)`` of a subject construction already normalised (keys
+    in order, strings checked, times as text): only its floats still change, to JCS text.
+    Anything else (the subject changed in place since) takes the full path again."""
+    try:
+        return _fragment(subject)
+    except _NotNormal:
+        return _json(subject, "subject", fragments=True)
+
+
+class _NotNormal(Exception):
+    pass
+
+
+def _fragment(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        if not value.isascii():
+            _utf8(value)
+        return value
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        keys = list(value)
+        if keys != sorted(keys) or not all(type(k) is str and k.isascii() for k in keys):
+            raise _NotNormal  # (ASCII keys: code-point order is UTF-16 order)
+        return {k: _fragment(v) for k, v in value.items()}
+    if kind is list:
+        return [_fragment(v) for v in value]
+    if kind is float and math.isfinite(value) and abs(value) <= MAX_SAFE_INTEGER:
+        return _number(value, "subject", True)
+    raise _NotNormal
+
+
+def _utf8(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _NotNormal from exc
 
 
 def _number(value: float, path: str, fragments: bool) -> Any:

@@ -83,7 +83,7 @@ class Analyses:
             return auth
         rows = self._execute(query, auth.scope)
         plates = tuple(_row(r) for r in rows[:MAX_PLATES])
-        self.service.count_returned(auth.search_id, len(plates))
+        self.service.count_returned(auth.search_id, len(plates), user)
         log.info("%s %s by %s: %d plates", kind, auth.search_id, user.id, len(plates))
         return AnalysisResult(auth.search_id, kind, plates, len(rows) > MAX_PLATES,
                               auth.searched, auth.excluded)  # fmt: skip

@@ -30,6 +30,8 @@ from plateledger.store.read_query import naive_utc
 
 
 class HoldTable(Protocol):
+    hold_decisions: int  # hold parts decided since the store opened
+
     def save_hold(self, row: Sequence[Any]) -> None: ...
     def save_hold_part(self, row: Sequence[Any]) -> None: ...
     def hold(self, search_id: str) -> tuple[Any, ...] | None: ...
@@ -108,6 +110,7 @@ class StoreHoldBook:
         self._table = table
         self._recorder = recorder
         self._clock = clock
+        self._no_approvals: dict[str, int] = {}  # user -> hold_decisions when it had none
 
     def hold(
         self,
@@ -191,8 +194,7 @@ class StoreHoldBook:
         """The same search submitted again while its approval is live and unused: resumed
         (the approval spent, its time window pinned) instead of held anew; else None."""
         now = self._clock()
-        for search_id in hold_tables.unused_approvals(self._table, user.id,
-                                                      now - APPROVAL_LIFETIME):  # fmt: skip
+        for search_id in self._approvals(user.id, now - APPROVAL_LIFETIME):
             hold = self.get(search_id)
             if hold.state(now) == "approved" and hold.same_request(query, purpose):
                 return self.resume(hold.search_id, user)
@@ -204,13 +206,24 @@ class StoreHoldBook:
         """A held ``kind`` request (an analysis) repeated while approved and unused: its
         approval, spent now (used once); else None."""
         now = self._clock()
-        for search_id in hold_tables.unused_approvals(self._table, user.id,
-                                                      now - APPROVAL_LIFETIME):  # fmt: skip
+        for search_id in self._approvals(user.id, now - APPROVAL_LIFETIME):
             hold = self.get(search_id)
             if (hold.state(now) == "approved" and hold.same_request(query, purpose, kind)
                     and self._table.use_hold(search_id, now)):  # fmt: skip
                 return approval_of(search_id, dict(query), hold.parts, now)
         return None
+
+    def _approvals(self, user_id: str, since: datetime) -> list[str]:
+        """``hold_tables.unused_approvals``, skipped while no hold part was decided since the
+        user last had none (the common case: every search asks). Only a decision can add an
+        approval; time and use only take them away."""
+        decided = self._table.hold_decisions
+        if self._no_approvals.get(user_id) == decided:
+            return []
+        found = hold_tables.unused_approvals(self._table, user_id, since)
+        if not found:
+            self._no_approvals[user_id] = decided
+        return found
 
     def decide(self, search_id: str, supervisor: User, approve: bool, note: str) -> Hold:
         """Decide the supervisor's agency's part of a hold: only the networks and rules that

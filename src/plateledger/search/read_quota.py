@@ -6,12 +6,17 @@ rows since 00:00 UTC, so many small searches count exactly as one big one, whate
 face (API, UI, CLI) ran them. A search that could take the user past the ceiling is held for a
 supervisor (``bulk.daily_reads``, see ``search.bulk``).
 
+The reads returned today are kept in memory per user as well (loaded from the search log at a
+user's first search of the day, then advanced by each ``record``), so a search does not query the
+log for them; a ``record`` between a load's query and its answer makes that load discard itself.
+
 The ceiling is an agency setting (default :attr:`BulkLimits.default_daily_reads`), changed by the
 agency's admin and audited as ``config_change`` (action ``daily_read_ceiling``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,6 +68,10 @@ class ReadQuota:
         self._store = store
         self._audit = audit
         self.limits = limits or BulkLimits()
+        self._lock = threading.Lock()
+        self._today: dict[str, tuple[datetime, int]] = {}  # user -> (day, reads returned)
+        self._recorded: dict[str, int] = {}  # user -> records so far (a load started before
+        # a record of the same user must not store its older answer)
 
     def ceiling(self, agency_id: str) -> int:
         """The agency's daily ceiling of reads returned per user (its setting or the default)."""
@@ -91,11 +100,30 @@ class ReadQuota:
 
     def returned_today(self, user_id: str, now: datetime) -> int:
         """Reads returned to ``user_id`` by searches and timelines since 00:00 UTC."""
-        return quota_tables.returned_since(self._store, user_id, day_start(now))
+        day = day_start(now)
+        with self._lock:
+            known = self._today.get(user_id)
+            if known is not None and known[0] == day:
+                return known[1]
+            generation = self._recorded.get(user_id, 0)
+        returned = quota_tables.returned_since(self._store, user_id, day)
+        with self._lock:
+            if self._recorded.get(user_id, 0) == generation:
+                self._today[user_id] = (day, returned)
+        return returned
 
-    def record(self, search_id: str, returned: int) -> None:
-        """Count the reads a search returned (in its search-log row)."""
-        quota_tables.set_result_count(self._store, search_id, returned)
+    def record(self, search_id: str, returned: int, user_id: str, now: datetime) -> None:
+        """Count the reads a search of ``user_id`` returned (in its search-log row; none
+        returned leaves the row's count NULL, which the sums read as 0: one write fewer)."""
+        if returned:
+            quota_tables.set_result_count(self._store, search_id, returned)
+        with self._lock:
+            self._recorded[user_id] = self._recorded.get(user_id, 0) + 1
+            known = self._today.get(user_id)
+            if known is not None and known[0] == day_start(now):
+                self._today[user_id] = (known[0], known[1] + returned)
+            else:
+                self._today.pop(user_id, None)
 
     def usage(self, agency_id: str | None, now: datetime, days: int = 7) -> list[Usage]:
         """Every user (of ``agency_id``, or all) with reads returned today or bulk holds in the

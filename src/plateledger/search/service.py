@@ -239,7 +239,7 @@ class SearchService:
         authorised_at = time.perf_counter()
         hits, has_more, total, matched = self._run(query, filters, auth.scope, matcher)
         done = time.perf_counter()
-        self.count_returned(auth.search_id, len(hits))
+        self.count_returned(auth.search_id, len(hits), request.user)
         log.info(
             "search %s by %s: %s mode, %d hits", auth.search_id, request.user.id, query.mode,
             len(hits),
@@ -280,10 +280,10 @@ class SearchService:
         returned = self.quota.returned_today(user.id, self._clock())
         return max(0, self.quota.ceiling(user.agency_id) - returned)
 
-    def count_returned(self, search_id: str, returned: int) -> None:
+    def count_returned(self, search_id: str, returned: int, user: User) -> None:
         """Count the reads a search or timeline returned towards its user's daily ceiling."""
         if self.quota is not None:
-            self.quota.record(search_id, returned)
+            self.quota.record(search_id, returned, user.id, self._clock())
 
     def _run(
         self, query: SearchQuery, filters: executor.ReadFilters, scope: Scope,

@@ -38,7 +38,7 @@ def timeline(
     )
     truncated = len(reads) > cap
     reads = reads[:cap]
-    service.count_returned(auth.search_id, len(reads))
+    service.count_returned(auth.search_id, len(reads), user)
     return Timeline(
         search_id=auth.search_id,
         plate=canonical,

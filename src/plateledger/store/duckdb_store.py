@@ -65,6 +65,9 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
         _make_private(self.data_dir, self.path)
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._meta: dict[str, str | None] = {}  # get_meta's answers, dropped by set_meta
+        self._meta_lock = threading.Lock()
+        self._meta_writes = 0
         migrate(self._con)
         self._next_id = self._load_next_id()
         self._keys = self._load_keys()
@@ -319,11 +322,27 @@ class DuckDBStore(PolicyTables, Purges, ReadLookups):
         )
 
     def get_meta(self, key: str) -> str | None:
+        """A ``meta`` value, remembered after the first read (every search reads its agency's
+        read ceiling). Only ``set_meta`` may change a key read through here; the store's own
+        bookkeeping keys (``next_read_id``, ``camera_days_from``) are never read through it."""
+        with self._meta_lock:
+            if key in self._meta:
+                return self._meta[key]
+            generation = self._meta_writes
         row = self._cur().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        value = None if row is None else str(row[0])
+        with self._meta_lock:
+            if self._meta_writes == generation:  # no set_meta since the read began
+                self._meta[key] = value
+        return value
 
     def set_meta(self, key: str, value: str) -> None:
-        self._cur().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value]).fetchall()
+        try:
+            self._cur().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        finally:
+            with self._meta_lock:  # read back afresh: also right if the write failed
+                self._meta_writes += 1
+                self._meta.pop(key, None)
 
     def record_search(self, row: Sequence[Any]) -> None:
         """Durably insert one search_log row (committed before this returns)."""

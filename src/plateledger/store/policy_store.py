@@ -24,6 +24,7 @@ class PolicyTables:
     _policies: dict[AgencyId, AgencyPolicy]
     _agencies: list[Agency]  # DuckDBStore's registry caches
     _keys: Keys
+    hold_decisions: int = 0  # hold parts decided since the store opened (StoreHoldBook)
 
     def _cur(self) -> duckdb.DuckDBPyConnection:
         raise NotImplementedError  # DuckDBStore provides this thread's cursor
@@ -98,9 +99,11 @@ class PolicyTables:
         self, search_id: str, agency_id: str, status: str, by: str, at: datetime, note: str
     ) -> bool:
         with self._write_lock:
-            return policy_tables.decide_hold_part(
+            decided = policy_tables.decide_hold_part(
                 self._cur(), search_id, agency_id, status, by, at, note
             )
+            self.hold_decisions += 1  # after the commit: see StoreHoldBook._approvals
+            return decided
 
     def use_hold(self, search_id: str, at: datetime) -> bool:
         with self._write_lock:
