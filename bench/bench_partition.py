@@ -3,6 +3,7 @@ plate-hash tables would save: the candidate of docs/storage.md "Where an exact l
 goes".
 
     python bench/bench_partition.py --data bench/out/plateledger [--buckets 16] [--scratch DIR]
+                                    [--row-groups 122880]
 
 ``--data`` is a data directory kept by ``bench/run.py --keep``. The store is attached read-only;
 the candidate is built in a scratch DuckDB file (deleted afterwards): the rows of ``reads`` in
@@ -11,7 +12,9 @@ plate, with the store's row-group size. Then, alternating in one run so that bot
 load, the same bare SQL (``SELECT * ... WHERE plate = ?``, no policy, no postings) on ``reads``
 and on the plate's bucket, for 25 plates with the median number of reads, the heaviest plate and
 an absent one; and ``rowid = ?`` (one row group read) on each, which is the per-query floor. The
-profile's row-group counts come from DuckDB's ``EXPLAIN ANALYZE``. Nothing is asserted.
+profile's row-group counts come from DuckDB's ``EXPLAIN ANALYZE``. ``--row-groups`` also times
+the same rows, in one table, with larger row groups (the other way to a lower floor). Nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--buckets", type=int, default=16)
     ap.add_argument("--scratch", type=Path, default=None, help="folder for the candidate's file")
+    ap.add_argument("--row-groups", type=int, default=122_880,
+                    help="also copy reads whole with this many rows per row group (0: no)")  # fmt: skip
     args = ap.parse_args()
     if not (args.data / DB_FILE).exists():
         print(f"no store at {args.data}: run bench/run.py --keep first; skipped")
@@ -52,6 +57,11 @@ def main() -> None:
                 f"CREATE TABLE cand.reads_{b} AS SELECT * FROM src.reads "
                 f"WHERE hash(plate) % {args.buckets} = {b} ORDER BY rowid"
             )
+        if args.row_groups:
+            con.execute(f"ATTACH '{Path(tmp) / 'big.duckdb'}' AS big "
+                        f"(ROW_GROUP_SIZE {args.row_groups})")  # fmt: skip
+            con.execute("CREATE TABLE big.reads AS SELECT * FROM src.reads ORDER BY rowid")
+            con.execute("CHECKPOINT big")
         con.execute("CHECKPOINT cand")
         whole_groups, bucket_groups = _groups(con, "src", "reads"), _groups(con, "cand", "reads_0")
         print(f"{reads:,} reads split into {args.buckets} plate-hash tables in "
@@ -71,6 +81,13 @@ def main() -> None:
         floor_whole = _time(con, "SELECT * FROM src.reads WHERE rowid = 5000", [])
         floor_part = _time(con, "SELECT * FROM cand.reads_0 WHERE rowid = 5000", [])
         print(f"{'rowid = ? (one row group read)':32} {floor_whole:7.2f} ms {floor_part:7.2f} ms")
+        if args.row_groups:
+            whole = _time_all(con, "src.reads", medians)
+            big = _time_all(con, "big.reads", medians)
+            print(f"the same rows with {args.row_groups:,}-row groups "
+                  f"({_groups(con, 'big', 'reads')} row groups): median plate {big:.2f} ms "
+                  f"(reads {whole:.2f} ms, one after the other); rowid = ? "
+                  f"{_time(con, 'SELECT * FROM big.reads WHERE rowid = 5000', []):.2f} ms")  # fmt: skip
         con.close()
 
 
@@ -103,6 +120,12 @@ def _time(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> float:
         if run:
             samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+def _time_all(con: duckdb.DuckDBPyConnection, table: str, plates: list[str]) -> float:
+    return statistics.median(
+        _time(con, f"SELECT * FROM {table} WHERE plate = ?", [plate]) for plate in plates
+    )
 
 
 def _compare(

@@ -1,15 +1,19 @@
 """The search path with memoised policy decisions next to the same path without the memo.
 
-Usage: python bench/bench_search_path.py [--reads 2000000] [--runs 60] [--seconds 5]
+Usage: python bench/bench_search_path.py [--reads 2000000] [--runs 60] [--seconds 5] [--out DIR]
+
+``--out`` reuses a directory of ``bench/run.py --keep`` whose reads match ``--reads`` (its
+``source.parquet`` and store): ``--reads 100000000 --out bench/out`` measures the 100 M store.
 
 Builds the demo traffic of ``bench/run.py`` (same network, generator and platform set-up:
 ``phases.generate``, ``open_platform``, ``pick_params``), then measures, in one run and on the
 same store, each figure with the memo (``policy.memo.DecisionMemo``) and with it disabled (the
 baseline: every search evaluates every network's decision afresh, as before the memo):
 
-* one exact search of the median plate alone, through the full path (validate, policy, the
-  durable search-log entry, the lookup): median of ``--runs``, memo on and off alternating, and
-  its split as ``SearchResponse.timings_ms`` reports it (``policy_and_log`` and ``lookup``);
+* one exact search of the median plate alone, and one of an absent plate, through the full
+  path (validate, policy, the durable search-log entry, the lookup): median of ``--runs``, memo
+  on and off alternating, and its split as ``SearchResponse.timings_ms`` reports it
+  (``policy_and_log`` and ``lookup``);
 * the policy decisions alone (the call the memo replaces): median of 200; and over 5,000 owner
   networks (``bench_policy``'s national world), where a hit still builds one decision per
   network (its retention cutoff moved to the request's time);
@@ -53,6 +57,7 @@ def _search(platform: Platform, user: User, plate: str) -> SearchResponse:
 
 
 PARTS = ("policy", "log entry", "quota check", "approved-hold check")
+ABSENT = "ZZZ9Z9Z"  # as bench/run.py: a plate no store holds
 
 
 def _timed(owner: object, name: str, sink: dict[str, float], part: str) -> None:
@@ -248,6 +253,7 @@ def main() -> None:
     try:
         print(f"{len(platform.decisions.registry().networks)} networks", flush=True)
         single = one_search(platform, user, median_plate, args.runs)
+        absent = one_search(platform, user, ABSENT, args.runs)
         alone = policy_alone(platform, user)
         far = national(args.networks)
         rate = {}
@@ -265,6 +271,17 @@ def main() -> None:
             for i, p in enumerate(PARTS)
         ),
         ("  of which lookup", single[True][2], single[False][2]),
+        (
+            f"one exact search of an absent plate, full path (median of {args.runs})",
+            absent[True][0],
+            absent[False][0],
+        ),
+        ("  of which policy_and_log", absent[True][1], absent[False][1]),
+        (
+            "    of which log entry",
+            absent[True][3 + PARTS.index("log entry")],
+            absent[False][3 + PARTS.index("log entry")],
+        ),
         ("policy decisions alone, every network (median of 200)", alone[True], alone[False]),
         (
             f"policy decisions alone, {args.networks:,} networks (median of 30)",
