@@ -99,11 +99,12 @@ class PolicyTables:
         self, search_id: str, agency_id: str, status: str, by: str, at: datetime, note: str
     ) -> bool:
         with self._write_lock:
-            decided = policy_tables.decide_hold_part(
-                self._cur(), search_id, agency_id, status, by, at, note
-            )
-            self.hold_decisions += 1  # after the commit: see StoreHoldBook._approvals
-            return decided
+            try:
+                return policy_tables.decide_hold_part(
+                    self._cur(), search_id, agency_id, status, by, at, note
+                )
+            finally:  # after the commit, and after a failure too: see StoreHoldBook._approvals
+                self.hold_decisions += 1
 
     def use_hold(self, search_id: str, at: datetime) -> bool:
         with self._write_lock:
