@@ -4,7 +4,9 @@ over the real search path (policy, write-ahead log, hold book) on a real DuckDB 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import pytest
@@ -21,6 +23,7 @@ from plateledger.search.bulk import (
     BulkLimits,
     bbox_area_km2,
 )
+from plateledger.search.read_quota import ReadQuota
 from plateledger.search.timeline import timeline
 from plateledger.search.types import (
     HeldSearch,
@@ -268,3 +271,58 @@ def test_oversight_reports_users_near_the_ceilings(platform: Platform) -> None:
 
 def _fields(query: SearchQuery) -> dict[str, object]:
     return {name: getattr(query, name) for name in query.__dataclass_fields__}
+
+
+class _CountRacingStore:
+    """The real store; the first time the day's count is read, another search of the same user
+    records its reads after the query ran and before its answer comes back (the interleaving
+    two threads can produce)."""
+
+    def __init__(self, platform: Platform, race: Callable[[], None]) -> None:
+        self._store = platform.store
+        self._race: Callable[[], None] | None = race
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        rows = self._store.execute(sql, params)
+        if self._race is not None and "sum(result_count)" in sql:
+            race, self._race = self._race, None
+            race()
+        return rows
+
+    def get_meta(self, key: str) -> str | None:
+        return self._store.get_meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._store.set_meta(key, value)
+
+
+def _logged(platform: Platform, search_id: str, user: User) -> None:
+    at = NOW.replace(tzinfo=None)
+    row = [search_id, at, user.id, user.agency_id, "search", "stolen_vehicle", "24-001", "r"]
+    platform.store.record_search([*row, None, "{}", "[]"])
+
+
+def test_a_count_recorded_while_the_day_is_loaded_is_not_lost(platform: Platform) -> None:
+    _logged(platform, "s-1", OFFICER)
+    quota: ReadQuota
+
+    def other_search() -> None:
+        quota.record("s-1", 40, OFFICER.id, NOW)
+
+    quota = ReadQuota(store=_CountRacingStore(platform, other_search), audit=platform.log_event)
+    assert quota.returned_today(OFFICER.id, NOW) == 0  # the answer from before the record
+    assert quota.returned_today(OFFICER.id, NOW) == 40  # not kept: loaded again
+
+
+def test_one_users_counts_never_reach_another_users(platform: Platform) -> None:
+    other = USER["tx-officer"]
+    for i, user in enumerate((OFFICER, other)):
+        _logged(platform, f"s-{i}", user)
+    quota = platform.read_quota
+    assert quota.returned_today(OFFICER.id, NOW) == quota.returned_today(other.id, NOW) == 0
+    quota.record("s-0", 7, OFFICER.id, NOW)
+    quota.record("s-1", 3, other.id, NOW)
+    quota.record("s-0", 0, other.id, NOW)  # another user's search id in the user field
+    assert (quota.returned_today(OFFICER.id, NOW), quota.returned_today(other.id, NOW)) == (7, 3)
+    tomorrow = NOW + timedelta(days=1)
+    assert quota.returned_today(OFFICER.id, tomorrow) == 0  # a new day starts from the log

@@ -114,7 +114,11 @@ class ReadQuota:
 
     def record(self, search_id: str, returned: int, user_id: str, now: datetime) -> None:
         """Count the reads a search of ``user_id`` returned (in its search-log row; none
-        returned leaves the row's count NULL, which the sums read as 0: one write fewer)."""
+        returned leaves the row's count NULL, which the sums read as 0: one write fewer).
+
+        The memory counts it on ``now``'s day; the log, on the day the search was logged. A
+        search logged just before midnight and counted just after can count on the new day
+        until the user's count is next loaded: towards the ceiling, never past it unseen."""
         if returned:
             quota_tables.set_result_count(self._store, search_id, returned)
         with self._lock:
